@@ -1,0 +1,141 @@
+"""The ``labctl`` command. Thin: parses arguments, calls the packages, turns labctl errors into exit codes."""
+
+from __future__ import annotations
+
+import json
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Annotated
+
+import structlog
+import typer
+from rich.console import Console
+
+from labctl.errors import InputFileError, LabctlError
+from labctl.logs import configure_logging
+from labctl.protocol.checks import CheckerConfig, Finding, Severity, check, load_checker_config
+from labctl.protocol.loader import load_protocol
+from labctl.protocol.schema import protocol_schema, rig_schema
+from labctl.rig import load_rig
+from labctl.rig.model import Rig
+
+app = typer.Typer(
+    name="labctl",
+    help="Run checked chemistry protocols on a bench rig, or as dry runs against simulators.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+log = structlog.get_logger("labctl.cli")
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"labctl {package_version('labctl')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    log_json: Annotated[bool, typer.Option("--log-json", help="Log JSON lines to stderr.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    configure_logging(json=log_json)
+
+
+def _parameters(values: list[str]) -> dict[str, str]:
+    parsed = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise typer.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--set")
+        parsed[name.strip()] = value.strip()
+    return parsed
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Protocol files to check.", show_default=False)],
+    rig_file: Annotated[
+        Path | None, typer.Option("--rig", help="Check against this rig's declared capabilities.")
+    ] = None,
+    thresholds: Annotated[
+        Path | None, typer.Option("--thresholds", help="YAML file overriding the checker's thresholds.")
+    ] = None,
+    set_values: Annotated[
+        list[str] | None, typer.Option("--set", help="Set a protocol parameter: NAME=VALUE (repeatable).")
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too.")] = False,
+) -> None:
+    """Load and check protocols; exit 0 only when none has an error (or, with --strict, a warning)."""
+    try:
+        rig = load_rig(rig_file).rig if rig_file is not None else None
+        config = load_checker_config(thresholds) if thresholds is not None else CheckerConfig()
+    except InputFileError as exc:
+        _print_problems(exc)
+        raise typer.Exit(1) from None
+    parameters = _parameters(set_values or [])
+    failed = [file for file in files if not _validate_one(file, rig, config, parameters, strict)]
+    if failed:
+        raise typer.Exit(1)
+
+
+def _validate_one(
+    file: Path, rig: Rig | None, config: CheckerConfig, parameters: dict[str, str], strict: bool
+) -> bool:
+    try:
+        findings = check(load_protocol(file, parameters), rig, config)
+    except InputFileError as exc:
+        _print_problems(exc)
+        out.print(f"{file}: [red]invalid[/red] ({len(exc.problems)} problem(s))")
+        log.debug("protocol.invalid", file=str(file), problems=len(exc.problems))
+        return False
+    for finding in findings:
+        out.print(_styled(finding))
+    failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
+    counts = {s: sum(f.severity is s for f in findings) for s in Severity}
+    ok = not any(f.severity in failing for f in findings)
+    summary = ", ".join(f"{n} {s}(s)" for s, n in counts.items() if n) or "no findings"
+    out.print(f"{file}: {'[green]ok[/green]' if ok else '[red]failed[/red]'} ({summary})")
+    log.debug("protocol.checked", file=str(file), ok=ok, **{str(s): n for s, n in counts.items()})
+    return ok
+
+
+def _styled(finding: Finding) -> str:
+    colour = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}[finding.severity]
+    where = f"{finding.location}: " if finding.location else ""
+    return f"{where}[{colour}]{finding.severity}[/{colour}]\\[{finding.rule}] {_escape(finding.message)}"
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", "\\[")
+
+
+def _print_problems(exc: InputFileError) -> None:
+    for problem in exc.problems:
+        out.print(
+            f"{problem.location}: [red]error[/red] {_escape((problem.key + ': ') if problem.key else '')}"
+            f"{_escape(problem.message)}"
+        )
+
+
+@app.command()
+def schema(
+    kind: Annotated[str, typer.Option("--kind", help="protocol or rig")] = "protocol",
+) -> None:
+    """Print the JSON Schema of protocol (or rig) files, for editor autocompletion."""
+    schemas = {"protocol": protocol_schema, "rig": rig_schema}
+    if kind not in schemas:
+        raise typer.BadParameter(f"expected one of {', '.join(schemas)}", param_hint="--kind")
+    typer.echo(json.dumps(schemas[kind](), indent=2, ensure_ascii=False))
+
+
+def main() -> None:
+    try:
+        app()
+    except LabctlError as exc:
+        out.print(f"[red]error[/red]: {_escape(str(exc))}")
+        raise SystemExit(1) from None

@@ -1,0 +1,68 @@
+"""The chemistry and safety checker: every rule of process-model §3, each with a stable id."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from labctl.protocol.checks.config import CheckerConfig, load_checker_config
+from labctl.protocol.checks.context import CheckContext
+from labctl.protocol.checks.findings import RULES, Finding, Severity, error
+from labctl.protocol.checks.rules import dosing, equipment, interlocks, kmno4, materials, mgbr, quench
+from labctl.protocol.loader import LoadedProtocol
+from labctl.rig.model import Rig
+
+_ALL_RULES = [
+    *materials.RULES,
+    *equipment.RULES,
+    *kmno4.RULES,
+    *dosing.RULES,
+    *mgbr.RULES,
+    *quench.RULES,
+    *interlocks.RULES,
+]
+
+
+def check(
+    loaded: LoadedProtocol, rig: Rig | None = None, config: CheckerConfig | None = None
+) -> list[Finding]:
+    """Judge a loaded protocol (against a rig when given); findings are located and in file order."""
+    ctx = CheckContext.build(loaded.protocol, config or CheckerConfig(), rig)
+    findings = [finding for rule in _ALL_RULES for finding in rule(ctx)]
+    findings = _apply_overrides(ctx, findings) + _check_overrides(ctx)
+    located = [f.located(loaded.source.value_at(f.path)) for f in findings]
+    return sorted(
+        located, key=lambda f: (f.location.line, f.location.column, f.rule) if f.location else (0, 0, f.rule)
+    )
+
+
+def _apply_overrides(ctx: CheckContext, findings: list[Finding]) -> list[Finding]:
+    overrides = {o.rule: o for o in ctx.protocol.overrides if o.rule in RULES and RULES[o.rule].overridable}
+
+    def downgraded(finding: Finding) -> Finding:
+        override = overrides.get(finding.rule)
+        if override is None or finding.severity is not Severity.ERROR:
+            return finding
+        note = f"[overridden by {override.approved_by}: {override.reason}]"
+        return replace(finding, severity=Severity.WARNING, message=f"{finding.message} {note}")
+
+    return [downgraded(f) for f in findings]
+
+
+def _check_overrides(ctx: CheckContext) -> list[Finding]:
+    findings = []
+    for k, override in enumerate(ctx.protocol.overrides):
+        rule = RULES.get(override.rule)
+        if rule is None:
+            findings.append(error("OVERRIDE-UNKNOWN", f"no rule '{override.rule}'", ("overrides", k, "rule")))
+        elif not rule.overridable:
+            findings.append(
+                error(
+                    "OVERRIDE-UNKNOWN",
+                    f"rule '{rule.id}' protects against harm and cannot be overridden",
+                    ("overrides", k, "rule"),
+                )
+            )
+    return findings
+
+
+__all__ = ["RULES", "CheckerConfig", "Finding", "Severity", "check", "load_checker_config"]

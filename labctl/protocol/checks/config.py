@@ -1,0 +1,50 @@
+"""The checker's thresholds, with process-model §3/§4 defaults; a YAML file may change any of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+
+from labctl.errors import InputFileError
+from labctl.protocol.base import Spec
+from labctl.protocol.problems import validation_problems
+from labctl.protocol.quantities import (
+    Celsius,
+    Kelvin,
+    KelvinPerMinute,
+    KilojoulesPerMole,
+    Percent,
+    Seconds,
+)
+from labctl.protocol.source import load_yaml, read_text
+
+
+class CheckerConfig(Spec):
+    stoich_low: float = Field(1.0, description="KMnO4 equiv below which a warning is given")
+    stoich_high: float = Field(1.3, description="KMnO4 equiv above which a warning is given")
+    stoich_fail: float = Field(1.5, description="KMnO4 equiv above which the protocol fails")
+    dosing_enthalpy: KilojoulesPerMole = -225.0
+    consumption_tau: Seconds = Field(600.0, description="KMnO4 consumption time constant at 0 °C")
+    max_adiabatic_rise: Kelvin = 10.0
+    min_portion_interval: Seconds = 60.0
+    max_mtsr: Celsius = 25.0
+    gate_max_tr: Celsius = 5.0
+    gate_max_rate: KelvinPerMinute = 0.5
+    trip_tr: Celsius = 10.0
+    trip_rate: KelvinPerMinute = 1.0
+    emergency_tr: Celsius = 20.0
+    chiller_low_margin: Kelvin = 10.0
+    mgbr_max: Celsius = -40.0
+    mgbr_setpoint_warn: Celsius = -42.0
+    quench_factor: float = 1.1
+    quench_max_start: Celsius = 5.0
+    amount_tolerance: Percent = 5.0
+
+
+def load_checker_config(path: Path) -> CheckerConfig:
+    data, source = load_yaml(read_text(path), str(path))
+    try:
+        return CheckerConfig.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        raise InputFileError(validation_problems(exc, data, source, CheckerConfig)) from None

@@ -1,0 +1,33 @@
+"""Everything a rule needs to judge a protocol: the protocol, the thresholds and, when given, the rig."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from labctl.protocol.checks.config import CheckerConfig
+from labctl.protocol.checks.timeline import presence
+from labctl.protocol.model import Protocol
+from labctl.protocol.steps import DoseSolid, Ramp, SetTemperature, Step
+from labctl.rig.model import Rig
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    protocol: Protocol
+    config: CheckerConfig
+    rig: Rig | None = None
+    present: list[set[str]] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, protocol: Protocol, config: CheckerConfig, rig: Rig | None) -> CheckContext:
+        return cls(protocol, config, rig, presence(protocol))
+
+    def steps(self) -> list[tuple[int, Step]]:
+        return list(enumerate(self.protocol.steps))
+
+    def setpoints(self) -> list[tuple[int, float]]:
+        """Every temperature the protocol asks the chiller to regulate to, with its step index."""
+        return [(i, s.target) for i, s in self.steps() if isinstance(s, SetTemperature | Ramp)]
+
+    def doses(self) -> list[tuple[int, DoseSolid]]:
+        return [(i, s) for i, s in self.steps() if isinstance(s, DoseSolid)]

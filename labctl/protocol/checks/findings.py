@@ -1,0 +1,90 @@
+"""What the checker reports: a rule id that never changes, a severity, a message and where in the file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from labctl.errors import Location
+from labctl.protocol.source import DataPath
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    overridable: bool = False
+
+
+RULES: dict[str, Rule] = {
+    rule.id: rule
+    for rule in (
+        Rule("MATERIAL-REF", "steps name only declared materials"),
+        Rule("MATERIAL-AMOUNT", "amounts are consistent and known where a rule needs them"),
+        Rule("STEP-ID-DUPLICATE", "step ids are unique"),
+        Rule("EQUIPMENT-MISSING", "every role a step uses is declared under equipment"),
+        Rule("EQUIPMENT-RANGE", "setpoints lie inside the protocol's declared chiller range"),
+        Rule("KMNO4-STOICH", "KMnO4 / alkene between 1.0 and 1.3 equiv, never above 1.5", True),
+        Rule("KMNO4-INCOMPATIBLE", "no alcohols, glycols, DMF, DMSO or conc. H2SO4 with KMnO4"),
+        Rule("HEAT-CAPACITY-MISSING", "exothermic dosing needs the charge's heat capacity"),
+        Rule("PORTION-ADIABATIC", "adiabatic rise per portion within the limit"),
+        Rule("PORTION-INTERVAL", "minimum interval between portions", True),
+        Rule("DOSE-WINDOW", "the dosing window fits the portions and their interval"),
+        Rule("DOSE-GATE", "each exothermic portion is gated on a cold, steady reactor"),
+        Rule("DOSE-AMOUNT", "a dose does not exceed the material declared"),
+        Rule("ACCUMULATION-MTSR", "worst case if all unreacted oxidant reacted at once (MTSR)", True),
+        Rule("MGBR-ETHER", "no ether-class solvent where MgBr is present"),
+        Rule("MGBR-PROTIC", "no water or alcohol where MgBr is present"),
+        Rule("MGBR-ABOVE-40", "no step takes MgBr above -40 °C"),
+        Rule("MGBR-HOLD-MARGIN", "MgBr setpoints leave margin below -40 °C for overshoot"),
+        Rule("MGBR-MONITORING", "MgBr protocols alarm on warming and on chiller faults"),
+        Rule("QUENCH-MISSING", "an oxidation is quenched"),
+        Rule("QUENCH-AMOUNT", "bisulfite covers the oxidant left, with margin"),
+        Rule("QUENCH-ORDER", "the quench comes only after the hold that follows dosing"),
+        Rule("QUENCH-PERMISSIVE", "the quench starts only with a cold reactor"),
+        Rule("INTERLOCK-MISSING", "exothermic dosing has the trips of process-model §4"),
+        Rule("INTERLOCK-SCOPE", "interlocks guard steps that exist"),
+        Rule("INTERLOCK-LOOSE", "interlock thresholds no looser than the configured limits"),
+        Rule("CHILLER-RANGE", "setpoints within the rig chiller's range, with margin at the low end"),
+        Rule("CHILLER-PROCESS-CONTROL", "the rig's chiller offers process control when needed"),
+        Rule("RIG-ROLE-MISSING", "the rig has an instrument for every role the protocol needs"),
+        Rule("OVERRIDE-UNKNOWN", "overrides name existing, overridable rules"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    message: str
+    path: DataPath
+    location: Location | None = None
+
+    def located(self, location: Location) -> Finding:
+        return replace(self, location=location)
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        return f"{where}{self.severity}[{self.rule}] {self.message}"
+
+
+def error(rule: str, message: str, path: DataPath) -> Finding:
+    assert rule in RULES, rule
+    return Finding(rule, Severity.ERROR, message, path)
+
+
+def warning(rule: str, message: str, path: DataPath) -> Finding:
+    assert rule in RULES, rule
+    return Finding(rule, Severity.WARNING, message, path)
+
+
+def info(rule: str, message: str, path: DataPath) -> Finding:
+    assert rule in RULES, rule
+    return Finding(rule, Severity.INFO, message, path)

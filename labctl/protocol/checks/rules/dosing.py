@@ -1,0 +1,213 @@
+"""Portion-wise dosing of an exothermic solid: portion size, interval, gates and accumulation (MTSR)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from labctl.protocol.checks.accumulation import gated_release_times, peak_unreacted
+from labctl.protocol.checks.chemistry import classes_of, molar_mass
+from labctl.protocol.checks.context import CheckContext
+from labctl.protocol.checks.findings import Finding, error, info
+from labctl.protocol.conditions import Signal
+from labctl.protocol.model import MaterialClass
+from labctl.protocol.source import DataPath
+from labctl.protocol.steps import DoseSolid
+from labctl.protocol.units import Kind, format_quantity
+
+
+@dataclass(frozen=True)
+class ExothermicDose:
+    """A dose of permanganate with what the thermal rules need to know about it."""
+
+    index: int
+    dose: DoseSolid
+    portion_mol: float
+    heat_capacity: float
+
+    @property
+    def path(self) -> DataPath:
+        return ("steps", self.index)
+
+    def rise(self, mol: float, enthalpy: float) -> float:
+        return mol * abs(enthalpy) / self.heat_capacity
+
+
+def exothermic_doses(ctx: CheckContext) -> tuple[list[ExothermicDose], list[Finding]]:
+    doses, findings = [], []
+    for index, dose in ctx.doses():
+        material = ctx.protocol.material(dose.material)
+        if material is None or MaterialClass.PERMANGANATE not in classes_of(material):
+            continue
+        reactor = ctx.protocol.reactor
+        if reactor is None or reactor.heat_capacity is None:
+            findings.append(
+                error(
+                    "HEAT-CAPACITY-MISSING",
+                    "dosing KMnO4 needs reactor.heat_capacity (the charge's "
+                    "heat capacity, e.g. '1.01 kJ/K') to bound the temperature rise",
+                    ("steps", index),
+                )
+            )
+            continue
+        mm = molar_mass(material)
+        if mm is None:
+            findings.append(
+                error(
+                    "MATERIAL-AMOUNT",
+                    f"material '{material.id}' needs molar_mass (or mass and amount)"
+                    " to turn portions into moles",
+                    ("steps", index, "material"),
+                )
+            )
+            continue
+        doses.append(ExothermicDose(index, dose, dose.portion_mass() / mm, reactor.heat_capacity))
+    return doses, findings
+
+
+def _portion_key(dose: DoseSolid) -> str:
+    return "portions" if dose.portions is not None else "portion"
+
+
+def check_portions(ctx: CheckContext) -> list[Finding]:
+    doses, findings = exothermic_doses(ctx)
+    cfg = ctx.config
+    for d in doses:
+        rise = d.rise(d.portion_mol, cfg.dosing_enthalpy)
+        if rise > cfg.max_adiabatic_rise:
+            largest = d.dose.portion_mass() * cfg.max_adiabatic_rise / rise
+            findings.append(
+                error(
+                    "PORTION-ADIABATIC",
+                    f"each portion of {format_quantity(d.dose.portion_mass(), Kind.MASS)} could raise the reactor "
+                    f"{rise:.1f} K adiabatically (limit {cfg.max_adiabatic_rise:g} K); use portions of at most "
+                    f"{format_quantity(largest, Kind.MASS)}",
+                    (*d.path, _portion_key(d.dose)),
+                )
+            )
+    return findings
+
+
+def check_intervals(ctx: CheckContext) -> list[Finding]:
+    findings = []
+    for index, dose in ctx.doses():
+        if dose.portion_count() > 1 and dose.min_interval < ctx.config.min_portion_interval:
+            findings.append(
+                error(
+                    "PORTION-INTERVAL",
+                    f"min_interval {format_quantity(dose.min_interval, Kind.DURATION)} is shorter than "
+                    f"{format_quantity(ctx.config.min_portion_interval, Kind.DURATION)} between portions",
+                    ("steps", index, "min_interval"),
+                )
+            )
+        needed = (dose.portion_count() - 1) * dose.min_interval
+        if dose.window is not None and dose.window < needed:
+            findings.append(
+                error(
+                    "DOSE-WINDOW",
+                    f"{dose.portion_count()} portions at least {format_quantity(dose.min_interval, Kind.DURATION)} "
+                    f"apart need {format_quantity(needed, Kind.DURATION)}, longer than the window of "
+                    f"{format_quantity(dose.window, Kind.DURATION)}",
+                    ("steps", index, "window"),
+                )
+            )
+    return findings
+
+
+def check_gates(ctx: CheckContext) -> list[Finding]:
+    doses, findings = exothermic_doses(ctx)
+    cfg = ctx.config
+    limits = (
+        (Signal.TR, cfg.gate_max_tr, Kind.TEMPERATURE),
+        (Signal.TR_RATE, cfg.gate_max_rate, Kind.TEMPERATURE_RATE),
+    )
+    for d in doses:
+        for signal, limit, kind in limits:
+            found = d.dose.gate_limit(signal)
+            if found is None:
+                findings.append(
+                    error(
+                        "DOSE-GATE",
+                        f"each KMnO4 portion must wait for '{signal.value} <= "
+                        f"{format_quantity(limit, kind)}' (or tighter) in its gate",
+                        (*d.path, "gate"),
+                    )
+                )
+            elif found > limit:
+                findings.append(
+                    error(
+                        "DOSE-GATE",
+                        f"the gate allows {signal.value} up to "
+                        f"{format_quantity(found, kind)}; the limit is {format_quantity(limit, kind)}",
+                        (*d.path, "gate"),
+                    )
+                )
+    return findings
+
+
+def check_accumulation(ctx: CheckContext) -> list[Finding]:
+    doses, _ = exothermic_doses(ctx)
+    findings = []
+    cfg = ctx.config
+    for d in doses:
+        gate_tr = d.dose.gate_limit(Signal.TR)
+        start = cfg.gate_max_tr if gate_tr is None else gate_tr
+        count = d.dose.portion_count()
+        gate_mtsr = d.dose.gate_limit(Signal.MTSR)
+        if gate_mtsr is not None:
+            findings += _gated(ctx, d, start, gate_mtsr)
+            continue
+        peak = peak_unreacted(d.portion_mol, count, d.dose.min_interval, cfg.consumption_tau)
+        mtsr = start + d.rise(peak, cfg.dosing_enthalpy)
+        if mtsr > cfg.max_mtsr:
+            findings.append(
+                error(
+                    "ACCUMULATION-MTSR",
+                    f"dosing {count} portions {format_quantity(d.dose.min_interval, Kind.DURATION)} apart leaves up to "
+                    f"{peak * 1000:.0f} mmol unreacted; if it all reacted at once Tr would reach {mtsr:.0f} °C "
+                    f"(limit {format_quantity(cfg.max_mtsr, Kind.TEMPERATURE)}). Dose more slowly or add "
+                    f"'MTSR <= {cfg.max_mtsr:g} °C' to the gate",
+                    (*d.path, "min_interval"),
+                )
+            )
+    return findings
+
+
+def _gated(ctx: CheckContext, d: ExothermicDose, start: float, cap: float) -> list[Finding]:
+    cfg = ctx.config
+    if cap > cfg.max_mtsr:
+        return [
+            error(
+                "ACCUMULATION-MTSR",
+                f"the gate allows an MTSR of {format_quantity(cap, Kind.TEMPERATURE)}; "
+                f"the limit is {format_quantity(cfg.max_mtsr, Kind.TEMPERATURE)}",
+                (*d.path, "gate"),
+            )
+        ]
+    cap_mol = (cap - start) * d.heat_capacity / abs(cfg.dosing_enthalpy)
+    times = gated_release_times(
+        d.portion_mol, d.dose.portion_count(), d.dose.min_interval, cfg.consumption_tau, cap_mol
+    )
+    if times is None:
+        return [
+            error(
+                "ACCUMULATION-MTSR",
+                f"a single portion already takes the MTSR above "
+                f"{format_quantity(cap, Kind.TEMPERATURE)} from {format_quantity(start, Kind.TEMPERATURE)}; "
+                "use smaller portions",
+                (*d.path, _portion_key(d.dose)),
+            )
+        ]
+    window = d.dose.window
+    if window is not None and times[-1] > window:
+        return [
+            info(
+                "DOSE-WINDOW",
+                f"the MTSR gate will stretch dosing to about {times[-1] / 60:.0f} min "
+                f"(window {window / 60:g} min) at the modelled consumption rate",
+                (*d.path, "window"),
+            )
+        ]
+    return []
+
+
+RULES = [check_portions, check_intervals, check_gates, check_accumulation]

@@ -1,0 +1,128 @@
+"""Metastable MgBr: never above -40 °C, never with ethers or protic solvents, always watched (process-model §3–4)."""
+
+from __future__ import annotations
+
+from labctl.protocol.checks.chemistry import PROTIC, classes_of, with_class
+from labctl.protocol.checks.context import CheckContext
+from labctl.protocol.checks.findings import Finding, error, warning
+from labctl.protocol.checks.timeline import ever_together
+from labctl.protocol.conditions import Comparison, Signal, State, StateCondition, Subject
+from labctl.protocol.model import Action, MaterialClass
+from labctl.protocol.source import DataPath
+from labctl.protocol.steps import Hold, Ramp, SetTemperature, Step, WaitUntil
+from labctl.protocol.units import Kind, format_quantity
+
+_ALARMING = {Action.ALARM, Action.TRIP, Action.EMERGENCY, Action.COMPROMISE}
+
+
+def _mgbr(ctx: CheckContext) -> set[str]:
+    return {m.id for _, m in with_class(ctx.protocol, MaterialClass.MG_I_HALIDE)}
+
+
+def _with_class_ids(ctx: CheckContext, classes: set[MaterialClass]) -> set[str]:
+    return {m.id for m in ctx.protocol.materials if m.role != "product" and classes_of(m) & classes}
+
+
+def check_solvents(ctx: CheckContext) -> list[Finding]:
+    mgbr = _mgbr(ctx)
+    findings = []
+    rules = (
+        ("MGBR-ETHER", {MaterialClass.ETHER}, "an ether-class solvent: it precipitates Mg metal at once"),
+        ("MGBR-PROTIC", PROTIC, "water or an alcohol: it destroys MgBr"),
+    )
+    for rule, classes, why in rules:
+        met = ever_together(ctx.protocol, mgbr, _with_class_ids(ctx, classes))
+        if met is not None:
+            index, reagent, other = met
+            findings.append(
+                error(rule, f"'{other}' meets MgBr '{reagent}' in this step; it is {why}", ("steps", index))
+            )
+    return findings
+
+
+def _temperatures(step: Step) -> list[tuple[float, str]]:
+    """Highest temperature a step allows, with the key that sets it."""
+    if isinstance(step, SetTemperature | Ramp):
+        return [(step.target, "target")]
+    if isinstance(step, Hold):
+        return [(step.band[1], "band")]
+    if isinstance(step, WaitUntil):
+        return [(step.target + step.tolerance, "target")]
+    return []
+
+
+def check_temperatures(ctx: CheckContext) -> list[Finding]:
+    mgbr = _mgbr(ctx)
+    cfg = ctx.config
+    findings = []
+    for index, step in ctx.steps():
+        if not ctx.present[index] & mgbr:
+            continue
+        for temperature, key in _temperatures(step):
+            path: DataPath = ("steps", index, key)
+            shown = format_quantity(temperature, Kind.TEMPERATURE)
+            if temperature > cfg.mgbr_max:
+                findings.append(
+                    error(
+                        "MGBR-ABOVE-40",
+                        f"this step lets MgBr reach {shown}; above "
+                        f"{format_quantity(cfg.mgbr_max, Kind.TEMPERATURE)} it disproportionates and "
+                        "is lost (mark it consumed first if it has reacted)",
+                        path,
+                    )
+                )
+            elif isinstance(step, SetTemperature | Ramp) and temperature > cfg.mgbr_setpoint_warn:
+                findings.append(
+                    warning(
+                        "MGBR-HOLD-MARGIN",
+                        f"setpoint {shown} leaves less than "
+                        f"{cfg.mgbr_max - cfg.mgbr_setpoint_warn + 0:g} K below "
+                        f"{format_quantity(cfg.mgbr_max, Kind.TEMPERATURE)}: overshoot crosses it",
+                        path,
+                    )
+                )
+    return findings
+
+
+def check_monitoring(ctx: CheckContext) -> list[Finding]:
+    """Every step with MgBr in the vessel is guarded by a warming alarm and a chiller-fault alarm."""
+    mgbr = _mgbr(ctx)
+    cfg = ctx.config
+    findings: list[Finding] = []
+    for index, step in ctx.steps():
+        if not ctx.present[index] & mgbr:
+            continue
+        guards = [i for i in ctx.protocol.interlocks if i.guards(step.id) and i.action in _ALARMING]
+        warm = any(_is_warming_alarm(i.when, cfg.mgbr_max) for i in guards)
+        fault = any(i.when == StateCondition(Subject.CHILLER, State.FAULT) for i in guards)
+        if not warm:
+            findings.append(
+                error(
+                    "MGBR-MONITORING",
+                    "with MgBr in the vessel this step needs an alarm on "
+                    f"'Tr > T' with T at or below {format_quantity(cfg.mgbr_max, Kind.TEMPERATURE)}",
+                    ("steps", index),
+                )
+            )
+        if not fault:
+            findings.append(
+                error(
+                    "MGBR-MONITORING",
+                    "with MgBr in the vessel this step needs an alarm on "
+                    "'chiller fault' (minutes to -40 °C without cooling)",
+                    ("steps", index),
+                )
+            )
+    return findings
+
+
+def _is_warming_alarm(condition: object, limit: float) -> bool:
+    return (
+        isinstance(condition, Comparison)
+        and condition.signal is Signal.TR
+        and not condition.op.is_upper_bound
+        and condition.threshold <= limit
+    )
+
+
+RULES = [check_solvents, check_temperatures, check_monitoring]

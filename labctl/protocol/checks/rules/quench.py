@@ -1,0 +1,101 @@
+"""The bisulfite quench: present, enough, only after the hold, only into a cold reactor (process-model §3)."""
+
+from __future__ import annotations
+
+from labctl.protocol.checks.chemistry import classes_of, total_moles, with_class
+from labctl.protocol.checks.context import CheckContext
+from labctl.protocol.checks.findings import Finding, error
+from labctl.protocol.model import MaterialClass
+from labctl.protocol.steps import Hold, Quench
+from labctl.protocol.units import Kind, format_quantity
+
+
+def _oxidant_doses(ctx: CheckContext) -> list[int]:
+    oxidants = {m.id for _, m in with_class(ctx.protocol, MaterialClass.PERMANGANATE)}
+    return [i for i, s in ctx.steps() if s.adds() and set(s.adds()) & oxidants and not isinstance(s, Quench)]
+
+
+def _quenches(ctx: CheckContext) -> list[tuple[int, Quench]]:
+    return [(i, s) for i, s in ctx.steps() if isinstance(s, Quench)]
+
+
+def check_presence_and_order(ctx: CheckContext) -> list[Finding]:
+    doses = _oxidant_doses(ctx)
+    if not doses:
+        return []
+    quenches = _quenches(ctx)
+    if not quenches:
+        return [error("QUENCH-MISSING", "KMnO4 is added but no quench step follows", ("steps",))]
+    findings = []
+    last_dose = max(doses)
+    for index, _ in quenches:
+        held = any(isinstance(s, Hold) for i, s in ctx.steps() if last_dose < i < index)
+        if not held:
+            findings.append(
+                error(
+                    "QUENCH-ORDER",
+                    "the quench must come after the hold that follows the last KMnO4 addition",
+                    ("steps", index),
+                )
+            )
+    return findings
+
+
+def check_amount(ctx: CheckContext) -> list[Finding]:
+    oxidants = with_class(ctx.protocol, MaterialClass.PERMANGANATE)
+    alkenes = with_class(ctx.protocol, MaterialClass.ALKENE)
+    n_ox, n_alk = total_moles(oxidants), total_moles(alkenes)
+    findings = []
+    for index, step in _quenches(ctx):
+        material = ctx.protocol.material(step.material)
+        if material is None or n_ox is None:
+            continue
+        path = ("steps", index, "material")
+        if MaterialClass.BISULFITE not in classes_of(material):
+            findings.append(
+                error("QUENCH-AMOUNT", f"quench material '{material.id}' is not tagged 'bisulfite'", path)
+            )
+            continue
+        needed = ctx.config.quench_factor * max(0.0, 3 * n_ox - 2 * (n_alk or 0.0)) / 2
+        have = material.moles()
+        if have is None:
+            findings.append(
+                error(
+                    "MATERIAL-AMOUNT",
+                    f"the amount of '{material.id}' must be known to check the quench",
+                    path,
+                )
+            )
+        elif have < needed:
+            findings.append(
+                error(
+                    "QUENCH-AMOUNT",
+                    f"{have * 1000:.0f} mmol bisulfite is less than the "
+                    f"{needed * 1000:.0f} mmol needed ({ctx.config.quench_factor:g} × (3·n KMnO4 − 2·n alkene)/2)",
+                    path,
+                )
+            )
+    return findings
+
+
+def check_permissive(ctx: CheckContext) -> list[Finding]:
+    limit = ctx.config.quench_max_start
+    findings = []
+    for index, step in _quenches(ctx):
+        found = step.permissive_limit()
+        if found is None or found > limit:
+            allowed = (
+                "no limit on Tr" if found is None else f"Tr up to {format_quantity(found, Kind.TEMPERATURE)}"
+            )
+            findings.append(
+                error(
+                    "QUENCH-PERMISSIVE",
+                    f"the permissive allows {allowed}; the quench is exothermic "
+                    f"and must start only at 'Tr <= {format_quantity(limit, Kind.TEMPERATURE)}'",
+                    ("steps", index, "permissive"),
+                )
+            )
+    return findings
+
+
+RULES = [check_presence_and_order, check_amount, check_permissive]

@@ -1,0 +1,27 @@
+"""Which materials are in the vessel at each step: added by charges, doses and pumps, removed by ``consumes``."""
+
+from __future__ import annotations
+
+from labctl.protocol.model import Protocol
+
+
+def presence(protocol: Protocol) -> list[set[str]]:
+    """For each step, the ids of the materials in the vessel while the step runs."""
+    known = {m.id for m in protocol.materials}
+    present = {m.id for m in protocol.materials if m.initially_present}
+    during: list[set[str]] = []
+    for step in protocol.steps:
+        present |= {m for m in step.adds() if m in known}
+        during.append(set(present))
+        present -= set(step.consumes)
+    return during
+
+
+def ever_together(protocol: Protocol, first: set[str], second: set[str]) -> tuple[int, str, str] | None:
+    """The first step where a material of ``first`` and one of ``second`` share the vessel."""
+    for index, here in enumerate(presence(protocol)):
+        for a in sorted(here & first):
+            for b in sorted(here & second):
+                if a != b:
+                    return index, a, b
+    return None

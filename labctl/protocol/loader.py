@@ -1,0 +1,107 @@
+"""Load a protocol file into a :class:`Protocol`, or fail with located problems a person can act on."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from labctl.errors import InputFileError, Location, Problem
+from labctl.protocol.model import Protocol
+from labctl.protocol.problems import dotted, validation_problems
+from labctl.protocol.source import DataPath, SourceMap, load_yaml, read_text
+
+_REFERENCE = re.compile(r"^\$\{\s*([A-Za-z][A-Za-z0-9_\-]*)\s*\}$")
+
+
+@dataclass(frozen=True)
+class LoadedProtocol:
+    """A validated protocol together with where it came from, for messages and the journal."""
+
+    protocol: Protocol
+    source: SourceMap
+    file: str
+    sha256: str
+    parameters: Mapping[str, object]
+
+
+def load_protocol(path: Path | str, parameters: Mapping[str, str] | None = None) -> LoadedProtocol:
+    path = Path(path)
+    text = read_text(path)
+    return parse_protocol(text, str(path), parameters)
+
+
+def parse_protocol(text: str, file: str, parameters: Mapping[str, str] | None = None) -> LoadedProtocol:
+    data, source = load_yaml(text, file)
+    if not isinstance(data, dict):
+        raise InputFileError(
+            [
+                Problem(
+                    Location(file, 1, 1),
+                    "",
+                    "expected a protocol: a mapping with metadata, materials, equipment and steps",
+                )
+            ]
+        )
+    values = _substitute_parameters(data, source, dict(parameters or {}))
+    try:
+        protocol = Protocol.model_validate(data)
+    except ValidationError as exc:
+        raise InputFileError(validation_problems(exc, data, source, Protocol)) from None
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return LoadedProtocol(protocol, source, file, digest, values)
+
+
+def _substitute_parameters(
+    data: dict[str, Any], source: SourceMap, given: dict[str, str]
+) -> dict[str, object]:
+    """Replace whole-value ``${name}`` references by the parameter's value, given or default."""
+    declared = data.get("parameters")
+    declared = declared if isinstance(declared, dict) else {}
+    problems = [
+        Problem(
+            Location(source.file, 1, 1),
+            name,
+            f"no such parameter in this protocol (declared: {', '.join(declared) or 'none'})",
+        )
+        for name in given
+        if name not in declared
+    ]
+    values: dict[str, object] = {}
+    for name, spec in declared.items():
+        if name in given:
+            values[name] = given[name]
+        elif isinstance(spec, dict) and "default" in spec:
+            values[name] = spec["default"]
+
+    def walk(node: Any, path: DataPath) -> Any:
+        if isinstance(node, dict):
+            for key, child in node.items():
+                if path or key != "parameters":
+                    node[key] = walk(child, (*path, key))
+            return node
+        if isinstance(node, list):
+            return [walk(child, (*path, i)) for i, child in enumerate(node)]
+        if isinstance(node, str) and (match := _REFERENCE.match(node)) is not None:
+            name = match[1]
+            if name not in values:
+                problems.append(
+                    Problem(
+                        source.value_at(path),
+                        dotted(path),
+                        f"unknown parameter '{name}' (declared: {', '.join(declared) or 'none'})",
+                    )
+                )
+                return node
+            return values[name]
+        return node
+
+    walk(data, ())
+    if problems:
+        raise InputFileError(problems)
+    return values

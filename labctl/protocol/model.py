@@ -1,0 +1,189 @@
+"""The protocol file as typed data: metadata, materials, equipment, steps and run-wide interlocks."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field, StrictBool, StrictInt, StrictStr
+
+from labctl.protocol.base import Identifier, Spec
+from labctl.protocol.conditions import ConditionField
+from labctl.protocol.quantities import (
+    Celsius,
+    Grams,
+    GramsPerMole,
+    Kelvin,
+    KilojoulesPerKelvin,
+    Millilitres,
+    Moles,
+    MolesPerLitre,
+    WattsPerKelvin,
+)
+from labctl.protocol.steps import Step
+
+
+class Metadata(Spec):
+    name: str
+    version: StrictStr = Field(description="The protocol's own version, e.g. '1.2'.")
+    author: str
+    source: str = Field(description="Where the procedure comes from: publication, DOI, SOP number.")
+    description: str | None = None
+
+
+class Parameter(Spec):
+    """A value a run may set (``--set name=value``); steps use it as ``${name}``."""
+
+    default: StrictStr | StrictInt | float
+    description: str | None = None
+
+
+class Role(StrEnum):
+    SUBSTRATE = "substrate"
+    REAGENT = "reagent"
+    CATALYST = "catalyst"
+    SOLVENT = "solvent"
+    QUENCH = "quench"
+    ADDITIVE = "additive"
+    PRODUCT = "product"
+
+
+class MaterialClass(StrEnum):
+    """Hazard and reactivity classes the checker understands."""
+
+    OXIDANT = "oxidant"
+    PERMANGANATE = "permanganate"
+    REDUCTANT = "reductant"
+    BISULFITE = "bisulfite"
+    ALKENE = "alkene"
+    ETHER = "ether"
+    ALCOHOL = "alcohol"
+    GLYCOL = "glycol"
+    WATER = "water"
+    DMF = "dmf"
+    DMSO = "dmso"
+    CONC_SULFURIC_ACID = "conc-h2so4"
+    MG_I_HALIDE = "mg-i-halide"
+    AMINE = "amine"
+    SOLVENT = "solvent"
+    HYDROCARBON = "hydrocarbon"
+    AROMATIC = "aromatic"
+    KETONE = "ketone"
+    ESTER = "ester"
+    CATALYST = "catalyst"
+    PHASE_TRANSFER = "phase-transfer"
+    ORGANOMETALLIC = "organometallic"
+    PYROPHORIC = "pyrophoric"
+    SALT = "salt"
+    BASE = "base"
+
+
+class Material(Spec):
+    id: Identifier
+    name: str
+    role: Role
+    classes: list[MaterialClass] = Field(default_factory=list)
+    amount: Moles | None = None
+    mass: Grams | None = None
+    volume: Millilitres | None = None
+    molar_mass: GramsPerMole | None = None
+    concentration: MolesPerLitre | None = None
+    initially_present: StrictBool = Field(
+        False, description="Already in the vessel when the protocol starts."
+    )
+    note: str | None = None
+
+    def moles(self) -> float | None:
+        """Amount of substance from whichever figures the file gives; None when it cannot be known."""
+        if self.amount is not None:
+            return self.amount
+        if self.mass is not None and self.molar_mass is not None:
+            return self.mass / self.molar_mass
+        if self.volume is not None and self.concentration is not None:
+            return self.volume / 1000.0 * self.concentration
+        return None
+
+
+class DeviceNeeds(Spec):
+    note: str | None = None
+
+
+class ChillerNeeds(Spec):
+    temperature_range: tuple[Celsius, Celsius] | None = Field(
+        None, description="[lowest, highest] setpoint the protocol needs."
+    )
+    process_control: StrictBool = Field(
+        False, description="Needs control on the reaction-mass (process) probe."
+    )
+
+
+class Equipment(Spec):
+    """The roles a protocol needs; a key written with no value means 'needed, nothing special'."""
+
+    chiller: ChillerNeeds | None = None
+    doser: DeviceNeeds | None = None
+    balance: DeviceNeeds | None = None
+    quench_pump: DeviceNeeds | None = None
+    stirrer: DeviceNeeds | None = None
+
+    def declared(self) -> set[str]:
+        return set(self.model_fields_set)
+
+
+class Reactor(Spec):
+    vessel: str | None = None
+    volume: Millilitres | None = None
+    heat_capacity: KilojoulesPerKelvin | None = Field(
+        None, description="Heat capacity of the charge, for adiabatic-rise and MTSR estimates."
+    )
+    heat_transfer: WattsPerKelvin | None = Field(None, description="UA of the vessel wall.")
+
+
+class Action(StrEnum):
+    """What an interlock does when its condition holds (see process-model §4)."""
+
+    WARN = "warn"
+    ALARM = "alarm"
+    HOLD = "hold"
+    TRIP = "trip"
+    EMERGENCY = "emergency"
+    COMPROMISE = "compromise"
+
+
+class Interlock(Spec):
+    id: Identifier
+    when: ConditionField
+    action: Action
+    hysteresis: Kelvin | None = Field(
+        None, description="How far back on the safe side the reading must come before it clears."
+    )
+    during: list[Identifier] | None = Field(
+        None, description="Ids of the steps it guards; the whole run when absent."
+    )
+    message: str | None = None
+
+    def guards(self, step_id: str | None) -> bool:
+        return self.during is None or (step_id is not None and step_id in self.during)
+
+
+class Override(Spec):
+    """A recorded decision to run despite a finding: downgrades an overridable rule to a warning."""
+
+    rule: str
+    reason: str = Field(min_length=10)
+    approved_by: str
+
+
+class Protocol(Spec):
+    format: Literal[1] = Field(1, description="Version of the protocol language; only 1 exists.")
+    metadata: Metadata
+    parameters: dict[Identifier, Parameter] = Field(default_factory=dict)
+    materials: list[Material] = Field(min_length=1)
+    equipment: Equipment
+    reactor: Reactor | None = None
+    steps: list[Step] = Field(min_length=1)
+    interlocks: list[Interlock] = Field(default_factory=list)
+    overrides: list[Override] = Field(default_factory=list)
+
+    def material(self, material_id: str) -> Material | None:
+        return next((m for m in self.materials if m.id == material_id), None)

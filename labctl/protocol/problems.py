@@ -1,0 +1,156 @@
+"""Pydantic's validation errors, turned into problems that name file:line:column, the key and what was expected."""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from labctl.errors import Problem
+from labctl.protocol.source import DataPath, PathKey, SourceMap
+from labctl.protocol.steps import STEP_KINDS
+
+
+def validation_problems(
+    exc: ValidationError, data: Any, source: SourceMap, root: type[BaseModel]
+) -> list[Problem]:
+    """Turn pydantic's errors into located problems, one per place, in file order."""
+    return _unique([_problem(error, data, source, root) for error in exc.errors()])
+
+
+def _problem(error: ErrorDetails, data: Any, source: SourceMap, root: type[BaseModel]) -> Problem:
+    path = _data_path(error["loc"], data)
+    kind = error["type"]
+    if kind == "missing":
+        missing = str(error["loc"][-1])
+        return Problem(
+            source.key_at(path),
+            dotted(path) or "(top level)",
+            f"required key '{missing}' is missing",
+        )
+    location = source.key_at(path) if kind == "extra_forbidden" else source.value_at(path)
+    return Problem(location, dotted(path) or "(top level)", _message(error, path, data, root))
+
+
+def _data_path(loc: tuple[int | str, ...], data: Any) -> DataPath:
+    """Follow pydantic's error location through the data, dropping union tags it inserts."""
+    path: list[PathKey] = []
+    node = data
+    for part in loc:
+        if _has(node, part):
+            node = node[part]
+            path.append(part)
+    return tuple(path)
+
+
+def _has(node: Any, part: int | str) -> bool:
+    if isinstance(node, dict):
+        return isinstance(part, str) and part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+
+
+def _message(error: ErrorDetails, path: DataPath, data: Any, root: type[BaseModel]) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx", {})
+    got = _describe_input(error.get("input"))
+    if kind in ("quantity", "condition", "band", "portions", "hysteresis"):
+        return error["msg"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(path, data, root)
+        hint = f"; expected one of: {', '.join(allowed)}" if allowed else ""
+        return f"unknown key '{error['loc'][-1]}'{hint}"
+    if kind == "union_tag_invalid":
+        return f"unknown step kind {ctx.get('tag')!r}; expected one of: {', '.join(STEP_KINDS)}"
+    if kind == "union_tag_not_found":
+        return f"a step needs 'step: <kind>' with kind one of: {', '.join(STEP_KINDS)}"
+    if kind == "string_pattern_mismatch":
+        return f"expected a name made of a letter then letters, digits, '_' or '-', got {got}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"expected a mapping (key: value lines), got {got}"
+    if kind == "list_type":
+        return f"expected a list, got {got}"
+    if kind == "too_short":
+        return f"expected at least {ctx.get('min_length', 1)} item(s)"
+    if kind in ("string_type", "str_type"):
+        return f"expected text, got {got}"
+    msg = error["msg"]
+    if msg.startswith("Input should be "):
+        msg = "expected " + msg[len("Input should be ") :]
+    return f"{msg}, got {got}" if error.get("input") is not None else msg
+
+
+def _describe_input(value: object) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def dotted(path: Sequence[PathKey]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _allowed_keys(path: DataPath, data: Any, root: type[BaseModel]) -> list[str]:
+    """Keys the model holding the last key of ``path`` accepts, to suggest the right spelling."""
+    annotation: Any = root
+    node = data
+    for part in path[:-1]:
+        model = _model_of(annotation, node)
+        if model is not None and isinstance(part, str) and part in model.model_fields:
+            annotation = model.model_fields[part].annotation
+        else:
+            annotation = _item_of(annotation)
+        node = node[part]
+    model = _model_of(annotation, node)
+    return list(model.model_fields) if model is not None else []
+
+
+def _flatten(annotation: Any) -> list[Any]:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _flatten(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [leaf for arg in typing.get_args(annotation) for leaf in _flatten(arg)]
+    return [annotation]
+
+
+def _model_of(annotation: Any, node: Any) -> type[BaseModel] | None:
+    models = [a for a in _flatten(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+    if len(models) == 1:
+        return models[0]
+    tag = node.get("step") if isinstance(node, dict) else None
+    return next((m for m in models if _step_tag(m) == tag), None)
+
+
+def _item_of(annotation: Any) -> Any:
+    for leaf in _flatten(annotation):
+        if typing.get_origin(leaf) in (list, dict, tuple):
+            return typing.get_args(leaf)[-1]
+    return None
+
+
+def _step_tag(model: type[BaseModel]) -> str | None:
+    field = model.model_fields.get("step")
+    args = typing.get_args(field.annotation) if field is not None else ()
+    return str(args[0]) if args else None
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen: set[Problem] = set()
+    out = []
+    for problem in problems:
+        if problem not in seen:
+            seen.add(problem)
+            out.append(problem)
+    return sorted(out, key=lambda p: (p.location.line, p.location.column))

@@ -1,0 +1,268 @@
+"""The step kinds of the protocol language. Each step is one mapping with ``step: <kind>``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, StrictInt, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from labctl.protocol.base import Identifier, Spec
+from labctl.protocol.conditions import Comparison, ConditionField, Signal
+from labctl.protocol.quantities import (
+    Celsius,
+    Grams,
+    Kelvin,
+    Millilitres,
+    MillilitresPerMinute,
+    Percent,
+    Rpm,
+    Seconds,
+)
+from labctl.protocol.units import Kind, UnitError, parse_quantity
+
+ONE_PORTION = "one portion"
+
+
+class ControlMode(StrEnum):
+    """Which temperature the chiller regulates: the reaction mass (process) or its own bath (internal)."""
+
+    PROCESS = "process"
+    INTERNAL = "internal"
+
+
+class StepBase(Spec):
+    id: Identifier | None = Field(None, description="Name used in logs, the journal and resume.")
+    note: str | None = Field(None, description="Free text shown to the operator.")
+    consumes: list[Identifier] = Field(
+        default_factory=list,
+        description="Materials that no longer exist as such after this step (they have reacted).",
+    )
+
+    def adds(self) -> list[str]:
+        """Materials this step puts into the reactor."""
+        return []
+
+
+class SetTemperature(StepBase):
+    step: Literal["set_temperature"]
+    target: Celsius
+    control: ControlMode = ControlMode.PROCESS
+
+
+class WaitUntil(StepBase):
+    """Wait for a temperature to reach ``target ± tolerance`` and stay there for ``settle``."""
+
+    step: Literal["wait_until"]
+    signal: Literal["Tr", "Tj"] = "Tr"
+    target: Celsius
+    tolerance: Kelvin
+    settle: Seconds = 0.0
+    timeout: Seconds
+    on_timeout: Literal["pause", "abort"] = "pause"
+
+
+def _band(value: object) -> object:
+    if isinstance(value, list) and len(value) == 2:
+        low, high = (parse_quantity(v, Kind.TEMPERATURE).value for v in value)
+        if low >= high:
+            raise PydanticCustomError("band", "the band's low end must be below its high end")
+        return (low, high)
+    raise PydanticCustomError("band", "expected a band as [low, high], e.g. [0 °C, 5 °C]")
+
+
+def _band_checked(value: object) -> object:
+    try:
+        return _band(value)
+    except UnitError as exc:
+        raise PydanticCustomError("quantity", "{reason}", {"reason": str(exc)}) from None
+
+
+TemperatureBand = Annotated[
+    tuple[float, float],
+    BeforeValidator(_band_checked),
+    Field(
+        json_schema_extra={"examples": [["0 °C", "5 °C"]]},
+        description="[low, high] in °C",
+    ),
+]
+
+
+class Hold(StepBase):
+    """Keep the reaction mass inside a band for a duration; ``on_excursion`` says what leaving it does."""
+
+    step: Literal["hold"]
+    duration: Seconds
+    band: TemperatureBand
+    on_excursion: Literal["alarm", "extend", "pause", "abort"] = "alarm"
+    grace: Seconds = Field(0.0, description="Time outside the band tolerated before the policy acts.")
+
+
+class Ramp(StepBase):
+    step: Literal["ramp"]
+    target: Celsius
+    duration: Seconds
+    control: ControlMode = ControlMode.PROCESS
+
+
+class Stir(StepBase):
+    step: Literal["stir"]
+    duration: Seconds
+    speed: Rpm | None = None
+
+
+class Wait(StepBase):
+    step: Literal["wait"]
+    duration: Seconds
+
+
+class Charge(StepBase):
+    """A manual addition: the operator adds the materials and confirms."""
+
+    step: Literal["charge"]
+    materials: list[Identifier] = Field(min_length=1)
+    instruction: str
+
+    def adds(self) -> list[str]:
+        return list(self.materials)
+
+
+def _gate_condition(value: object) -> object:
+    return {"when": value} if isinstance(value, str) else value
+
+
+class GateCondition(Spec):
+    when: ConditionField
+    hysteresis: Kelvin | None = Field(
+        None, description="Once the condition fails, it holds again only this far inside the limit."
+    )
+
+
+Gate = Annotated[GateCondition, BeforeValidator(_gate_condition, json_schema_input_type=str | GateCondition)]
+
+
+class DoseSolid(StepBase):
+    """Add a solid in portions from the doser, each portion released only while every gate holds."""
+
+    step: Literal["dose_solid"]
+    material: Identifier
+    total: Grams
+    portions: StrictInt | None = Field(None, ge=1, le=1000)
+    portion: Grams | None = None
+    window: Seconds | None = Field(None, description="The time the additions are planned to take.")
+    min_interval: Seconds
+    gate: list[Gate] = Field(min_length=1)
+    tolerance: Percent
+    on_window_exceeded: Literal["continue", "pause"] = "continue"
+
+    @model_validator(mode="after")
+    def _one_portion_rule(self) -> DoseSolid:
+        if (self.portions is None) == (self.portion is None):
+            raise PydanticCustomError(
+                "portions", "give exactly one of 'portions' (a count) or 'portion' (a mass)"
+            )
+        return self
+
+    def portion_count(self) -> int:
+        if self.portions is not None:
+            return self.portions
+        assert self.portion is not None
+        return max(1, round(self.total / self.portion))
+
+    def portion_mass(self) -> float:
+        return self.total / self.portion_count()
+
+    def adds(self) -> list[str]:
+        return [self.material]
+
+    def gate_limit(self, signal: Signal) -> float | None:
+        """The tightest upper limit the gate puts on ``signal``, if any."""
+        limits = [
+            g.when.threshold
+            for g in self.gate
+            if isinstance(g.when, Comparison) and g.when.signal is signal and g.when.op.is_upper_bound
+        ]
+        return min(limits) if limits else None
+
+
+def _pump_rate(value: object) -> object:
+    if value == ONE_PORTION:
+        return ONE_PORTION
+    try:
+        return parse_quantity(value, Kind.FLOW_RATE).value
+    except UnitError as exc:
+        reason = f"{exc}, or '{ONE_PORTION}'"
+        raise PydanticCustomError("quantity", "{reason}", {"reason": reason}) from None
+
+
+PumpRate = Annotated[
+    float | Literal["one portion"],
+    BeforeValidator(_pump_rate, json_schema_input_type=MillilitresPerMinute | Literal["one portion"]),
+]
+
+
+class Pump(StepBase):
+    step: Literal["pump"]
+    material: Identifier
+    volume: Millilitres
+    rate: PumpRate
+
+    def adds(self) -> list[str]:
+        return [self.material]
+
+
+class Quench(StepBase):
+    """A pump addition that only starts while its permissive holds, and pauses if the mass heats up."""
+
+    step: Literal["quench"]
+    material: Identifier
+    volume: Millilitres
+    rate: PumpRate
+    permissive: list[ConditionField] = Field(min_length=1)
+    pause_above: Celsius | None = None
+    resume_below: Celsius | None = None
+
+    @field_validator("resume_below")
+    @classmethod
+    def _hysteresis(cls, value: float | None, info: Any) -> float | None:
+        pause = info.data.get("pause_above")
+        if value is not None and pause is not None and value >= pause:
+            raise PydanticCustomError("hysteresis", "resume_below must be below pause_above")
+        return value
+
+    def adds(self) -> list[str]:
+        return [self.material]
+
+    def permissive_limit(self) -> float | None:
+        limits = [
+            c.threshold
+            for c in self.permissive
+            if isinstance(c, Comparison) and c.signal is Signal.TR and c.op.is_upper_bound
+        ]
+        return min(limits) if limits else None
+
+
+class Prompt(StepBase):
+    step: Literal["prompt"]
+    message: str
+
+
+Step = Annotated[
+    SetTemperature | WaitUntil | Hold | Ramp | Stir | Wait | Charge | DoseSolid | Pump | Quench | Prompt,
+    Field(discriminator="step"),
+]
+
+STEP_KINDS: tuple[str, ...] = (
+    "set_temperature",
+    "wait_until",
+    "hold",
+    "ramp",
+    "stir",
+    "wait",
+    "charge",
+    "dose_solid",
+    "pump",
+    "quench",
+    "prompt",
+)

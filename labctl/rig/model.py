@@ -1,0 +1,73 @@
+"""A rig as declared in ``rigs/*.yaml``: one instrument per role, with the capabilities the checker relies on."""
+
+from __future__ import annotations
+
+from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator
+from pydantic_core import PydanticCustomError
+
+from labctl.protocol.base import Identifier, Spec
+from labctl.protocol.quantities import Celsius, Grams, MillilitresPerMinute
+
+
+class ChillerCapabilities(Spec):
+    temperature_range: tuple[Celsius, Celsius] = Field(
+        description="[lowest, highest] temperature the unit reaches, from its data sheet."
+    )
+    process_control: StrictBool = Field(False, description="Can regulate on an external process probe.")
+
+    @field_validator("temperature_range")
+    @classmethod
+    def _ordered(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if value[0] >= value[1]:
+            raise PydanticCustomError("range", "the lowest temperature must come first")
+        return value
+
+
+class DoserCapabilities(Spec):
+    max_portion: Grams | None = None
+
+
+class PumpCapabilities(Spec):
+    max_rate: MillilitresPerMinute | None = None
+
+
+class Instrument(Spec):
+    driver: StrictStr = Field(
+        description="Driver family, e.g. huber-pb, huber-modbus, mt-sics, quantos, reglo-icc."
+    )
+    port: StrictStr | None = Field(None, description="pyserial URL or host:port.")
+    options: dict[Identifier, StrictStr | StrictInt | StrictFloat | StrictBool] = Field(default_factory=dict)
+    model: StrictStr | None = None
+
+
+class ChillerInstrument(Instrument):
+    capabilities: ChillerCapabilities
+
+
+class DoserInstrument(Instrument):
+    capabilities: DoserCapabilities = DoserCapabilities()
+
+
+class PumpInstrument(Instrument):
+    capabilities: PumpCapabilities = PumpCapabilities()
+
+
+class Instruments(Spec):
+    chiller: ChillerInstrument | None = None
+    doser: DoserInstrument | None = None
+    balance: Instrument | None = None
+    quench_pump: PumpInstrument | None = None
+    stirrer: Instrument | None = None
+
+    def roles(self) -> set[str]:
+        return {name for name in type(self).model_fields if getattr(self, name) is not None}
+
+
+class Rig(Spec):
+    rig: Identifier = Field(description="The rig's name; also its MQTT namespace.")
+    description: str | None = None
+    instruments: Instruments
+
+    def chiller(self) -> ChillerCapabilities | None:
+        chiller = self.instruments.chiller
+        return chiller.capabilities if chiller is not None else None
