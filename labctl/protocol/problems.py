@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import types
 import typing
 from collections.abc import Sequence
@@ -19,7 +20,31 @@ def validation_problems(
     exc: ValidationError, data: Any, source: SourceMap, root: type[BaseModel]
 ) -> list[Problem]:
     """Turn pydantic's errors into located problems, one per place, in file order."""
-    return _unique([_problem(error, data, source, root) for error in exc.errors()])
+    errors = _without_misspelled_missing(exc.errors(), data, root)
+    return _unique([_problem(error, data, source, root) for error in errors])
+
+
+def _without_misspelled_missing(
+    errors: list[ErrorDetails], data: Any, root: type[BaseModel]
+) -> list[ErrorDetails]:
+    """A 'missing target' next to an unknown 'targt' is one mistake: keep only the unknown key."""
+    misspelled = set()
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            path = _data_path(error["loc"], data)
+            guess = _close_key(str(error["loc"][-1]), _allowed_keys(path, data, root))
+            if guess is not None:
+                misspelled.add((path[:-1], guess))
+    return [
+        e
+        for e in errors
+        if not (e["type"] == "missing" and (_data_path(e["loc"], data), str(e["loc"][-1])) in misspelled)
+    ]
+
+
+def _close_key(key: str, allowed: list[str]) -> str | None:
+    matches = difflib.get_close_matches(key, allowed, n=1, cutoff=0.75)
+    return matches[0] if matches else None
 
 
 def _problem(error: ErrorDetails, data: Any, source: SourceMap, root: type[BaseModel]) -> Problem:
@@ -60,9 +85,12 @@ def _message(error: ErrorDetails, path: DataPath, data: Any, root: type[BaseMode
     if kind in ("quantity", "condition", "band", "portions", "hysteresis"):
         return error["msg"]
     if kind == "extra_forbidden":
+        key = str(error["loc"][-1])
         allowed = _allowed_keys(path, data, root)
-        hint = f"; expected one of: {', '.join(allowed)}" if allowed else ""
-        return f"unknown key '{error['loc'][-1]}'{hint}"
+        guess = _close_key(key, allowed)
+        hint = f" (did you mean '{guess}'?)" if guess else ""
+        hint += f"; expected one of: {', '.join(allowed)}" if allowed else ""
+        return f"unknown key '{key}'{hint}"
     if kind == "union_tag_invalid":
         return f"unknown step kind {ctx.get('tag')!r}; expected one of: {', '.join(STEP_KINDS)}"
     if kind == "union_tag_not_found":

@@ -87,6 +87,9 @@ def _yaml_problem(exc: MarkedYAMLError, file: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     what = exc.problem or exc.context or "invalid YAML"
+    context = exc.context_mark
+    if exc.problem_mark is not None and context is not None and context.line != exc.problem_mark.line:
+        what += f" ({exc.context or 'started'} at {context.line + 1}:{context.column + 1})"
     return Problem(Location(file, line, column), "", f"YAML syntax error: {what}")
 
 
