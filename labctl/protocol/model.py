@@ -83,11 +83,11 @@ class Material(Spec):
     name: str
     role: Role
     classes: list[MaterialClass] = Field(default_factory=list)
-    amount: Moles | None = None
-    mass: Grams | None = None
-    volume: Millilitres | None = None
-    molar_mass: GramsPerMole | None = None
-    concentration: MolesPerLitre | None = None
+    amount: Moles | None = Field(None, gt=0)
+    mass: Grams | None = Field(None, gt=0)
+    volume: Millilitres | None = Field(None, gt=0)
+    molar_mass: GramsPerMole | None = Field(None, gt=0)
+    concentration: MolesPerLitre | None = Field(None, gt=0)
     initially_present: StrictBool = Field(
         False, description="Already in the vessel when the protocol starts."
     )
@@ -132,11 +132,11 @@ class Equipment(Spec):
 
 class Reactor(Spec):
     vessel: str | None = None
-    volume: Millilitres | None = None
+    volume: Millilitres | None = Field(None, gt=0)
     heat_capacity: KilojoulesPerKelvin | None = Field(
-        None, description="Heat capacity of the charge, for adiabatic-rise and MTSR estimates."
+        None, gt=0, description="Heat capacity of the charge, for adiabatic-rise and MTSR estimates."
     )
-    heat_transfer: WattsPerKelvin | None = Field(None, description="UA of the vessel wall.")
+    heat_transfer: WattsPerKelvin | None = Field(None, gt=0, description="UA of the vessel wall.")
 
 
 class Action(StrEnum):
@@ -155,7 +155,7 @@ class Interlock(Spec):
     when: ConditionField
     action: Action
     hysteresis: Kelvin | None = Field(
-        None, description="How far back on the safe side the reading must come before it clears."
+        None, gt=0, description="How far back on the safe side the reading must come before it clears."
     )
     during: list[Identifier] | None = Field(
         None, description="Ids of the steps it guards; the whole run when absent."

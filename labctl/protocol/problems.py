@@ -81,7 +81,7 @@ def _has(node: Any, part: int | str) -> bool:
 def _message(error: ErrorDetails, path: DataPath, data: Any, root: type[BaseModel]) -> str:
     kind = error["type"]
     ctx = error.get("ctx", {})
-    got = _describe_input(error.get("input"))
+    got = _describe_input(_value_at(path, data) if path else error.get("input"))
     if kind in ("quantity", "condition", "band", "portions", "hysteresis"):
         return error["msg"]
     if kind == "extra_forbidden":
@@ -105,10 +105,23 @@ def _message(error: ErrorDetails, path: DataPath, data: Any, root: type[BaseMode
         return f"expected at least {ctx.get('min_length', 1)} item(s)"
     if kind in ("string_type", "str_type"):
         return f"expected text, got {got}"
+    bounds = {"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt", "less_than_equal": "le"}
+    if kind in bounds:
+        words = {"gt": "greater than", "ge": "at least", "lt": "less than", "le": "at most"}[bounds[kind]]
+        limit = ctx.get(bounds[kind])
+        shown = f"{limit:g}" if isinstance(limit, int | float) else str(limit)
+        return f"must be {words} {shown}, got {got}"
     msg = error["msg"]
     if msg.startswith("Input should be "):
         msg = "expected " + msg[len("Input should be ") :]
     return f"{msg}, got {got}" if error.get("input") is not None else msg
+
+
+def _value_at(path: DataPath, data: Any) -> Any:
+    node = data
+    for part in path:
+        node = node[part]
+    return node
 
 
 def _describe_input(value: object) -> str:

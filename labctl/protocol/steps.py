@@ -57,9 +57,9 @@ class WaitUntil(StepBase):
     step: Literal["wait_until"]
     signal: Literal["Tr", "Tj"] = "Tr"
     target: Celsius
-    tolerance: Kelvin
-    settle: Seconds = 0.0
-    timeout: Seconds
+    tolerance: Kelvin = Field(gt=0)
+    settle: Seconds = Field(0.0, ge=0)
+    timeout: Seconds = Field(gt=0)
     on_timeout: Literal["pause", "abort"] = "pause"
 
 
@@ -93,28 +93,28 @@ class Hold(StepBase):
     """Keep the reaction mass inside a band for a duration; ``on_excursion`` says what leaving it does."""
 
     step: Literal["hold"]
-    duration: Seconds
+    duration: Seconds = Field(gt=0)
     band: TemperatureBand
     on_excursion: Literal["alarm", "extend", "pause", "abort"] = "alarm"
-    grace: Seconds = Field(0.0, description="Time outside the band tolerated before the policy acts.")
+    grace: Seconds = Field(0.0, ge=0, description="Time outside the band tolerated before the policy acts.")
 
 
 class Ramp(StepBase):
     step: Literal["ramp"]
     target: Celsius
-    duration: Seconds
+    duration: Seconds = Field(gt=0)
     control: ControlMode = ControlMode.PROCESS
 
 
 class Stir(StepBase):
     step: Literal["stir"]
-    duration: Seconds
-    speed: Rpm | None = None
+    duration: Seconds = Field(gt=0)
+    speed: Rpm | None = Field(None, gt=0)
 
 
 class Wait(StepBase):
     step: Literal["wait"]
-    duration: Seconds
+    duration: Seconds = Field(gt=0)
 
 
 class Charge(StepBase):
@@ -135,7 +135,7 @@ def _gate_condition(value: object) -> object:
 class GateCondition(Spec):
     when: ConditionField
     hysteresis: Kelvin | None = Field(
-        None, description="Once the condition fails, it holds again only this far inside the limit."
+        None, gt=0, description="Once the condition fails, it holds again only this far inside the limit."
     )
 
 
@@ -147,13 +147,13 @@ class DoseSolid(StepBase):
 
     step: Literal["dose_solid"]
     material: Identifier
-    total: Grams
+    total: Grams = Field(gt=0)
     portions: StrictInt | None = Field(None, ge=1, le=1000)
-    portion: Grams | None = None
-    window: Seconds | None = Field(None, description="The time the additions are planned to take.")
-    min_interval: Seconds
+    portion: Grams | None = Field(None, gt=0)
+    window: Seconds | None = Field(None, gt=0, description="The time the additions are planned to take.")
+    min_interval: Seconds = Field(ge=0)
     gate: list[Gate] = Field(min_length=1)
-    tolerance: Percent
+    tolerance: Percent = Field(gt=0, lt=100)
     on_window_exceeded: Literal["continue", "pause"] = "continue"
 
     @model_validator(mode="after")
@@ -190,10 +190,13 @@ def _pump_rate(value: object) -> object:
     if value == ONE_PORTION:
         return ONE_PORTION
     try:
-        return parse_quantity(value, Kind.FLOW_RATE).value
+        rate = parse_quantity(value, Kind.FLOW_RATE).value
     except UnitError as exc:
         reason = f"{exc}, or '{ONE_PORTION}'"
         raise PydanticCustomError("quantity", "{reason}", {"reason": reason}) from None
+    if rate <= 0:
+        raise PydanticCustomError("quantity", "a pump rate must be greater than zero")
+    return rate
 
 
 PumpRate = Annotated[
@@ -205,7 +208,7 @@ PumpRate = Annotated[
 class Pump(StepBase):
     step: Literal["pump"]
     material: Identifier
-    volume: Millilitres
+    volume: Millilitres = Field(gt=0)
     rate: PumpRate
 
     def adds(self) -> list[str]:
@@ -217,7 +220,7 @@ class Quench(StepBase):
 
     step: Literal["quench"]
     material: Identifier
-    volume: Millilitres
+    volume: Millilitres = Field(gt=0)
     rate: PumpRate
     permissive: list[ConditionField] = Field(min_length=1)
     pause_above: Celsius | None = None

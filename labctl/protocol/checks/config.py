@@ -25,21 +25,21 @@ class CheckerConfig(Spec):
     stoich_high: float = Field(1.3, description="KMnO4 equiv above which a warning is given")
     stoich_fail: float = Field(1.5, description="KMnO4 equiv above which the protocol fails")
     dosing_enthalpy: KilojoulesPerMole = -225.0
-    consumption_tau: Seconds = Field(600.0, description="KMnO4 consumption time constant at 0 °C")
-    max_adiabatic_rise: Kelvin = 10.0
-    min_portion_interval: Seconds = 60.0
+    consumption_tau: Seconds = Field(600.0, gt=0, description="KMnO4 consumption time constant at 0 °C")
+    max_adiabatic_rise: Kelvin = Field(10.0, gt=0)
+    min_portion_interval: Seconds = Field(60.0, ge=0)
     max_mtsr: Celsius = 25.0
     gate_max_tr: Celsius = 5.0
     gate_max_rate: KelvinPerMinute = 0.5
     trip_tr: Celsius = 10.0
     trip_rate: KelvinPerMinute = 1.0
     emergency_tr: Celsius = 20.0
-    chiller_low_margin: Kelvin = 10.0
+    chiller_low_margin: Kelvin = Field(10.0, ge=0)
     mgbr_max: Celsius = -40.0
     mgbr_setpoint_warn: Celsius = -42.0
-    quench_factor: float = 1.1
+    quench_factor: float = Field(1.1, gt=0)
     quench_max_start: Celsius = 5.0
-    amount_tolerance: Percent = 5.0
+    amount_tolerance: Percent = Field(5.0, ge=0)
 
 
 def load_checker_config(path: Path) -> CheckerConfig:
