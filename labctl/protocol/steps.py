@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -168,9 +169,12 @@ class DoseSolid(StepBase):
         if self.portions is not None:
             return self.portions
         assert self.portion is not None
-        return max(1, round(self.total / self.portion))
+        return max(1, math.ceil(self.total / self.portion - 1e-9))
 
     def portion_mass(self) -> float:
+        """The largest portion: the declared size, or an equal share of the total."""
+        if self.portion is not None:
+            return min(self.portion, self.total)
         return self.total / self.portion_count()
 
     def adds(self) -> list[str]:
