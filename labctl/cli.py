@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +11,7 @@ from typing import Annotated
 import structlog
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from labctl.errors import InputFileError, LabctlError
 from labctl.logs import configure_logging
@@ -26,7 +28,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out = Console(highlight=False, soft_wrap=True)
+# No emoji codes and no markup from file names or messages: ':warning:' or '[/x]' in a path is printed as written.
+out = Console(highlight=False, soft_wrap=True, emoji=False)
 log = structlog.get_logger("labctl.cli")
 
 
@@ -43,7 +46,9 @@ def main_options(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    configure_logging(json=log_json)
+    # JSON logs are for machines (CI, the journal): one event per file. A person reads the report on stdout,
+    # so the pretty logs on a terminal stay at warnings.
+    configure_logging(json=log_json, level=logging.INFO if log_json else logging.WARNING)
 
 
 def _parameters(values: list[str]) -> dict[str, str]:
@@ -76,6 +81,7 @@ def validate(
         config = load_checker_config(thresholds) if thresholds is not None else CheckerConfig()
     except InputFileError as exc:
         _print_problems(exc)
+        log.info("input.invalid", file=exc.problems[0].location.file, problems=len(exc.problems))
         raise typer.Exit(1) from None
     parameters = _parameters(set_values or [])
     failed = [file for file in files if not _validate_one(file, rig, config, parameters, strict)]
@@ -90,8 +96,8 @@ def _validate_one(
         findings = check(load_protocol(file, parameters), rig, config)
     except InputFileError as exc:
         _print_problems(exc)
-        out.print(f"{file}: [red]invalid[/red] ({len(exc.problems)} problem(s))")
-        log.debug("protocol.invalid", file=str(file), problems=len(exc.problems))
+        out.print(f"{_escape(str(file))}: [red]invalid[/red] ({len(exc.problems)} problem(s))")
+        log.info("protocol.invalid", file=str(file), problems=len(exc.problems))
         return False
     for finding in findings:
         out.print(_styled(finding))
@@ -99,27 +105,25 @@ def _validate_one(
     counts = {s: sum(f.severity is s for f in findings) for s in Severity}
     ok = not any(f.severity in failing for f in findings)
     summary = ", ".join(f"{n} {s}(s)" for s, n in counts.items() if n) or "no findings"
-    out.print(f"{file}: {'[green]ok[/green]' if ok else '[red]failed[/red]'} ({summary})")
-    log.debug("protocol.checked", file=str(file), ok=ok, **{str(s): n for s, n in counts.items()})
+    out.print(f"{_escape(str(file))}: {'[green]ok[/green]' if ok else '[red]failed[/red]'} ({summary})")
+    log.info("protocol.checked", file=str(file), ok=ok, **{str(s): n for s, n in counts.items()})
     return ok
 
 
 def _styled(finding: Finding) -> str:
     colour = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}[finding.severity]
-    where = f"{finding.location}: " if finding.location else ""
+    where = f"{_escape(str(finding.location))}: " if finding.location else ""
     return f"{where}[{colour}]{finding.severity}[/{colour}]\\[{finding.rule}] {_escape(finding.message)}"
 
 
 def _escape(text: str) -> str:
-    return text.replace("[", "\\[")
+    return escape(text)
 
 
 def _print_problems(exc: InputFileError) -> None:
     for problem in exc.problems:
-        out.print(
-            f"{problem.location}: [red]error[/red] {_escape((problem.key + ': ') if problem.key else '')}"
-            f"{_escape(problem.message)}"
-        )
+        key = f"{problem.key}: " if problem.key else ""
+        out.print(f"{_escape(str(problem.location))}: [red]error[/red] {_escape(key + problem.message)}")
 
 
 @app.command()

@@ -14,9 +14,10 @@ from pydantic import ValidationError
 from labctl.errors import InputFileError, Location, Problem
 from labctl.protocol.model import Protocol
 from labctl.protocol.problems import dotted, validation_problems
+from labctl.protocol.quantities import PARAMETER_REFERENCE
 from labctl.protocol.source import DataPath, SourceMap, load_yaml, read_text
 
-_REFERENCE = re.compile(r"^\$\{\s*([A-Za-z][A-Za-z0-9_\-]*)\s*\}$")
+_REFERENCE = re.compile(rf"^{PARAMETER_REFERENCE}$")
 
 
 @dataclass(frozen=True)

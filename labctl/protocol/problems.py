@@ -57,6 +57,8 @@ def _problem(error: ErrorDetails, data: Any, source: SourceMap, root: type[BaseM
             dotted(path) or "(top level)",
             f"required key '{missing}' is missing",
         )
+    if kind == "union_tag_invalid" and isinstance(_value_at(path, data), dict):
+        path = (*path, "step")
     location = source.key_at(path) if kind == "extra_forbidden" else source.value_at(path)
     return Problem(location, dotted(path) or "(top level)", _message(error, path, data, root))
 

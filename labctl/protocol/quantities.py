@@ -10,15 +10,19 @@ from pydantic_core import PydanticCustomError
 
 from labctl.protocol.units import EXAMPLES, Kind, UnitError, parse_quantity, units_of
 
+PARAMETER_REFERENCE = r"\$\{\s*([A-Za-z][A-Za-z0-9_\-]*)\s*\}"
+"""A whole value written ``${name}``: replaced by the protocol parameter's value when the file is loaded."""
+
 
 def _json_schema(kind: Kind) -> dict[str, Any]:
+    """A quantity as editors see it: ``<number> <unit>``, or a ``${name}`` reference the loader substitutes."""
     units = sorted(units_of(kind), key=len, reverse=True)
     alternatives = "|".join(re.escape(u) for u in units)
     number = r"[+\-\u2212]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+\-]?\d+)?"
     return {
         "type": "string",
-        "pattern": rf"^\s*{number}\s*(?:{alternatives})\s*$",
-        "description": f"{kind.value}, e.g. '{EXAMPLES[kind]}'",
+        "pattern": rf"^(?:\s*{number}\s*(?:{alternatives})\s*|{PARAMETER_REFERENCE})$",
+        "description": f"{kind.value}, e.g. '{EXAMPLES[kind]}', or a parameter as '${{name}}'",
         "examples": [EXAMPLES[kind]],
     }
 

@@ -13,7 +13,9 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from labctl.errors import InputFileError, Location, Problem
 
@@ -22,6 +24,7 @@ DataPath = tuple[PathKey, ...]
 
 MAX_NODES = 100_000
 MAX_BYTES = 2_000_000
+MAX_DEPTH = 50  # a protocol is about 6 levels deep; this keeps every recursive walk far from Python's limit
 
 
 @dataclass
@@ -71,6 +74,7 @@ def read_text(path: Path) -> str:
 def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     """Parse one YAML document into plain dicts/lists/scalars and a :class:`SourceMap`."""
     yaml = YAML(typ="rt", pure=True)
+    yaml.Constructor = _PlainConstructor
     try:
         document = yaml.load(text)
     except MarkedYAMLError as exc:
@@ -83,14 +87,76 @@ def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     return builder.convert(document, ()), source
 
 
+_UNCLOSED = {
+    "while scanning a quoted scalar": "a quoted string",
+    "while parsing a flow sequence": "a '[' list",
+    "while parsing a flow mapping": "a '{' mapping",
+}
+
+
 def _yaml_problem(exc: MarkedYAMLError, file: str) -> Problem:
-    mark = exc.problem_mark or exc.context_mark
+    """Point at the line to edit: where an unclosed quote or bracket opened, else where parsing failed."""
+    problem, context = exc.problem_mark, exc.context_mark
+    opened = _UNCLOSED.get(exc.context or "")
+    unclosed = context is not None and opened is not None
+    mark, other = (context, problem) if unclosed else (problem or context, context)
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     what = exc.problem or exc.context or "invalid YAML"
-    context = exc.context_mark
-    if exc.problem_mark is not None and context is not None and context.line != exc.problem_mark.line:
-        what += f" ({exc.context or 'started'} at {context.line + 1}:{context.column + 1})"
+    if unclosed:
+        what = f"{opened} that is never closed: {what}"
+    if other is not None and mark is not None and other.line != mark.line:
+        label = "found at" if unclosed else f"{exc.context or 'started'} at"
+        what += f" ({label} {other.line + 1}:{other.column + 1})"
     return Problem(Location(file, line, column), "", f"YAML syntax error: {what}")
+
+
+_CORE = "tag:yaml.org,2002:"
+_SCALARS = {
+    "str": "text",
+    "int": "an integer",
+    "float": "a number",
+    "bool": "a boolean",
+    "null": "nothing",
+    "timestamp": "a date",
+    "merge": "a merge key",
+    "value": "a value",
+}
+
+
+class _PlainConstructor(RoundTripConstructor):
+    """ruamel's round-trip constructor held to plain YAML: mappings, lists and the core scalar types.
+
+    Protocol files have no use for tags such as ``!!omap``, ``!!set`` or ``!custom``, and ruamel fails with
+    AttributeError or IndexError on some of them (``!!omap`` on a scalar) and on a few plain scalars (``0x_``).
+    Both become YAML errors at the node's position.
+    """
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        tag = str(node.tag)
+        if isinstance(node, ScalarNode):
+            allowed = tag.removeprefix(_CORE) in _SCALARS and tag.startswith(_CORE)
+        else:
+            allowed = tag == _CORE + ("map" if isinstance(node, MappingNode) else "seq")
+        if not allowed:
+            shown = "!!" + tag.removeprefix(_CORE) if tag.startswith(_CORE) else tag
+            raise ConstructorError(
+                None,
+                None,
+                f"the tag '{shown}' is not used in protocol files: write plain mappings, lists and values",
+                node.start_mark,
+            )
+        if isinstance(node, MappingNode | SequenceNode):
+            return super().construct_object(node, deep)
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, IndexError, OverflowError) as exc:
+            what = _SCALARS[tag.removeprefix(_CORE)]
+            raise ConstructorError(
+                None,
+                None,
+                f"cannot read {node.value!r} as {what} ({exc}); quote it to keep it as text",
+                node.start_mark,
+            ) from exc
 
 
 class _PlainBuilder:
@@ -99,6 +165,7 @@ class _PlainBuilder:
     def __init__(self, source: SourceMap) -> None:
         self.source = source
         self.nodes = 0
+        self.open: set[int] = set()  # ids of the containers on the current path, to catch recursive aliases
 
     def convert(self, node: Any, path: DataPath) -> Any:
         self.nodes += 1
@@ -106,42 +173,72 @@ class _PlainBuilder:
             raise InputFileError(
                 [Problem(self.source.value_at(path), "", f"document has more than {MAX_NODES} nodes")]
             )
-        if isinstance(node, CommentedMap):
-            return self._mapping(node, path)
-        if isinstance(node, CommentedSeq):
-            return self._sequence(node, path)
-        if isinstance(node, dict | list | set):
+        if not isinstance(node, dict | list | set):
+            return _scalar(node)
+        if id(node) in self.open:
+            raise InputFileError(
+                [Problem(self.source.value_at(path), "", "recursive alias: this value contains itself")]
+            )
+        if len(path) >= MAX_DEPTH:
+            raise InputFileError(
+                [Problem(self.source.value_at(path), "", f"nested more than {MAX_DEPTH} levels deep")]
+            )
+        self.open.add(id(node))
+        try:
+            if isinstance(node, CommentedMap):
+                return self._mapping(node, path)
+            if isinstance(node, CommentedSeq):
+                return self._sequence(node, path)
             return self._plain_container(node, path)
-        return _scalar(node)
+        finally:
+            self.open.discard(id(node))
 
     def _mapping(self, node: CommentedMap, path: DataPath) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key in node:
-            position = node.lc.key(key)
+            # Keys merged in with '<<: *anchor' and the entries of '!!omap' have no recorded position:
+            # they are placed at the mapping that holds them.
+            position = _position(node, key) or (*self._at(path), *self._at(path))
             key_location = Location(self.source.file, position[0] + 1, position[1] + 1)
             if not isinstance(key, str):
                 raise InputFileError([Problem(key_location, "", f"keys must be plain text, got {key!r}")])
             child = (*path, key)
             self.source.keys[child] = key_location
-            value_line, value_col = node.lc.value(key)
-            self.source.values[child] = Location(self.source.file, value_line + 1, value_col + 1)
+            self.source.values[child] = Location(self.source.file, position[2] + 1, position[3] + 1)
             out[key] = self.convert(node[key], child)
         return out
 
     def _sequence(self, node: CommentedSeq, path: DataPath) -> list[Any]:
         out: list[Any] = []
         for index, item in enumerate(node):
-            line, col = node.lc.item(index)
+            line, col = (_position(node, index) or self._at(path))[:2]
             child = (*path, index)
             self.source.values[child] = Location(self.source.file, line + 1, col + 1)
             self.source.keys[child] = self.source.values[child]
             out.append(self.convert(item, child))
         return out
 
+    def _at(self, path: DataPath) -> tuple[int, int]:
+        """0-based line and column of the value at ``path``, as ruamel counts them."""
+        location = self.source.value_at(path)
+        return location.line - 1, location.column - 1
+
     def _plain_container(self, node: dict[Any, Any] | list[Any] | set[Any], path: DataPath) -> Any:
         if isinstance(node, dict):
             return {str(k): self.convert(v, (*path, str(k))) for k, v in node.items()}
         return [self.convert(v, (*path, i)) for i, v in enumerate(node)]
+
+
+def _position(node: CommentedMap | CommentedSeq, key: Any) -> tuple[int, ...] | None:
+    """ruamel's 0-based (line, column[, value line, value column]) of a key or index, if it recorded one."""
+    positions = node.lc.data
+    if positions is None:
+        return None
+    try:
+        found = positions.get(key)
+    except TypeError:  # an unhashable key (a mapping or list used as a key)
+        return None
+    return tuple(found) if found is not None else None
 
 
 def _scalar(node: Any) -> Any:

@@ -24,6 +24,7 @@ from labctl.protocol.quantities import (
 from labctl.protocol.units import Kind, UnitError, parse_quantity
 
 ONE_PORTION = "one portion"
+MAX_PORTIONS = 1000
 
 
 class ControlMode(StrEnum):
@@ -82,7 +83,7 @@ def _band_checked(value: object) -> object:
 
 TemperatureBand = Annotated[
     tuple[float, float],
-    BeforeValidator(_band_checked),
+    BeforeValidator(_band_checked, json_schema_input_type=tuple[Celsius, Celsius]),
     Field(
         json_schema_extra={"examples": [["0 °C", "5 °C"]]},
         description="[low, high] in °C",
@@ -149,7 +150,7 @@ class DoseSolid(StepBase):
     step: Literal["dose_solid"]
     material: Identifier
     total: Grams = Field(gt=0)
-    portions: StrictInt | None = Field(None, ge=1, le=1000)
+    portions: StrictInt | None = Field(None, ge=1, le=MAX_PORTIONS)
     portion: Grams | None = Field(None, gt=0)
     window: Seconds | None = Field(None, gt=0, description="The time the additions are planned to take.")
     min_interval: Seconds = Field(ge=0)
@@ -162,6 +163,10 @@ class DoseSolid(StepBase):
         if (self.portions is None) == (self.portion is None):
             raise PydanticCustomError(
                 "portions", "give exactly one of 'portions' (a count) or 'portion' (a mass)"
+            )
+        if self.portion is not None and self.total / self.portion > MAX_PORTIONS:
+            raise PydanticCustomError(
+                "portions", "portions of this size make more than {most} portions", {"most": MAX_PORTIONS}
             )
         return self
 

@@ -103,7 +103,7 @@ def test_missing_key_points_at_the_mapping_that_lacks_it() -> None:
 def test_unknown_step_kind() -> None:
     (problem,) = _problems(MINIMAL.replace("set_temperature", "set_temp"))
     assert problem.startswith(
-        "t.yaml:7:5: steps[0]: unknown step kind 'set_temp'; expected one of: set_temperature"
+        "t.yaml:7:11: steps[0].step: unknown step kind 'set_temp'; expected one of: set_temperature"
     )
 
 

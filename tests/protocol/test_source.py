@@ -31,7 +31,7 @@ def test_missing_path_falls_back_to_the_nearest_parent() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "phrase"),
     [
-        ("a: [1,\nb: 2\n", 3, "flow sequence at 1:4"),
+        ("a: [1,\nb: 2\n", 1, "a '[' list that is never closed"),
         ("a: 1\na: 2\n", 2, "YAML syntax error"),
         ("a:\n\t- b\n", 2, "YAML syntax error"),
         ("? [a, b]\n: c\n", 1, "keys must be plain text"),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from labctl.errors import Location
 from labctl.protocol.checks.config import CheckerConfig, load_checker_config
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import RULES, Finding, Severity, error
 from labctl.protocol.checks.rules import dosing, equipment, interlocks, kmno4, materials, mgbr, quench
 from labctl.protocol.loader import LoadedProtocol
+from labctl.protocol.source import DataPath, SourceMap
 from labctl.rig.model import Rig
 
 _ALL_RULES = [
@@ -29,10 +31,18 @@ def check(
     ctx = CheckContext.build(loaded.protocol, config or CheckerConfig(), rig)
     findings = [finding for rule in _ALL_RULES for finding in rule(ctx)]
     findings = _apply_overrides(ctx, findings) + _check_overrides(ctx)
-    located = [f.located(loaded.source.value_at(f.path)) for f in findings]
+    located = [f.located(_location(loaded.source, f.path)) for f in findings]
     return sorted(
         located, key=lambda f: (f.location.line, f.location.column, f.rule) if f.location else (0, 0, f.rule)
     )
+
+
+def _location(source: SourceMap, path: DataPath) -> Location:
+    """Where a finding about ``path`` points: at its value when that starts on the key's line (a scalar or a
+    flow collection), else at the key. A block value starts on a later line, and an empty value (``doser:``)
+    is placed by the YAML parser at whatever follows, so neither is the line to edit."""
+    key, value = source.key_at(path), source.value_at(path)
+    return key if key.line < value.line else value
 
 
 def _apply_overrides(ctx: CheckContext, findings: list[Finding]) -> list[Finding]:

@@ -42,7 +42,9 @@ def test_a_portion_larger_than_the_cap_never_fits() -> None:
     interval=st.floats(1.0, 600.0),
     headroom=st.floats(1.01, 20.0),
 )
-def test_gated_schedule_never_exceeds_the_cap(portion: float, count: int, interval: float, headroom: float) -> None:
+def test_gated_schedule_never_exceeds_the_cap(
+    portion: float, count: int, interval: float, headroom: float
+) -> None:
     cap = portion * headroom
     times = gated_release_times(portion, count, interval, TAU_S, cap)
     assert times is not None

@@ -8,7 +8,7 @@ from labctl.protocol.checks.accumulation import gated_release_times, peak_unreac
 from labctl.protocol.checks.chemistry import classes_of, molar_mass
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error, info
-from labctl.protocol.conditions import Signal
+from labctl.protocol.conditions import Comparison, Signal
 from labctl.protocol.model import MaterialClass
 from labctl.protocol.source import DataPath
 from labctl.protocol.steps import DoseSolid
@@ -114,7 +114,8 @@ def check_intervals(ctx: CheckContext) -> list[Finding]:
 
 
 def check_gates(ctx: CheckContext) -> list[Finding]:
-    doses, findings = exothermic_doses(ctx)
+    doses, _ = exothermic_doses(ctx)  # check_portions reports why a dose could not be judged
+    findings: list[Finding] = []
     cfg = ctx.config
     limits = (
         (Signal.TR, cfg.gate_max_tr, Kind.TEMPERATURE),
@@ -138,10 +139,25 @@ def check_gates(ctx: CheckContext) -> list[Finding]:
                         "DOSE-GATE",
                         f"the gate allows {signal.value} up to "
                         f"{format_quantity(found, kind)}; the limit is {format_quantity(limit, kind)}",
-                        (*d.path, "gate"),
+                        _gate_entry(d, signal),
                     )
                 )
     return findings
+
+
+def _gate_entry(d: ExothermicDose, signal: Signal) -> DataPath:
+    """The gate entry that sets the dose's limit on ``signal`` (the line to edit), or the gate itself."""
+    limit = d.dose.gate_limit(signal)
+    for j, entry in enumerate(d.dose.gate):
+        when = entry.when
+        if (
+            isinstance(when, Comparison)
+            and when.signal is signal
+            and when.op.is_upper_bound
+            and when.threshold == limit
+        ):
+            return (*d.path, "gate", j)
+    return (*d.path, "gate")
 
 
 def check_accumulation(ctx: CheckContext) -> list[Finding]:
@@ -180,7 +196,7 @@ def _gated(ctx: CheckContext, d: ExothermicDose, start: float, cap: float) -> li
                 "ACCUMULATION-MTSR",
                 f"the gate allows an MTSR of {format_quantity(cap, Kind.TEMPERATURE)}; "
                 f"the limit is {format_quantity(cfg.max_mtsr, Kind.TEMPERATURE)}",
-                (*d.path, "gate"),
+                _gate_entry(d, Signal.MTSR),
             )
         ]
     cap_mol = (cap - start) * d.heat_capacity / abs(cfg.dosing_enthalpy)

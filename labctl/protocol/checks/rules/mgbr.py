@@ -53,35 +53,60 @@ def _temperatures(step: Step) -> list[tuple[float, str]]:
 
 def check_temperatures(ctx: CheckContext) -> list[Finding]:
     mgbr = _mgbr(ctx)
-    cfg = ctx.config
     findings = []
+    standing: int | None = None  # the set_temperature/ramp step whose setpoint is in force
+    judged: set[int] = set()  # setpoint steps already judged with MgBr present
     for index, step in ctx.steps():
-        if not ctx.present[index] & mgbr:
-            continue
-        for temperature, key in _temperatures(step):
-            path: DataPath = ("steps", index, key)
-            shown = format_quantity(temperature, Kind.TEMPERATURE)
-            if temperature > cfg.mgbr_max:
-                findings.append(
-                    error(
-                        "MGBR-ABOVE-40",
-                        f"this step lets MgBr reach {shown}; above "
-                        f"{format_quantity(cfg.mgbr_max, Kind.TEMPERATURE)} it disproportionates and "
-                        "is lost (mark it consumed first if it has reacted)",
-                        path,
-                    )
-                )
-            elif isinstance(step, SetTemperature | Ramp) and temperature > cfg.mgbr_setpoint_warn:
-                findings.append(
-                    warning(
-                        "MGBR-HOLD-MARGIN",
-                        f"setpoint {shown} leaves less than "
-                        f"{cfg.mgbr_max - cfg.mgbr_setpoint_warn + 0:g} K below "
-                        f"{format_quantity(cfg.mgbr_max, Kind.TEMPERATURE)}: overshoot crosses it",
-                        path,
-                    )
-                )
+        here = ctx.present[index] & mgbr
+        if isinstance(step, SetTemperature | Ramp):
+            standing = index
+            if here:
+                judged.add(index)
+        elif here and standing is not None and standing not in judged:
+            # MgBr enters (or stays) while an earlier setpoint is still in force: the chiller keeps
+            # regulating to it, so it must obey the same limits as a setpoint made with MgBr present.
+            judged.add(standing)
+            setpoint = ctx.protocol.steps[standing]
+            assert isinstance(setpoint, SetTemperature | Ramp)
+            where = f"'{step.id}'" if step.id else f"{index + 1}"
+            findings += _judge(
+                ctx,
+                setpoint,
+                ("steps", standing, "target"),
+                setpoint.target,
+                f" (still in force at step {where}, with MgBr in the vessel)",
+            )
+        if here:
+            for temperature, key in _temperatures(step):
+                findings += _judge(ctx, step, ("steps", index, key), temperature, "")
     return findings
+
+
+def _judge(ctx: CheckContext, step: Step, path: DataPath, temperature: float, context: str) -> list[Finding]:
+    """MGBR-ABOVE-40 above the limit; MGBR-HOLD-MARGIN for setpoints that leave too little margin."""
+    cfg = ctx.config
+    shown = format_quantity(temperature, Kind.TEMPERATURE)
+    if temperature > cfg.mgbr_max:
+        return [
+            error(
+                "MGBR-ABOVE-40",
+                f"this step lets MgBr reach {shown}{context}; above "
+                f"{format_quantity(cfg.mgbr_max, Kind.TEMPERATURE)} it disproportionates and "
+                "is lost (mark it consumed first if it has reacted)",
+                path,
+            )
+        ]
+    if isinstance(step, SetTemperature | Ramp) and temperature > cfg.mgbr_setpoint_warn:
+        return [
+            warning(
+                "MGBR-HOLD-MARGIN",
+                f"setpoint {shown}{context} leaves less than "
+                f"{cfg.mgbr_max - cfg.mgbr_setpoint_warn + 0:g} K below "
+                f"{format_quantity(cfg.mgbr_max, Kind.TEMPERATURE)}: overshoot crosses it",
+                path,
+            )
+        ]
+    return []
 
 
 def check_monitoring(ctx: CheckContext) -> list[Finding]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from labctl.protocol.checks.chemistry import classes_of, total_moles, with_class
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error
-from labctl.protocol.model import MaterialClass
+from labctl.protocol.model import Material, MaterialClass
 from labctl.protocol.steps import Hold, Quench
 from labctl.protocol.units import Kind, format_quantity
 
@@ -57,7 +57,7 @@ def check_amount(ctx: CheckContext) -> list[Finding]:
             )
             continue
         needed = ctx.config.quench_factor * max(0.0, 3 * n_ox - 2 * (n_alk or 0.0)) / 2
-        have = material.moles()
+        have, partial = _delivered_moles(material, step.volume)
         if have is None:
             findings.append(
                 error(
@@ -67,15 +67,28 @@ def check_amount(ctx: CheckContext) -> list[Finding]:
                 )
             )
         elif have < needed:
+            pumped = f" in the {format_quantity(step.volume, Kind.VOLUME)} pumped" if partial else ""
             findings.append(
                 error(
                     "QUENCH-AMOUNT",
-                    f"{have * 1000:.0f} mmol bisulfite is less than the "
+                    f"{have * 1000:.0f} mmol bisulfite{pumped} is less than the "
                     f"{needed * 1000:.0f} mmol needed ({ctx.config.quench_factor:g} × (3·n KMnO4 − 2·n alkene)/2)",
-                    path,
+                    ("steps", index, "volume") if partial else path,
                 )
             )
     return findings
+
+
+def _delivered_moles(material: Material, volume: float) -> tuple[float | None, bool]:
+    """Moles the quench step actually pumps, and whether that is less than all of the material."""
+    total = material.moles()
+    if material.volume:
+        if volume < material.volume and total is not None:
+            return total * volume / material.volume, True
+        return total, False
+    if material.concentration is not None:
+        return volume / 1000.0 * material.concentration, True
+    return total, False
 
 
 def check_permissive(ctx: CheckContext) -> list[Finding]:

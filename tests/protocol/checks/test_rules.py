@@ -1,0 +1,869 @@
+"""Every checker rule fires on a protocol that breaks it and stays quiet on a near miss that does not.
+
+Each case takes a shipped protocol, applies exact textual edits (each snippet must occur exactly once, so a
+drifting protocol cannot make a case pass silently), checks it and asserts the verdict: which rules fire, with
+which severity, on which line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from labctl.errors import InputFileError
+from labctl.protocol.checks import RULES, CheckerConfig, Finding, Severity, check, load_checker_config
+from labctl.protocol.loader import parse_protocol
+from labctl.rig import load_rig
+from labctl.rig.model import Rig
+
+ROOT = Path(__file__).resolve().parents[3]
+PROTOCOLS = ROOT / "protocols"
+K5 = "kmno4-dihydroxylation-5mmol.yaml"
+KS = "kmno4-dihydroxylation-scaleup.yaml"
+MS = "mgbr-cold-storage.yaml"
+MK = "mgbr-kcp-cluster.yaml"
+
+END = "<end of file>"  # an edit whose snippet is END appends to the file
+Edit = tuple[str, str]
+
+
+def shipped(name: str) -> str:
+    return (PROTOCOLS / name).read_text(encoding="utf-8")
+
+
+def mutate(text: str, edits: tuple[Edit, ...]) -> str:
+    for old, new in edits:
+        if old == END:
+            text += new
+            continue
+        assert text.count(old) == 1, f"snippet must occur exactly once, found {text.count(old)}: {old!r}"
+        text = text.replace(old, new)
+    return text
+
+
+def override(rule: str, reason: str = "accepted after a calorimetry run (RC1, 2024-03)") -> Edit:
+    return (END, f"\noverrides:\n  - rule: {rule}\n    reason: {reason}\n    approved_by: Dr. A. Safety\n")
+
+
+# ---- rigs: sim.yaml as shipped, the -40 °C rig of the broken folder, and variants of sim.yaml
+SIM_RIG = (ROOT / "rigs" / "sim.yaml").read_text(encoding="utf-8")
+RIG_TEXTS: Mapping[str, str] = {
+    "sim": SIM_RIG,
+    "minus-40": (ROOT / "tests/protocol/broken/rigs/chiller-minus-40.yaml").read_text(encoding="utf-8"),
+    "minus-55": SIM_RIG.replace("temperature_range: [-75 °C, 250 °C]", "temperature_range: [-55 °C, 250 °C]"),
+    "no-process-control": SIM_RIG.replace("      process_control: true\n", "      process_control: false\n"),
+    "no-quench-pump": SIM_RIG.replace(
+        "  quench_pump:\n    driver: reglo-icc\n    port: socket://127.0.0.1:8103\n", ""
+    ),
+}
+
+
+def test_rig_variants_differ_from_the_shipped_rig() -> None:
+    for name, text in RIG_TEXTS.items():
+        assert name == "sim" or text != SIM_RIG, f"the edit for rig '{name}' did not apply"
+
+
+def rig_named(name: str | None, tmp_path: Path) -> Rig | None:
+    if name is None:
+        return None
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(RIG_TEXTS[name], encoding="utf-8")
+    return load_rig(path).rig
+
+
+@dataclass(frozen=True)
+class Case:
+    """``base`` with ``edits``: ``rule`` fires with ``severity`` (None: it must not fire) on a line holding ``at``."""
+
+    name: str
+    rule: str
+    base: str
+    edits: tuple[Edit, ...]
+    severity: Severity | None
+    at: str | None = None
+    also: frozenset[str] = frozenset()  # other rules expected at error or warning severity
+    rig: str | None = None
+    config: Mapping[str, object] = field(default_factory=dict)
+
+    def text(self) -> str:
+        return mutate(shipped(self.base), self.edits)
+
+    def findings(self, tmp_path: Path) -> list[Finding]:
+        loaded = parse_protocol(self.text(), f"{self.name}.yaml")
+        return check(loaded, rig_named(self.rig, tmp_path), CheckerConfig(**self.config))
+
+
+def fails(
+    name: str,
+    rule: str,
+    base: str,
+    *edits: Edit,
+    at: str,
+    severity: Severity = Severity.ERROR,
+    also: tuple[str, ...] = (),
+    rig: str | None = None,
+    config: Mapping[str, object] | None = None,
+) -> Case:
+    return Case(name, rule, base, edits, severity, at, frozenset(also), rig, config or {})
+
+
+def passes(
+    name: str,
+    rule: str,
+    base: str,
+    *edits: Edit,
+    also: tuple[str, ...] = (),
+    rig: str | None = None,
+    config: Mapping[str, object] | None = None,
+) -> Case:
+    return Case(name, rule, base, edits, None, None, frozenset(also), rig, config or {})
+
+
+def serious(findings: list[Finding]) -> set[str]:
+    return {f.rule for f in findings if f.severity is not Severity.INFO}
+
+
+QUENCH_STEP_K5 = (
+    "  - id: quench\n    step: quench\n    material: quench\n    volume: 10 mL\n    rate: one portion\n"
+    "    permissive: [Tr <= 5 °C]\n    pause_above: 15 °C\n    resume_below: 5 °C\n    consumes: [kmno4]\n"
+)
+HOLD_K5 = "  - id: stir-cold\n    step: hold\n    duration: 2 h\n    band: [0 °C, 5 °C]\n"
+
+# KS without the MTSR gate, one portion every 10 min: peak accumulation gives an MTSR of about 16 °C
+SLOW_UNGATED: tuple[Edit, ...] = (
+    ("      - MTSR <= 25 °C\n", ""),
+    ("    min_interval: 1 min\n", "    min_interval: 10 min\n"),
+    ('    window: 10 min # the paper\'s "10 portions within 10 min"\n', "    window: 90 min\n"),
+)
+
+
+def quench_at(concentration: str) -> Edit:
+    """K5's bisulfite given as a concentration only: the quench delivers what its 10 mL carry."""
+    return (
+        "    mass: 1.0 g\n    molar_mass: 104.06 g/mol\n    volume: 10 mL\n",
+        f"    concentration: {concentration}\n",
+    )
+
+
+def alkene_mass(mass: str) -> Edit:
+    """K5's alkene with a mass next to its amount and molar mass (214.26 g/mol by default)."""
+    return (
+        "    amount: 5.0 mmol\n    molar_mass: ${alkene_molar_mass}\n",
+        f"    amount: 5.0 mmol\n    molar_mass: ${{alkene_molar_mass}}\n    mass: {mass}\n",
+    )
+
+
+MK_AFTER_PRODUCT = "    classes: [organometallic, pyrophoric]\n"
+
+
+def mk_charge_after_reaction(material: str) -> tuple[Edit, Edit]:
+    """MK with ``material`` (YAML of one list item) charged after the hold that consumes MgBr."""
+    return (
+        (MK_AFTER_PRODUCT, MK_AFTER_PRODUCT + material),
+        (
+            "  - id: finish\n",
+            "  - id: dilute\n    step: charge\n    materials: [extra]\n"
+            "    instruction: Add it to the warm mixture.\n  - id: finish\n",
+        ),
+    )
+
+
+FAILING = [
+    # --- materials
+    fails(
+        "material-ref-typo",
+        "MATERIAL-REF",
+        K5,
+        ("    material: kmno4\n", "    material: kmno\n"),
+        at="material: kmno",
+    ),
+    fails(
+        "material-ref-never-added",
+        "MATERIAL-REF",
+        K5,
+        (
+            "  - id: kmno4\n",
+            "  - id: water\n    name: water\n    role: solvent\n    volume: 5 mL\n  - id: kmno4\n",
+        ),
+        at="id: water",
+        severity=Severity.WARNING,
+    ),
+    fails(
+        "material-amount-disagrees",
+        "MATERIAL-AMOUNT",
+        K5,
+        alkene_mass("1.20 g"),  # 5.60 mmol at 214.26 g/mol, declared 5.0 mmol
+        at="amount: 5.0 mmol",
+    ),
+    fails("material-amount-unknown", "MATERIAL-AMOUNT", K5, ("    amount: 6.0 mmol\n", ""), at="id: kmno4"),
+    fails(
+        "step-id-duplicate",
+        "STEP-ID-DUPLICATE",
+        K5,
+        ("  - id: premix\n", "  - id: charge\n"),
+        at="id: charge",
+    ),
+    # --- equipment and rig
+    fails(
+        "equipment-missing-stirrer",
+        "EQUIPMENT-MISSING",
+        K5,
+        ("  quench_pump:\n  stirrer:\n", "  quench_pump:\n"),
+        at="step: stir",
+    ),
+    fails(
+        "equipment-missing-process-control",
+        "EQUIPMENT-MISSING",
+        MS,
+        ("    process_control: true\n", "    process_control: false\n"),
+        at="control: process",
+    ),
+    fails(
+        "equipment-range",
+        "EQUIPMENT-RANGE",
+        K5,
+        ("    temperature_range: [-10 °C, 25 °C]\n", "    temperature_range: [0.5 °C, 25 °C]\n"),
+        at="target: 0 °C",
+    ),
+    fails(
+        "chiller-range-margin",
+        "CHILLER-RANGE",
+        MK,
+        rig="minus-55",
+        config={"chiller_low_margin": "12 K"},
+        at="target: -45 °C",
+    ),
+    fails("chiller-range-minus-40", "CHILLER-RANGE", MS, rig="minus-40", at="target: -60 °C"),
+    fails(
+        "chiller-process-control",
+        "CHILLER-PROCESS-CONTROL",
+        MS,
+        rig="no-process-control",
+        at="process_control: true",
+    ),
+    fails("rig-role-missing", "RIG-ROLE-MISSING", K5, rig="no-quench-pump", at="quench_pump:"),
+    # --- KMnO4
+    fails(
+        "stoich-1.6-equiv",
+        "KMNO4-STOICH",
+        K5,
+        ("    amount: 6.0 mmol\n", "    amount: 8.0 mmol\n"),
+        at="amount: 8.0 mmol",
+    ),
+    fails(
+        "stoich-1.45-equiv-warns",
+        "KMNO4-STOICH",
+        K5,
+        ("    amount: 6.0 mmol\n", "    amount: 7.25 mmol\n"),
+        at="amount: 7.25 mmol",
+        severity=Severity.WARNING,
+    ),
+    fails(
+        "stoich-0.9-equiv-warns",
+        "KMNO4-STOICH",
+        K5,
+        ("    amount: 6.0 mmol\n", "    amount: 4.5 mmol\n"),
+        at="amount: 4.5 mmol",
+        severity=Severity.WARNING,
+    ),
+    fails(
+        "stoich-no-alkene",
+        "KMNO4-STOICH",
+        K5,
+        ("    classes: [alkene]\n", "    classes: []\n"),
+        at="id: kmno4",
+        also=("QUENCH-AMOUNT",),  # with no alkene counted, all the KMnO4 must be reduced
+    ),
+    fails(
+        "incompatible-methanol-by-name",
+        "KMNO4-INCOMPATIBLE",
+        K5,
+        ("    name: acetone\n", "    name: methanol\n"),
+        at="id: kmno4-addition",
+    ),
+    fails(
+        "incompatible-dmso-by-tag",
+        "KMNO4-INCOMPATIBLE",
+        K5,
+        ("    classes: [solvent, ketone]\n", "    classes: [solvent, dmso]\n"),
+        at="id: kmno4-addition",
+    ),
+    # --- dosing
+    fails(
+        "heat-capacity-missing",
+        "HEAT-CAPACITY-MISSING",
+        K5,
+        ("  heat_capacity: 0.03 kJ/K # ~10 mL acetone (0.017 kJ/K) plus a share of the glass\n", ""),
+        at="id: kmno4-addition",
+    ),
+    fails(
+        "portion-adiabatic-6-portions",
+        "PORTION-ADIABATIC",
+        KS,
+        ("    portions: 10\n", "    portions: 6\n"),
+        at="portions: 6",
+    ),
+    fails(
+        "portion-interval-59s",
+        "PORTION-INTERVAL",
+        KS,
+        ("    min_interval: 1 min\n", "    min_interval: 59 s\n"),
+        at="min_interval: 59 s",
+    ),
+    fails(
+        "dose-window-8min",
+        "DOSE-WINDOW",
+        KS,
+        ('    window: 10 min # the paper\'s "10 portions within 10 min"\n', "    window: 8 min\n"),
+        at="window: 8 min",
+    ),
+    fails(
+        "dose-gate-rate-too-loose",
+        "DOSE-GATE",
+        KS,
+        ("      - dTr/dt <= 0.5 K/min\n", "      - dTr/dt <= 0.6 K/min\n"),
+        at="- dTr/dt <= 0.6 K/min",
+    ),
+    fails(
+        "dose-gate-no-tr",
+        "DOSE-GATE",
+        KS,
+        ("      - when: Tr <= 5 °C\n        hysteresis: 1 K # after a stop, resume only below 4 °C\n", ""),
+        at="gate:",
+    ),
+    fails(
+        "dose-amount", "DOSE-AMOUNT", KS, ("    total: 47.5 g\n", "    total: 50.0 g\n"), at="total: 50.0 g"
+    ),
+    fails("mtsr-ungated", "ACCUMULATION-MTSR", KS, ("      - MTSR <= 25 °C\n", ""), at="min_interval: 1 min"),
+    fails(
+        "mtsr-gate-too-high",
+        "ACCUMULATION-MTSR",
+        KS,
+        ("      - MTSR <= 25 °C\n", "      - MTSR <= 26 °C\n"),
+        at="- MTSR <= 26 °C",
+    ),
+    # --- MgBr
+    fails(
+        "mgbr-ether-named",
+        "MGBR-ETHER",
+        MK,
+        ("    name: toluene\n", "    name: 2-MeTHF\n"),
+        at="id: add-mgbr",
+    ),
+    fails(
+        "mgbr-ether-tagged",
+        "MGBR-ETHER",
+        MK,
+        ("    classes: [solvent, aromatic, hydrocarbon]\n", "    classes: [solvent, aromatic, ether]\n"),
+        at="id: add-mgbr",
+    ),
+    fails(
+        "mgbr-protic-water",
+        "MGBR-PROTIC",
+        MK,
+        ("    name: toluene\n", "    name: toluene, water-saturated\n"),
+        at="id: add-mgbr",
+    ),
+    fails(
+        "mgbr-above-40-setpoint",
+        "MGBR-ABOVE-40",
+        MK,
+        ("    target: -43 °C\n", "    target: -39.9 °C\n"),
+        at="target: -39.9 °C",
+    ),
+    fails(
+        "mgbr-above-40-hold-band",
+        "MGBR-ABOVE-40",
+        MK,
+        ("    band: [-48 °C, -41 °C]\n", "    band: [-48 °C, -39 °C]\n"),
+        at="band: [-48 °C, -39 °C]",
+    ),
+    fails(
+        "mgbr-above-40-standing-setpoint",
+        "MGBR-ABOVE-40",
+        MK,
+        ("    target: -45 °C\n    control: process\n", "    target: -35 °C\n    control: process\n"),
+        ("    target: -45 °C\n    tolerance: 2 K\n", "    target: -35 °C\n    tolerance: 2 K\n"),
+        at="target: -35 °C",
+    ),
+    fails(
+        "mgbr-hold-margin",
+        "MGBR-HOLD-MARGIN",
+        MK,
+        ("    target: -43 °C\n", "    target: -41 °C\n"),
+        at="target: -41 °C",
+        severity=Severity.WARNING,
+    ),
+    fails(
+        "mgbr-monitoring-fault-only-warns",
+        "MGBR-MONITORING",
+        MS,
+        (
+            "  - id: chiller-fault\n    when: chiller fault\n    action: alarm\n",
+            "  - id: chiller-fault\n    when: chiller fault\n    action: warn\n",
+        ),
+        at="- id: ",
+    ),
+    # --- quench
+    fails(
+        "quench-missing",
+        "QUENCH-MISSING",
+        K5,
+        (
+            QUENCH_STEP_K5,
+            "  - id: quench\n    step: charge\n    materials: [quench]\n"
+            "    instruction: Pour in the bisulfite solution.\n    consumes: [kmno4]\n",
+        ),
+        at="steps:",
+    ),
+    fails(
+        "quench-amount-mass",
+        "QUENCH-AMOUNT",
+        KS,
+        ("    mass: 25.0 g\n", "    mass: 22.0 g\n"),
+        at="material: quench",
+    ),
+    fails(
+        "quench-amount-volume-pumped",
+        "QUENCH-AMOUNT",
+        KS,
+        ("    volume: 50 mL\n    rate: one portion\n", "    volume: 45 mL\n    rate: one portion\n"),
+        at="volume: 45 mL",
+    ),
+    fails(
+        "quench-amount-concentration",
+        "QUENCH-AMOUNT",
+        K5,
+        quench_at("0.4 M"),  # 4.0 mmol in the 10 mL pumped; 4.4 mmol needed
+        at="volume: 10 mL",
+    ),
+    fails(
+        "quench-amount-not-bisulfite",
+        "QUENCH-AMOUNT",
+        K5,
+        ("    classes: [reductant, bisulfite, water]\n", "    classes: [reductant, water]\n"),
+        ("    name: aqueous NaHSO3 (10 % w/v)\n", "    name: aqueous thiosulfate (10 % w/v)\n"),
+        at="material: quench",
+    ),
+    fails(
+        "quench-order",
+        "QUENCH-ORDER",
+        K5,
+        (HOLD_K5 + QUENCH_STEP_K5, QUENCH_STEP_K5 + HOLD_K5),
+        at="- id: quench",
+    ),
+    fails(
+        "quench-permissive-5.5",
+        "QUENCH-PERMISSIVE",
+        K5,
+        ("    permissive: [Tr <= 5 °C]\n", "    permissive: [Tr <= 5.5 °C]\n"),
+        at="permissive:",
+    ),
+    # --- interlocks
+    fails(
+        "interlock-missing-probe",
+        "INTERLOCK-MISSING",
+        KS,
+        ("  - id: probe-missing\n    when: Tr missing\n    action: trip\n", ""),
+        at="- id: kmno4-addition",
+    ),
+    fails(
+        "interlock-missing-scope",
+        "INTERLOCK-MISSING",
+        K5,
+        (
+            "during: [kmno4-addition, stir-cold]}\n  - {id: tr-emergency",
+            "during: [stir-cold]}\n  - {id: tr-emergency",
+        ),
+        at="- id: kmno4-addition",
+    ),
+    fails(
+        "interlock-scope",
+        "INTERLOCK-SCOPE",
+        K5,
+        (
+            "action: trip, during: [kmno4-addition, stir-cold]}\n  - {id: tr-emergency",
+            "action: trip, during: [kmno4-addition, stir_cold]}\n  - {id: tr-emergency",
+        ),
+        at="stir_cold",
+    ),
+    fails(
+        "interlock-loose-tr",
+        "INTERLOCK-LOOSE",
+        KS,
+        ("    when: Tr > 10 °C\n", "    when: Tr > 10.5 °C\n"),
+        at="when: Tr > 10.5 °C",
+    ),
+    fails(
+        "interlock-loose-rate",
+        "INTERLOCK-LOOSE",
+        KS,
+        ("    when: dTr/dt > 1 K/min\n", "    when: dTr/dt > 1.5 K/min\n"),
+        at="when: dTr/dt > 1.5 K/min",
+    ),
+    # --- overrides
+    fails("override-unknown-rule", "OVERRIDE-UNKNOWN", K5, override("NO-SUCH-RULE"), at="rule: NO-SUCH-RULE"),
+    fails(
+        "override-not-overridable",
+        "OVERRIDE-UNKNOWN",
+        MK,
+        ("    name: toluene\n", "    name: THF\n"),
+        override("MGBR-ETHER"),
+        at="rule: MGBR-ETHER",
+        also=("MGBR-ETHER",),
+    ),
+]
+
+PASSING = [
+    passes("material-ref", "MATERIAL-REF", K5),
+    passes(
+        "material-amount-within-5-percent",
+        "MATERIAL-AMOUNT",
+        K5,
+        alkene_mass("1.10 g"),  # 5.13 mmol: within 5 % of 5.0 mmol
+    ),
+    passes("step-ids-unique", "STEP-ID-DUPLICATE", K5),
+    passes("equipment-declared", "EQUIPMENT-MISSING", K5),
+    passes(
+        "equipment-range-boundary",
+        "EQUIPMENT-RANGE",
+        K5,
+        ("    temperature_range: [-10 °C, 25 °C]\n", "    temperature_range: [0 °C, 25 °C]\n"),
+    ),
+    passes("chiller-range-margin-boundary", "CHILLER-RANGE", MK, rig="minus-55"),
+    passes("chiller-range-kmno4-on-minus-40", "CHILLER-RANGE", K5, rig="minus-40"),
+    passes("chiller-process-control-offered", "CHILLER-PROCESS-CONTROL", MS, rig="sim"),
+    passes(
+        "chiller-internal-control-on-plain-rig",
+        "CHILLER-PROCESS-CONTROL",
+        MS,
+        ("    process_control: true\n", "    process_control: false\n"),
+        ("    control: process\n", "    control: internal\n"),
+        rig="no-process-control",
+    ),
+    passes("rig-has-every-role", "RIG-ROLE-MISSING", K5, rig="sim"),
+    passes("stoich-1.25-equiv", "KMNO4-STOICH", K5, ("    amount: 6.0 mmol\n", "    amount: 6.25 mmol\n")),
+    passes(
+        "incompatible-only-in-product",
+        "KMNO4-INCOMPATIBLE",
+        KS,
+        (
+            "    name: diol 2t\n    role: product\n",
+            "    name: diol 2t\n    role: product\n    classes: [glycol, alcohol]\n",
+        ),
+    ),
+    passes("heat-capacity-given", "HEAT-CAPACITY-MISSING", K5),
+    passes(
+        "portion-adiabatic-7-portions", "PORTION-ADIABATIC", KS, ("    portions: 10\n", "    portions: 7\n")
+    ),
+    passes(
+        "portion-interval-60s",
+        "PORTION-INTERVAL",
+        KS,
+        ("    min_interval: 1 min\n", "    min_interval: 60 s\n"),
+    ),
+    passes(
+        "dose-window-9min",
+        "DOSE-WINDOW",
+        KS,
+        ('    window: 10 min # the paper\'s "10 portions within 10 min"\n', "    window: 9 min\n"),
+    ),
+    passes(
+        "dose-gate-tighter",
+        "DOSE-GATE",
+        KS,
+        ("      - dTr/dt <= 0.5 K/min\n", "      - dTr/dt <= 0.4 K/min\n"),
+    ),
+    passes(
+        "dose-amount-less-than-declared",
+        "DOSE-AMOUNT",
+        KS,
+        ("    total: 47.5 g\n", "    total: 47.0 g\n"),
+        ("    portions: 10\n", "    portion: 4.7 g\n"),
+    ),
+    passes(
+        "mtsr-slow-ungated",
+        "ACCUMULATION-MTSR",
+        KS,
+        *SLOW_UNGATED,
+    ),
+    passes(
+        "mgbr-ether-after-reaction",
+        "MGBR-ETHER",
+        MK,
+        *mk_charge_after_reaction("  - id: extra\n    name: THF\n    role: solvent\n    volume: 20 mL\n"),
+    ),
+    passes(
+        "mgbr-protic-after-reaction",
+        "MGBR-PROTIC",
+        MK,
+        *mk_charge_after_reaction(
+            "  - id: extra\n    name: saturated aqueous NH4Cl\n    role: quench\n    volume: 20 mL\n"
+        ),
+    ),
+    passes(
+        "mgbr-at-minus-40-only-warns",
+        "MGBR-ABOVE-40",
+        MK,
+        ("    target: -43 °C\n", "    target: -40 °C\n"),
+        also=("MGBR-HOLD-MARGIN",),
+    ),
+    passes(
+        "mgbr-hold-margin-boundary", "MGBR-HOLD-MARGIN", MK, ("    target: -43 °C\n", "    target: -42 °C\n")
+    ),
+    passes(
+        "mgbr-monitoring-trip-counts",
+        "MGBR-MONITORING",
+        MS,
+        (
+            "  - id: chiller-fault\n    when: chiller fault\n    action: alarm\n",
+            "  - id: chiller-fault\n    when: chiller fault\n    action: trip\n",
+        ),
+    ),
+    passes("quench-present", "QUENCH-MISSING", K5),
+    passes("quench-amount-just-enough", "QUENCH-AMOUNT", KS, ("    mass: 25.0 g\n", "    mass: 23.5 g\n")),
+    passes("quench-concentration-just-enough", "QUENCH-AMOUNT", K5, quench_at("0.45 M")),
+    passes(
+        "quench-volume-just-enough",
+        "QUENCH-AMOUNT",
+        KS,
+        ("    volume: 50 mL\n    rate: one portion\n", "    volume: 48 mL\n    rate: one portion\n"),
+    ),
+    passes("quench-after-hold", "QUENCH-ORDER", K5),
+    passes(
+        "quench-permissive-tighter",
+        "QUENCH-PERMISSIVE",
+        K5,
+        ("    permissive: [Tr <= 5 °C]\n", "    permissive: [Tr <= 4 °C]\n"),
+    ),
+    passes(
+        "interlock-emergency-counts-as-trip",
+        "INTERLOCK-MISSING",
+        KS,
+        (
+            "  - id: probe-missing\n    when: Tr missing\n    action: trip\n",
+            "  - id: probe-missing\n    when: Tr missing\n    action: emergency\n",
+        ),
+    ),
+    passes("interlock-scope-known-ids", "INTERLOCK-SCOPE", K5),
+    passes("interlock-tighter", "INTERLOCK-LOOSE", KS, ("    when: Tr > 10 °C\n", "    when: Tr > 9 °C\n")),
+    passes("override-overridable-rule", "OVERRIDE-UNKNOWN", KS, override("PORTION-INTERVAL")),
+]
+
+
+def _ids(cases: list[Case]) -> list[str]:
+    return [case.name for case in cases]
+
+
+@pytest.mark.parametrize("case", FAILING, ids=_ids(FAILING))
+def test_rule_fires(case: Case, tmp_path: Path) -> None:
+    findings = case.findings(tmp_path)
+    hits = [f for f in findings if f.rule == case.rule and f.severity is case.severity]
+    assert hits, f"{case.rule} did not fire as {case.severity}; got {[str(f) for f in findings]}"
+    if case.severity is not Severity.ERROR:
+        assert not [f for f in findings if f.rule == case.rule and f.severity is Severity.ERROR]
+    lines = case.text().splitlines()
+    for finding in hits:
+        assert finding.location is not None
+        assert case.at is not None
+        assert case.at in lines[finding.location.line - 1], f"{finding} points at the wrong line"
+    assert serious(findings) == {case.rule, *case.also}, [str(f) for f in findings]
+
+
+@pytest.mark.parametrize("case", PASSING, ids=_ids(PASSING))
+def test_rule_stays_quiet(case: Case, tmp_path: Path) -> None:
+    findings = case.findings(tmp_path)
+    assert [str(f) for f in findings if f.rule == case.rule and f.severity is not Severity.INFO] == []
+    assert serious(findings) == set(case.also), [str(f) for f in findings]
+
+
+def test_every_rule_has_a_failing_and_a_passing_case() -> None:
+    assert {case.rule for case in FAILING} == set(RULES)
+    assert {case.rule for case in PASSING} == set(RULES)
+    assert len(_ids(FAILING + PASSING)) == len(set(_ids(FAILING + PASSING))), "case names must be unique"
+
+
+# ---- messages and severities a chemist relies on
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        ("8.0 mmol", "error[KMNO4-STOICH] 1.60 equiv KMnO4 per alkene is above the limit of 1.5 equiv"),
+        ("7.25 mmol", "warning[KMNO4-STOICH] 1.45 equiv KMnO4 per alkene is outside the usual 1–1.3 equiv"),
+        ("4.5 mmol", "warning[KMNO4-STOICH] 0.90 equiv KMnO4 per alkene is outside the usual 1–1.3 equiv"),
+    ],
+)
+def test_stoichiometry_message_names_the_ratio_on_the_amount_line(
+    amount: str, expected: str, tmp_path: Path
+) -> None:
+    case = Case("s", "KMNO4-STOICH", K5, (("    amount: 6.0 mmol\n", f"    amount: {amount}\n"),), None)
+    [finding] = case.findings(tmp_path)
+    line = case.text().splitlines().index(f"    amount: {amount}") + 1
+    assert str(finding).startswith(f"s.yaml:{line}:13: {expected}")
+
+
+def test_the_scale_up_is_told_its_mtsr_gate_stretches_dosing(tmp_path: Path) -> None:
+    findings = Case("scaleup", "DOSE-WINDOW", KS, (), None).findings(tmp_path)
+    assert [(f.rule, f.severity, f.location.line if f.location else None) for f in findings] == [
+        ("DOSE-WINDOW", Severity.INFO, 89)
+    ]
+    assert "stretch dosing to about 30 min" in findings[0].message
+
+
+def test_mgbr_standing_setpoint_names_the_step_that_adds_mgbr(tmp_path: Path) -> None:
+    case = next(c for c in FAILING if c.name == "mgbr-above-40-standing-setpoint")
+    [finding] = case.findings(tmp_path)
+    assert "still in force at step 'add-mgbr'" in finding.message
+
+
+# ---- thresholds are configuration, not constants
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """Setting ``settings`` changes ``rule``'s verdict on ``base`` + ``edits`` from ``by_default`` to ``configured``."""
+
+    rule: str
+    base: str
+    edits: tuple[Edit, ...]
+    settings: Mapping[str, object]
+    by_default: Severity | None
+    configured: Severity | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.rule}-{'-'.join(self.settings)}"
+
+
+NO_MTSR_GATE: tuple[Edit, ...] = (("      - MTSR <= 25 °C\n", ""),)
+THRESHOLDS = [
+    Threshold("ACCUMULATION-MTSR", KS, NO_MTSR_GATE, {"max_mtsr": "60 °C"}, Severity.ERROR, None),
+    Threshold("ACCUMULATION-MTSR", KS, (), {"max_mtsr": "20 °C"}, None, Severity.ERROR),
+    Threshold("ACCUMULATION-MTSR", KS, SLOW_UNGATED, {"consumption_tau": "30 min"}, None, Severity.ERROR),
+    Threshold("PORTION-INTERVAL", KS, (), {"min_portion_interval": "90 s"}, None, Severity.ERROR),
+    Threshold("PORTION-ADIABATIC", KS, (), {"max_adiabatic_rise": "5 K"}, None, Severity.ERROR),
+    Threshold("PORTION-ADIABATIC", KS, (), {"dosing_enthalpy": "-400 kJ/mol"}, None, Severity.ERROR),
+    Threshold("KMNO4-STOICH", K5, (), {"stoich_high": 1.1}, None, Severity.WARNING),
+    Threshold("KMNO4-STOICH", K5, (), {"stoich_fail": 1.15}, None, Severity.ERROR),
+    Threshold("DOSE-GATE", KS, (), {"gate_max_tr": "4 °C"}, None, Severity.ERROR),
+    Threshold("INTERLOCK-LOOSE", KS, (), {"trip_tr": "8 °C"}, None, Severity.ERROR),
+    Threshold("MGBR-ABOVE-40", MK, (), {"mgbr_max": "-44 °C"}, None, Severity.ERROR),
+    Threshold("MGBR-HOLD-MARGIN", MK, (), {"mgbr_setpoint_warn": "-44 °C"}, None, Severity.WARNING),
+    Threshold("QUENCH-AMOUNT", KS, (), {"quench_factor": 1.3}, None, Severity.ERROR),
+    Threshold(
+        "QUENCH-PERMISSIVE",
+        K5,
+        (("    permissive: [Tr <= 5 °C]\n", "    permissive: [Tr <= 8 °C]\n"),),
+        {"quench_max_start": "10 °C"},
+        Severity.ERROR,
+        None,
+    ),
+    Threshold(
+        "MATERIAL-AMOUNT", K5, (alkene_mass("1.10 g"),), {"amount_tolerance": "2 %"}, None, Severity.ERROR
+    ),
+]
+
+
+def _severities(rule: str, base: str, edits: tuple[Edit, ...], config: CheckerConfig) -> set[Severity]:
+    loaded = parse_protocol(mutate(shipped(base), edits), "thresholds.yaml")
+    return {
+        f.severity for f in check(loaded, None, config) if f.rule == rule and f.severity is not Severity.INFO
+    }
+
+
+def _as_set(severity: Severity | None) -> set[Severity]:
+    return set() if severity is None else {severity}
+
+
+@pytest.mark.parametrize("threshold", THRESHOLDS, ids=[t.name for t in THRESHOLDS])
+def test_thresholds_are_configurable(threshold: Threshold) -> None:
+    t = threshold
+    assert _severities(t.rule, t.base, t.edits, CheckerConfig()) == _as_set(t.by_default)
+    assert _severities(t.rule, t.base, t.edits, CheckerConfig(**t.settings)) == _as_set(t.configured)
+
+
+def test_thresholds_file_uses_units(tmp_path: Path) -> None:
+    path = tmp_path / "thresholds.yaml"
+    path.write_text("max_mtsr: 60 °C\nmin_portion_interval: 2 min\n", encoding="utf-8")
+    config = load_checker_config(path)
+    assert (config.max_mtsr, config.min_portion_interval) == (60.0, 120.0)
+    assert _severities("PORTION-INTERVAL", KS, (), config) == {Severity.ERROR}
+    assert _severities("ACCUMULATION-MTSR", KS, NO_MTSR_GATE, config) == set()
+
+
+# ---- overrides
+
+
+def test_override_downgrades_an_overridable_error_to_a_recorded_warning(tmp_path: Path) -> None:
+    ungated = ("      - MTSR <= 25 °C\n", "")
+    without = Case("o", "ACCUMULATION-MTSR", KS, (ungated,), None).findings(tmp_path)
+    with_override = Case(
+        "o", "ACCUMULATION-MTSR", KS, (ungated, override("ACCUMULATION-MTSR")), None
+    ).findings(tmp_path)
+    assert [(f.rule, f.severity) for f in without if f.severity is not Severity.INFO] == [
+        ("ACCUMULATION-MTSR", Severity.ERROR)
+    ]
+    [downgraded] = [f for f in with_override if f.severity is not Severity.INFO]
+    assert (downgraded.rule, downgraded.severity) == ("ACCUMULATION-MTSR", Severity.WARNING)
+    assert downgraded.message.endswith(
+        "[overridden by Dr. A. Safety: accepted after a calorimetry run (RC1, 2024-03)]"
+    )
+    assert downgraded.location == next(f.location for f in without if f.rule == "ACCUMULATION-MTSR")
+
+
+def test_overridable_rules_are_the_documented_ones() -> None:
+    assert {r.id for r in RULES.values() if r.overridable} == {
+        "KMNO4-STOICH",
+        "PORTION-INTERVAL",
+        "ACCUMULATION-MTSR",
+    }
+
+
+OVERRIDABLE_ERRORS = [
+    c for c in FAILING if RULES[c.rule].overridable and c.severity is Severity.ERROR and not c.also
+]
+
+
+@pytest.mark.parametrize("case", OVERRIDABLE_ERRORS, ids=_ids(OVERRIDABLE_ERRORS))
+def test_every_overridable_error_can_be_overridden(case: Case, tmp_path: Path) -> None:
+    overridden = Case(case.name, case.rule, case.base, (*case.edits, override(case.rule)), None)
+    findings = overridden.findings(tmp_path)
+    assert {(f.rule, f.severity) for f in findings if f.severity is not Severity.INFO} == {
+        (case.rule, Severity.WARNING)
+    }
+
+
+def test_every_overridable_rule_has_an_override_case() -> None:
+    assert {c.rule for c in OVERRIDABLE_ERRORS} == {r.id for r in RULES.values() if r.overridable}
+
+
+@pytest.mark.parametrize("rule", sorted(r.id for r in RULES.values() if not r.overridable))
+def test_protective_rules_cannot_be_overridden(rule: str, tmp_path: Path) -> None:
+    findings = Case("o", rule, K5, (override(rule),), None).findings(tmp_path)
+    [refused] = findings
+    assert (refused.rule, refused.severity) == ("OVERRIDE-UNKNOWN", Severity.ERROR)
+    assert refused.message == f"rule '{rule}' protects against harm and cannot be overridden"
+
+
+def test_override_of_a_protective_rule_is_refused_and_the_error_stays(tmp_path: Path) -> None:
+    case = next(c for c in FAILING if c.name == "override-not-overridable")
+    findings = case.findings(tmp_path)
+    assert {(f.rule, f.severity) for f in findings} == {
+        ("MGBR-ETHER", Severity.ERROR),
+        ("OVERRIDE-UNKNOWN", Severity.ERROR),
+    }
+    refused = next(f for f in findings if f.rule == "OVERRIDE-UNKNOWN")
+    assert refused.message == "rule 'MGBR-ETHER' protects against harm and cannot be overridden"
+
+
+def test_override_needs_a_reason() -> None:
+    text = mutate(shipped(KS), (override("PORTION-INTERVAL", reason="ok"),))
+    with pytest.raises(InputFileError) as raised:
+        parse_protocol(text, "short-reason.yaml")
+    [problem] = raised.value.problems
+    assert problem.key == "overrides[0].reason"
+    assert problem.location.line == text.splitlines().index("    reason: ok") + 1
