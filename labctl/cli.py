@@ -73,9 +73,8 @@ def validate(
     set_values: Annotated[
         list[str] | None, typer.Option("--set", help="Set a protocol parameter: NAME=VALUE (repeatable).")
     ] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too.")] = False,
 ) -> None:
-    """Load and check protocols; exit 0 only when none has an error (or, with --strict, a warning)."""
+    """Load and check protocols; exit 0 only when clean: no error and no unacknowledged warning."""
     try:
         rig = load_rig(rig_file).rig if rig_file is not None else None
         config = load_checker_config(thresholds) if thresholds is not None else CheckerConfig()
@@ -84,14 +83,12 @@ def validate(
         log.info("input.invalid", file=exc.problems[0].location.file, problems=len(exc.problems))
         raise typer.Exit(1) from None
     parameters = _parameters(set_values or [])
-    failed = [file for file in files if not _validate_one(file, rig, config, parameters, strict)]
+    failed = [file for file in files if not _validate_one(file, rig, config, parameters)]
     if failed:
         raise typer.Exit(1)
 
 
-def _validate_one(
-    file: Path, rig: Rig | None, config: CheckerConfig, parameters: dict[str, str], strict: bool
-) -> bool:
+def _validate_one(file: Path, rig: Rig | None, config: CheckerConfig, parameters: dict[str, str]) -> bool:
     try:
         findings = check(load_protocol(file, parameters), rig, config)
     except InputFileError as exc:
@@ -101,19 +98,29 @@ def _validate_one(
         return False
     for finding in findings:
         out.print(_styled(finding))
-    failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
     counts = {s: sum(f.severity is s for f in findings) for s in Severity}
-    ok = not any(f.severity in failing for f in findings)
+    ok = not any(f.severity.fails for f in findings)
     summary = ", ".join(f"{n} {s}(s)" for s, n in counts.items() if n) or "no findings"
     out.print(f"{_escape(str(file))}: {'[green]ok[/green]' if ok else '[red]failed[/red]'} ({summary})")
     log.info("protocol.checked", file=str(file), ok=ok, **{str(s): n for s, n in counts.items()})
     return ok
 
 
+_COLOURS = {
+    Severity.ERROR: "red",
+    Severity.WARNING: "yellow",
+    Severity.ACKNOWLEDGED: "green",
+    Severity.INFO: "cyan",
+}
+
+
 def _styled(finding: Finding) -> str:
-    colour = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}[finding.severity]
+    colour = _COLOURS[finding.severity]
     where = f"{_escape(str(finding.location))}: " if finding.location else ""
-    return f"{where}[{colour}]{finding.severity}[/{colour}]\\[{finding.rule}] {_escape(finding.message)}"
+    key = f"{finding.key}: " if finding.key else ""
+    return (
+        f"{where}[{colour}]{finding.severity}[/{colour}]\\[{finding.rule}] {_escape(key + finding.message)}"
+    )
 
 
 def _escape(text: str) -> str:

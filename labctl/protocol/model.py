@@ -167,7 +167,7 @@ class Interlock(Spec):
 
 
 class Override(Spec):
-    """A recorded decision to run despite a finding: downgrades an overridable rule to a warning."""
+    """A recorded decision to run despite a finding of an overridable rule: it becomes 'acknowledged'."""
 
     rule: str
     reason: str = Field(min_length=10)

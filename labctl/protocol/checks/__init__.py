@@ -48,14 +48,14 @@ def _location(source: SourceMap, path: DataPath) -> Location:
 def _apply_overrides(ctx: CheckContext, findings: list[Finding]) -> list[Finding]:
     overrides = {o.rule: o for o in ctx.protocol.overrides if o.rule in RULES and RULES[o.rule].overridable}
 
-    def downgraded(finding: Finding) -> Finding:
+    def acknowledged(finding: Finding) -> Finding:
         override = overrides.get(finding.rule)
-        if override is None or finding.severity is not Severity.ERROR:
+        if override is None or not finding.severity.fails:
             return finding
-        note = f"[overridden by {override.approved_by}: {override.reason}]"
-        return replace(finding, severity=Severity.WARNING, message=f"{finding.message} {note}")
+        note = f"[{finding.severity} acknowledged by {override.approved_by}: {override.reason}]"
+        return replace(finding, severity=Severity.ACKNOWLEDGED, message=f"{finding.message} {note}")
 
-    return [downgraded(f) for f in findings]
+    return [acknowledged(f) for f in findings]
 
 
 def _check_overrides(ctx: CheckContext) -> list[Finding]:

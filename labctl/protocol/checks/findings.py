@@ -6,13 +6,21 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from labctl.errors import Location
+from labctl.protocol.problems import dotted
 from labctl.protocol.source import DataPath
 
 
 class Severity(StrEnum):
+    """ERROR and WARNING fail validation; ACKNOWLEDGED (overridden, with a recorded reason) and INFO do not."""
+
     ERROR = "error"
     WARNING = "warning"
+    ACKNOWLEDGED = "acknowledged"
     INFO = "info"
+
+    @property
+    def fails(self) -> bool:
+        return self in (Severity.ERROR, Severity.WARNING)
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,7 @@ RULES: dict[str, Rule] = {
     rule.id: rule
     for rule in (
         Rule("MATERIAL-REF", "steps name only declared materials"),
+        Rule("MATERIAL-UNUSED", "every declared material is added by a step or initially present", True),
         Rule("MATERIAL-AMOUNT", "amounts are consistent and known where a rule needs them"),
         Rule("STEP-ID-DUPLICATE", "step ids are unique"),
         Rule("EQUIPMENT-MISSING", "every role a step uses is declared under equipment"),
@@ -42,7 +51,7 @@ RULES: dict[str, Rule] = {
         Rule("MGBR-ETHER", "no ether-class solvent where MgBr is present"),
         Rule("MGBR-PROTIC", "no water or alcohol where MgBr is present"),
         Rule("MGBR-ABOVE-40", "no step takes MgBr above -40 °C"),
-        Rule("MGBR-HOLD-MARGIN", "MgBr setpoints leave margin below -40 °C for overshoot"),
+        Rule("MGBR-HOLD-MARGIN", "MgBr setpoints leave margin below -40 °C for overshoot", True),
         Rule("MGBR-MONITORING", "MgBr protocols alarm on warming and on chiller faults"),
         Rule("QUENCH-MISSING", "an oxidation is quenched"),
         Rule("QUENCH-AMOUNT", "bisulfite covers the oxidant left, with margin"),
@@ -67,12 +76,18 @@ class Finding:
     path: DataPath
     location: Location | None = None
 
+    @property
+    def key(self) -> str:
+        """The place in the file as a dotted path, e.g. ``steps[4].gate[2]``."""
+        return dotted(self.path)
+
     def located(self, location: Location) -> Finding:
         return replace(self, location=location)
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
-        return f"{where}{self.severity}[{self.rule}] {self.message}"
+        key = f"{self.key}: " if self.key else ""
+        return f"{where}{self.severity}[{self.rule}] {key}{self.message}"
 
 
 def error(rule: str, message: str, path: DataPath) -> Finding:

@@ -34,7 +34,7 @@ def check_references(ctx: CheckContext) -> list[Finding]:
     added = {m for _, step in ctx.steps() for m in step.adds()}
     findings += [
         warning(
-            "MATERIAL-REF",
+            "MATERIAL-UNUSED",
             f"material '{m.id}' is declared but no step adds it and it is not initially_present",
             ("materials", i, "id"),
         )
