@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import typing
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -265,16 +266,7 @@ Step = Annotated[
     Field(discriminator="step"),
 ]
 
-STEP_KINDS: tuple[str, ...] = (
-    "set_temperature",
-    "wait_until",
-    "hold",
-    "ramp",
-    "stir",
-    "wait",
-    "charge",
-    "dose_solid",
-    "pump",
-    "quench",
-    "prompt",
+STEP_KINDS: tuple[str, ...] = tuple(
+    str(typing.get_args(model.model_fields["step"].annotation)[0])
+    for model in typing.get_args(typing.get_args(Step)[0])
 )
