@@ -130,7 +130,8 @@ def _escape(text: str) -> str:
 def _print_problems(exc: InputFileError) -> None:
     for problem in exc.problems:
         key = f"{problem.key}: " if problem.key else ""
-        out.print(f"{_escape(str(problem.location))}: [red]error[/red] {_escape(key + problem.message)}")
+        where = _escape(str(problem.location))
+        out.print(f"{where}: [red]error[/red]\\[{problem.code}] {_escape(key + problem.message)}")
 
 
 @app.command()

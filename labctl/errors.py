@@ -21,17 +21,46 @@ class Location:
         return f"{self.file}:{self.line}:{self.column}"
 
 
+PROBLEM_CODES = frozenset(
+    {
+        "FILE-UNREADABLE",
+        "YAML-SYNTAX",
+        "YAML-STRUCTURE",
+        "DOCUMENT",
+        "KEY-MISSING",
+        "KEY-UNKNOWN",
+        "STEP-KIND",
+        "UNIT-MISSING",
+        "UNIT-KIND",
+        "UNIT-UNKNOWN",
+        "QUANTITY-FORMAT",
+        "QUANTITY-RANGE",
+        "CONDITION",
+        "VALUE-TYPE",
+        "VALUE-RANGE",
+        "VALUE-CHOICE",
+        "VALUE-CONFLICT",
+        "NAME-FORMAT",
+        "PARAMETER-UNKNOWN",
+        "INVALID",
+    }
+)
+"""The kinds of mistake that stop a file from loading; each Problem carries one."""
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input file: where, which key, and what was expected."""
+    """One thing wrong with an input file: where, which key, what was expected, and a stable code for the kind
+    of mistake (UNIT-MISSING, KEY-UNKNOWN, YAML-SYNTAX, …) that tests and tools can match."""
 
     location: Location
     key: str
     message: str
+    code: str = "INVALID"
 
     def __str__(self) -> str:
         key = f" {self.key}:" if self.key else ""
-        return f"{self.location}:{key} {self.message}"
+        return f"{self.location}: error[{self.code}]{key} {self.message}"
 
 
 class InputFileError(LabctlError):

@@ -114,7 +114,7 @@ def test_a_load_error_fails_and_names_file_line_and_column(tmp_path: Path) -> No
     result = labctl("validate", typo)
     assert result.returncode == 1
     first, summary = lines(result.stdout)
-    location, _, message = first.partition(": error ")
+    location, _, message = first.partition(": error[KEY-UNKNOWN] ")
     file, line, column = location.rsplit(":", 2)
     assert file == str(typo)
     assert line_of(typo, int(line))[int(column) - 1 :] == "min_intervall: 1 min"
@@ -131,7 +131,7 @@ def test_a_missing_file_gives_one_clear_message(tmp_path: Path) -> None:
     result = labctl("validate", "no-such-protocol.yaml", cwd=tmp_path)
     assert result.returncode == 1
     assert lines(result.stdout) == [
-        "no-such-protocol.yaml:1:1: error cannot read file: No such file or directory",
+        "no-such-protocol.yaml:1:1: error[FILE-UNREADABLE] cannot read file: No such file or directory",
         "no-such-protocol.yaml: invalid (1 problem(s))",
     ]
     assert result.stderr == ""
@@ -142,7 +142,7 @@ def test_a_file_that_is_not_utf8_gives_one_clear_message(tmp_path: Path) -> None
     result = labctl("validate", "latin1.yaml", cwd=tmp_path)
     assert result.returncode == 1
     assert lines(result.stdout) == [
-        "latin1.yaml:3:1: error file is not valid UTF-8 text",
+        "latin1.yaml:3:1: error[FILE-UNREADABLE] file is not valid UTF-8 text",
         "latin1.yaml: invalid (1 problem(s))",
     ]
     assert result.stderr == ""
@@ -156,10 +156,11 @@ def test_file_names_are_printed_as_written_not_as_markup(tmp_path: Path) -> None
     assert result.returncode == 1
     out = lines(result.stdout)
     assert "[bold]storage.yaml: ok (no findings)" in out
-    assert "[/x]missing.yaml:1:1: error cannot read file: No such file or directory" in out
-    assert any(line.startswith("emoji.yaml:4:1: error :warning:: unknown key ':warning:'") for line in out), (
-        out
-    )
+    assert "[/x]missing.yaml:1:1: error[FILE-UNREADABLE] cannot read file: No such file or directory" in out
+    assert any(
+        line.startswith("emoji.yaml:4:1: error[KEY-UNKNOWN] :warning:: unknown key ':warning:'")
+        for line in out
+    ), out
 
 
 # --- parameters -----------------------------------------------------------------------------------------------
@@ -176,7 +177,8 @@ def test_set_value_reaches_the_step_that_uses_it() -> None:
     result = labctl("validate", STORAGE, "--set", "storage_time=7 g")
     assert result.returncode == 1
     match = re.match(
-        rf"{re.escape(str(STORAGE))}:(\d+):(\d+): error steps\[3\]\.duration: (.*)", result.stdout
+        rf"{re.escape(str(STORAGE))}:(\d+):(\d+): error\[UNIT-KIND\] steps\[3\]\.duration: (.*)",
+        result.stdout,
     )
     assert match is not None, result.stdout
     assert line_of(STORAGE, int(match[1])).strip() == "duration: ${storage_time}"
@@ -187,7 +189,7 @@ def test_set_of_an_undeclared_parameter_fails_clearly() -> None:
     result = labctl("validate", STORAGE, "--set", "nope=1")
     assert result.returncode == 1
     assert lines(result.stdout) == [
-        f"{STORAGE}:1:1: error nope: no such parameter in this protocol (declared: storage_time)",
+        f"{STORAGE}:5:1: error[PARAMETER-UNKNOWN] nope: no such parameter in this protocol (declared: storage_time)",
         f"{STORAGE}: invalid (1 problem(s))",
     ]
 
@@ -252,7 +254,7 @@ def test_thresholds_file_with_a_bare_number_is_located(tmp_path: Path) -> None:
     result = labctl("validate", "--thresholds", thresholds, SCALEUP)
     assert result.returncode == 1
     assert lines(result.stdout) == [
-        f"{thresholds}:2:21: error max_adiabatic_rise: expected a temperature difference with a unit (K), "
+        f"{thresholds}:2:21: error[UNIT-MISSING] max_adiabatic_rise: expected a temperature difference with a unit (K), "
         "e.g. '1 K', got the bare number 3 (units are required)"
     ]
 
@@ -270,7 +272,7 @@ def test_a_broken_rig_file_is_located(tmp_path: Path) -> None:
     result = labctl("validate", "--rig", rig, SCALEUP)
     assert result.returncode == 1
     (problem,) = lines(result.stdout)  # nothing is checked against a rig that cannot be read
-    location, _, message = problem.partition(": error ")
+    location, _, message = problem.partition(": error[UNIT-MISSING] ")
     file, line, column = location.rsplit(":", 2)
     assert file == str(rig)
     assert line_of(rig, int(line))[int(column) - 1 :] == "-75, 250 °C]"

@@ -46,6 +46,7 @@ def parse_protocol(text: str, file: str, parameters: Mapping[str, str] | None = 
                     Location(file, 1, 1),
                     "",
                     "expected a protocol: a mapping with metadata, materials, equipment and steps",
+                    "DOCUMENT",
                 )
             ]
         )
@@ -66,9 +67,10 @@ def _substitute_parameters(
     declared = declared if isinstance(declared, dict) else {}
     problems = [
         Problem(
-            Location(source.file, 1, 1),
+            source.key_at(("parameters",)),
             name,
             f"no such parameter in this protocol (declared: {', '.join(declared) or 'none'})",
+            "PARAMETER-UNKNOWN",
         )
         for name in given
         if name not in declared
@@ -96,6 +98,7 @@ def _substitute_parameters(
                         source.value_at(path),
                         dotted(path),
                         f"unknown parameter '{name}' (declared: {', '.join(declared) or 'none'})",
+                        "PARAMETER-UNKNOWN",
                     )
                 )
                 return node

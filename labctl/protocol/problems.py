@@ -56,11 +56,40 @@ def _problem(error: ErrorDetails, data: Any, source: SourceMap, root: type[BaseM
             source.key_at(path),
             dotted(path) or "(top level)",
             f"required key '{missing}' is missing",
+            "KEY-MISSING",
         )
     if kind == "union_tag_invalid" and isinstance(_value_at(path, data), dict):
         path = (*path, "step")
     location = source.key_at(path) if kind == "extra_forbidden" else source.value_at(path)
-    return Problem(location, dotted(path) or "(top level)", _message(error, path, data, root))
+    return Problem(location, dotted(path) or "(top level)", _message(error, path, data, root), _code(kind))
+
+
+_CODES = {
+    "extra_forbidden": "KEY-UNKNOWN",
+    "union_tag_invalid": "STEP-KIND",
+    "union_tag_not_found": "STEP-KIND",
+    "condition": "CONDITION",
+    "band": "VALUE-RANGE",
+    "range": "VALUE-RANGE",
+    "greater_than": "VALUE-RANGE",
+    "greater_than_equal": "VALUE-RANGE",
+    "less_than": "VALUE-RANGE",
+    "less_than_equal": "VALUE-RANGE",
+    "too_short": "VALUE-RANGE",
+    "too_long": "VALUE-RANGE",
+    "portions": "VALUE-CONFLICT",
+    "hysteresis": "VALUE-CONFLICT",
+    "literal_error": "VALUE-CHOICE",
+    "enum": "VALUE-CHOICE",
+    "string_pattern_mismatch": "NAME-FORMAT",
+}
+_QUANTITY_CODES = {"UNIT-MISSING", "UNIT-KIND", "UNIT-UNKNOWN", "QUANTITY-FORMAT", "QUANTITY-RANGE"}
+_OWN_MESSAGES = {"condition", "band", "range", "portions", "hysteresis"}
+
+
+def _code(kind: str) -> str:
+    as_code = kind.upper().replace("_", "-")
+    return as_code if as_code in _QUANTITY_CODES else _CODES.get(kind, "VALUE-TYPE")
 
 
 def _data_path(loc: tuple[int | str, ...], data: Any) -> DataPath:
@@ -84,7 +113,7 @@ def _message(error: ErrorDetails, path: DataPath, data: Any, root: type[BaseMode
     kind = error["type"]
     ctx = error.get("ctx", {})
     got = _describe_input(_value_at(path, data) if path else error.get("input"))
-    if kind in ("quantity", "condition", "band", "portions", "hysteresis"):
+    if kind in _OWN_MESSAGES or _code(kind) in _QUANTITY_CODES:
         return error["msg"]
     if kind == "extra_forbidden":
         key = str(error["loc"][-1])

@@ -6,7 +6,6 @@ import re
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
-from pydantic_core import PydanticCustomError
 
 from labctl.protocol.units import EXAMPLES, Kind, UnitError, parse_quantity, units_of
 
@@ -32,7 +31,7 @@ def _validator(kind: Kind) -> BeforeValidator:
         try:
             return parse_quantity(value, kind).value
         except UnitError as exc:
-            raise PydanticCustomError("quantity", "{reason}", {"reason": str(exc)}) from None
+            raise exc.pydantic_error() from None
 
     return BeforeValidator(parse)
 

@@ -60,15 +60,19 @@ def read_text(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputFileError(
-            [Problem(Location(name, 1, 1), "", f"cannot read file: {exc.strerror}")]
+            [Problem(Location(name, 1, 1), "", f"cannot read file: {exc.strerror}", "FILE-UNREADABLE")]
         ) from exc
     if len(raw) > MAX_BYTES:
-        raise InputFileError([Problem(Location(name, 1, 1), "", f"file is larger than {MAX_BYTES} bytes")])
+        raise InputFileError(
+            [Problem(Location(name, 1, 1), "", f"file is larger than {MAX_BYTES} bytes", "FILE-UNREADABLE")]
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise InputFileError([Problem(Location(name, line, 1), "", "file is not valid UTF-8 text")]) from exc
+        raise InputFileError(
+            [Problem(Location(name, line, 1), "", "file is not valid UTF-8 text", "FILE-UNREADABLE")]
+        ) from exc
 
 
 def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
@@ -80,7 +84,9 @@ def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     except MarkedYAMLError as exc:
         raise InputFileError([_yaml_problem(exc, file)]) from exc
     except (YAMLError, ValueError, TypeError, RecursionError, OverflowError) as exc:
-        raise InputFileError([Problem(Location(file, 1, 1), "", f"not valid YAML: {exc}")]) from exc
+        raise InputFileError(
+            [Problem(Location(file, 1, 1), "", f"not valid YAML: {exc}", "YAML-SYNTAX")]
+        ) from exc
     source = SourceMap(file)
     source.values[()] = Location(file, 1, 1)
     builder = _PlainBuilder(source)
@@ -107,7 +113,7 @@ def _yaml_problem(exc: MarkedYAMLError, file: str) -> Problem:
     if other is not None and mark is not None and other.line != mark.line:
         label = "found at" if unclosed else f"{exc.context or 'started'} at"
         what += f" ({label} {other.line + 1}:{other.column + 1})"
-    return Problem(Location(file, line, column), "", f"YAML syntax error: {what}")
+    return Problem(Location(file, line, column), "", what, "YAML-SYNTAX")
 
 
 _CORE = "tag:yaml.org,2002:"
@@ -171,17 +177,38 @@ class _PlainBuilder:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise InputFileError(
-                [Problem(self.source.value_at(path), "", f"document has more than {MAX_NODES} nodes")]
+                [
+                    Problem(
+                        self.source.value_at(path),
+                        "",
+                        f"document has more than {MAX_NODES} nodes",
+                        "YAML-STRUCTURE",
+                    )
+                ]
             )
         if not isinstance(node, dict | list | set):
             return _scalar(node)
         if id(node) in self.open:
             raise InputFileError(
-                [Problem(self.source.value_at(path), "", "recursive alias: this value contains itself")]
+                [
+                    Problem(
+                        self.source.value_at(path),
+                        "",
+                        "recursive alias: this value contains itself",
+                        "YAML-STRUCTURE",
+                    )
+                ]
             )
         if len(path) >= MAX_DEPTH:
             raise InputFileError(
-                [Problem(self.source.value_at(path), "", f"nested more than {MAX_DEPTH} levels deep")]
+                [
+                    Problem(
+                        self.source.value_at(path),
+                        "",
+                        f"nested more than {MAX_DEPTH} levels deep",
+                        "YAML-STRUCTURE",
+                    )
+                ]
             )
         self.open.add(id(node))
         try:
@@ -201,7 +228,9 @@ class _PlainBuilder:
             position = _position(node, key) or (*self._at(path), *self._at(path))
             key_location = Location(self.source.file, position[0] + 1, position[1] + 1)
             if not isinstance(key, str):
-                raise InputFileError([Problem(key_location, "", f"keys must be plain text, got {key!r}")])
+                raise InputFileError(
+                    [Problem(key_location, "", f"keys must be plain text, got {key!r}", "YAML-STRUCTURE")]
+                )
             child = (*path, key)
             self.source.keys[child] = key_location
             self.source.values[child] = Location(self.source.file, position[2] + 1, position[3] + 1)

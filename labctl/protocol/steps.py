@@ -79,7 +79,7 @@ def _band_checked(value: object) -> object:
     try:
         return _band(value)
     except UnitError as exc:
-        raise PydanticCustomError("quantity", "{reason}", {"reason": str(exc)}) from None
+        raise exc.pydantic_error() from None
 
 
 TemperatureBand = Annotated[
@@ -203,9 +203,9 @@ def _pump_rate(value: object) -> object:
         rate = parse_quantity(value, Kind.FLOW_RATE).value
     except UnitError as exc:
         reason = f"{exc}, or '{ONE_PORTION}'"
-        raise PydanticCustomError("quantity", "{reason}", {"reason": reason}) from None
+        raise exc.pydantic_error(reason) from None
     if rate <= 0:
-        raise PydanticCustomError("quantity", "a pump rate must be greater than zero")
+        raise PydanticCustomError("quantity_range", "a pump rate must be greater than zero")
     return rate
 
 

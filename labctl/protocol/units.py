@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
+from pydantic_core import PydanticCustomError
+
 from labctl.errors import LabctlError
 
 
@@ -128,7 +130,21 @@ _QUANTITY = re.compile(
 
 
 class UnitError(LabctlError, ValueError):
-    """A value that is not a quantity of the expected kind; the message says what was expected."""
+    """A value that is not a quantity of the expected kind; the message says what was expected.
+
+    ``code`` names the mistake for reports: UNIT-MISSING (a bare number), UNIT-KIND (a quantity of another
+    kind), UNIT-UNKNOWN, QUANTITY-FORMAT (not ``<number> <unit>``) or QUANTITY-RANGE.
+    """
+
+    def __init__(self, message: str, code: str = "QUANTITY-FORMAT") -> None:
+        super().__init__(message)
+        self.code = code
+
+    def pydantic_error(self, message: str | None = None) -> PydanticCustomError:
+        """The same mistake as a pydantic error whose type carries the code."""
+        return PydanticCustomError(
+            self.code.lower().replace("-", "_"), "{reason}", {"reason": message or str(self)}
+        )
 
 
 @dataclass(frozen=True)
@@ -158,24 +174,28 @@ def parse_quantity(text: object, kind: Kind) -> Quantity:
     if isinstance(text, bool) or not isinstance(text, (str, int, float)):
         raise UnitError(f"expected {expectation(kind)}, got {_describe(text)}")
     if isinstance(text, (int, float)):
-        raise UnitError(f"expected {expectation(kind)}, got the bare number {text!r} (units are required)")
+        raise UnitError(
+            f"expected {expectation(kind)}, got the bare number {text!r} (units are required)", "UNIT-MISSING"
+        )
     match = _QUANTITY.match(text)
     if match is None:
         raise UnitError(f"expected {expectation(kind)}, got {text!r}")
     unit = match["unit"]
     if unit not in _UNITS:
         hint = _unit_hint(unit, kind)
-        raise UnitError(f"unknown unit {unit!r} in {text!r}; expected {expectation(kind)}{hint}")
+        raise UnitError(
+            f"unknown unit {unit!r} in {text!r}; expected {expectation(kind)}{hint}", "UNIT-UNKNOWN"
+        )
     found_kind, factor = _UNITS[unit]
     if found_kind is not kind:
         hint = _unit_hint(unit, kind)
-        raise UnitError(f"{text!r} is a {found_kind.value}; expected {expectation(kind)}{hint}")
+        raise UnitError(f"{text!r} is a {found_kind.value}; expected {expectation(kind)}{hint}", "UNIT-KIND")
     number = float(match["number"].replace("\u2212", "-"))
     value = number * factor
     if not math.isfinite(value):
-        raise UnitError(f"{text!r} is not a finite number")
+        raise UnitError(f"{text!r} is not a finite number", "QUANTITY-RANGE")
     if kind is Kind.TEMPERATURE and value < -273.15:
-        raise UnitError(f"{text!r} is below absolute zero")
+        raise UnitError(f"{text!r} is below absolute zero", "QUANTITY-RANGE")
     return Quantity(value, kind)
 
 

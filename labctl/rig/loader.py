@@ -25,7 +25,11 @@ def load_rig(path: Path | str) -> LoadedRig:
     data, source = load_yaml(read_text(Path(path)), file)
     if not isinstance(data, dict):
         raise InputFileError(
-            [Problem(Location(file, 1, 1), "", "expected a rig: a mapping with rig and instruments")]
+            [
+                Problem(
+                    Location(file, 1, 1), "", "expected a rig: a mapping with rig and instruments", "DOCUMENT"
+                )
+            ]
         )
     try:
         rig = Rig.model_validate(data)

@@ -1,8 +1,9 @@
 """Every file in broken/ is reported with exactly the rule ids and lines its ``# expect:`` markers name.
 
 A broken file is a shipped protocol with one mistake. A trailing ``# expect: RULE-ID`` (several separated by
-commas) marks the line a checker error must be reported on; ``# expect: load`` marks the line of a loader
-problem (YAML syntax, units, unknown or missing keys, parameters). Header comments:
+commas) marks the line a checker error must be reported on; a loader problem code (``# expect: UNIT-MISSING``,
+``YAML-SYNTAX``, ``KEY-UNKNOWN``, …: labctl.errors.PROBLEM_CODES) marks the line of a problem that stops the
+file from loading. Header comments:
 
 - ``# rig: rigs/NAME.yaml`` checks the file against that rig (path relative to broken/);
 - ``# known-bug: WHY`` says labctl reports this file on a line other than the one to edit; the test is
@@ -19,33 +20,32 @@ from pathlib import Path
 
 import pytest
 
-from labctl.errors import InputFileError
+from labctl.errors import PROBLEM_CODES, InputFileError
 from labctl.protocol.checks import RULES, Severity, check
 from labctl.protocol.loader import load_protocol
 from labctl.rig import load_rig
 
 BROKEN = Path(__file__).parent / "broken"
 FILES = sorted(BROKEN.glob("*.yaml"))
-LOAD = "load"
 
 _EXPECT = re.compile(r"#\s*expect:\s*(?P<rules>[A-Za-z0-9\-, ]+?)\s*$")
 _RIG = re.compile(r"^#\s*rig:\s*(?P<path>\S+)\s*$")
 _KNOWN_BUG = re.compile(r"^#\s*known-bug:\s*(?P<why>.+?)\s*$")
-# What `labctl validate` prints per problem: "file:line:col: error[RULE] message" or "file:line:col: error key: …"
+# What `labctl validate` prints per finding or problem: "file:line:col: error[RULE-OR-CODE] key: message"
 _CLI_LINE = re.compile(
-    r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning|info)(?P<rule>\[[A-Z0-9-]+\])?"
+    r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning|acknowledged|info)(?P<rule>\[[A-Z0-9-]+\])"
 )
 
 
 @dataclass(frozen=True)
 class Expectations:
-    markers: frozenset[tuple[str, int]]  # (rule id or "load", 1-based line)
+    markers: frozenset[tuple[str, int]]  # (rule id or problem code, 1-based line)
     rig: Path | None
     known_bug: str | None
 
     @property
     def loader_error(self) -> bool:
-        return any(rule == LOAD for rule, _ in self.markers)
+        return any(rule in PROBLEM_CODES for rule, _ in self.markers)
 
 
 def expectations(path: Path) -> Expectations:
@@ -71,11 +71,11 @@ def _params() -> list[object]:
 
 
 def reported(path: Path, rig_path: Path | None) -> set[tuple[str, int]]:
-    """(rule, line) of every error labctl reports for ``path``: loader problems as ("load", line)."""
+    """(rule or problem code, line) of every error labctl reports for ``path``."""
     try:
         loaded = load_protocol(path)
     except InputFileError as exc:
-        return {(LOAD, problem.location.line) for problem in exc.problems}
+        return {(problem.code, problem.location.line) for problem in exc.problems}
     rig = load_rig(rig_path).rig if rig_path is not None else None
     findings = check(loaded, rig)
     assert all(f.location is not None for f in findings), "every finding must be located"
@@ -122,8 +122,8 @@ def test_markers_are_well_formed(path: Path) -> None:
     expected = expectations(path)
     assert expected.markers, f"{path.name} has no '# expect:' marker"
     rules = {rule for rule, _ in expected.markers}
-    assert rules <= {*RULES, LOAD}, f"unknown rule id in a marker: {rules - {*RULES, LOAD}}"
-    assert not (expected.loader_error and rules != {LOAD}), (
+    assert rules <= {*RULES, *PROBLEM_CODES}, f"unknown id in a marker: {rules - {*RULES, *PROBLEM_CODES}}"
+    assert not (expected.loader_error and not rules <= PROBLEM_CODES), (
         "a file that does not load has no checker findings"
     )
     if expected.rig is not None:
@@ -151,12 +151,12 @@ def _labctl() -> Path:
 
 
 def _cli_errors(stdout: str) -> dict[str, set[tuple[str, int]]]:
-    """Per file, the (rule or "load", line) of every error line `labctl validate` printed."""
+    """Per file, the (rule or problem code, line) of every error line `labctl validate` printed."""
     errors: dict[str, set[tuple[str, int]]] = {}
     for line in stdout.splitlines():
         match = _CLI_LINE.match(line)
         if match is not None and match["severity"] == "error":
-            rule = match["rule"][1:-1] if match["rule"] else LOAD
+            rule = match["rule"][1:-1]
             errors.setdefault(match["file"], set()).add((rule, int(match["line"])))
     return errors
 

@@ -91,25 +91,27 @@ def test_minimal_protocol_loads() -> None:
 def test_unknown_key_lists_the_keys_that_exist() -> None:
     (problem,) = _problems(MINIMAL.replace("target: 5 °C", "targt: 5 °C"))
     assert problem.startswith(
-        "t.yaml:8:5: steps[0].targt: unknown key 'targt' (did you mean 'target'?); expected one of: id, note,"
+        "t.yaml:8:5: error[KEY-UNKNOWN] steps[0].targt: unknown key 'targt' (did you mean 'target'?); expected "
+        "one of: id, note,"
     )
 
 
 def test_missing_key_points_at_the_mapping_that_lacks_it() -> None:
     problems = _problems(MINIMAL.replace("    target: 5 °C\n", ""))
-    assert problems == ["t.yaml:7:5: steps[0]: required key 'target' is missing"]
+    assert problems == ["t.yaml:7:5: error[KEY-MISSING] steps[0]: required key 'target' is missing"]
 
 
 def test_unknown_step_kind() -> None:
     (problem,) = _problems(MINIMAL.replace("set_temperature", "set_temp"))
     assert problem.startswith(
-        "t.yaml:7:11: steps[0].step: unknown step kind 'set_temp'; expected one of: set_temperature"
+        "t.yaml:7:11: error[STEP-KIND] steps[0].step: unknown step kind 'set_temp'; expected one of: "
+        "set_temperature"
     )
 
 
 def test_bare_number_for_a_temperature() -> None:
     (problem,) = _problems(MINIMAL.replace("5 °C", "5"))
-    assert problem.startswith("t.yaml:8:13: steps[0].target: expected a temperature")
+    assert problem.startswith("t.yaml:8:13: error[UNIT-MISSING] steps[0].target: expected a temperature")
 
 
 @pytest.mark.parametrize("text", ["", "- a\n- b\n", "just text\n"])

@@ -32,8 +32,8 @@ def test_missing_path_falls_back_to_the_nearest_parent() -> None:
     ("text", "line", "phrase"),
     [
         ("a: [1,\nb: 2\n", 1, "a '[' list that is never closed"),
-        ("a: 1\na: 2\n", 2, "YAML syntax error"),
-        ("a:\n\t- b\n", 2, "YAML syntax error"),
+        ("a: 1\na: 2\n", 2, 'found duplicate key "a"'),
+        ("a:\n\t- b\n", 2, "found character '\\t' that cannot start any token"),
         ("? [a, b]\n: c\n", 1, "keys must be plain text"),
     ],
 )
