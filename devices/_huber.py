@@ -1,0 +1,229 @@
+"""Huber variable semantics shared by the PB line protocol and Modbus TCP.
+
+Both front ends carry the same 16-bit PB values at the same addresses, so value meaning (0.01 °C int16, `C504`,
+`7FFF`, LSB-first status bits, "a write answers the value in force") lives here once, and each transport
+module only moves raw words.
+"""
+
+from __future__ import annotations
+
+import abc
+
+from devices.errors import NotSupported, SensorMissing
+from devices.reading import DEFAULT_CLOCK, Applied, Clock, Reading
+from devices.roles import ChillerFaults, ChillerStatus, ControlMode, Limits, Sensor
+
+SETPOINT = 0x00
+INTERNAL_T = 0x01
+ERROR = 0x05
+WARNING = 0x06
+PROCESS_T = 0x07
+STATUS1 = 0x0A
+CONTROL_MODE = 0x13
+TEMP_CONTROL = 0x14
+CIRCULATION = 0x16
+SETPOINT_MIN = 0x30
+SETPOINT_MAX = 0x31
+WATCHDOG = 0x40
+ALARM_INTERNAL_HIGH = 0x51
+ALARM_INTERNAL_LOW = 0x52
+ALARM_PROCESS_HIGH = 0x53
+ALARM_PROCESS_LOW = 0x54
+
+UNDEFINED = 0x7FFF
+NO_SENSOR = 0xC504
+
+# Writes whose repetition has no extra effect: writing an absolute value twice leaves the same state.  Not
+# here: 05/06 (write 1 = "clear": a retry could clear a *new* fault the operator never saw) and 5A (starts a
+# ramp: a retry restarts it).  Reads (`****` / FC03) are always safe to retry.
+IDEMPOTENT_WRITES = frozenset(
+    {
+        SETPOINT,
+        CONTROL_MODE,
+        TEMP_CONTROL,
+        CIRCULATION,
+        SETPOINT_MIN,
+        SETPOINT_MAX,
+        WATCHDOG,
+        ALARM_INTERNAL_HIGH,
+        ALARM_INTERNAL_LOW,
+        ALARM_PROCESS_HIGH,
+        ALARM_PROCESS_LOW,
+    }
+)
+
+
+def to_int16(word: int) -> int:
+    return word - 0x10000 if word & 0x8000 else word
+
+
+def celsius_to_word(celsius: float) -> int:
+    centi = round(celsius * 100)
+    if not -0x8000 <= centi <= 0x7FFE:
+        raise ValueError(f"{celsius} °C does not fit a Huber int16 in 0.01 °C")
+    return centi & 0xFFFF
+
+
+def decode_status(word: int) -> ChillerStatus:
+    """Bit 0 is the least significant bit; reading MSB-first is a known bug in public drivers."""
+
+    def bit(n: int) -> bool:
+        return bool(word >> n & 1)
+
+    return ChillerStatus(
+        temperature_control=bit(0),
+        circulation=bit(1),
+        compressor=bit(2),
+        process_mode=bit(3),
+        pump=bit(4),
+        cooling_available=bit(5),
+        keylock=bit(6),
+        error=bit(8),
+        new_warning=bit(9),
+        no_restart_since_last_read=bit(14),
+        freeze_protection=bit(15),
+        raw=word,
+    )
+
+
+class HuberChiller(abc.ABC):
+    """Chiller role on top of raw register access; subclasses supply `_read_word` / `_write_word`."""
+
+    def __init__(self, name: str, clock: Clock = DEFAULT_CLOCK) -> None:
+        self.name = name
+        self._clock = clock
+        self._watchdog_s = 0
+
+    @abc.abstractmethod
+    async def _read_word(self, address: int) -> int:
+        """Unsigned 16-bit value at `address`; retried by the subclass (reads are safe)."""
+
+    @abc.abstractmethod
+    async def _write_word(self, address: int, word: int) -> int:
+        """Write and return the word now in force; retried only for IDEMPOTENT_WRITES."""
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+    def _checked(self, address: int, word: int) -> int:
+        if word == UNDEFINED:
+            raise NotSupported(self.name, "7FFF", f"{address:02X}", "address undefined or above this E-grade")
+        return word
+
+    async def read(self, address: int) -> int:
+        """Signed value at `address`; NotSupported for `7FFF`."""
+        return to_int16(self._checked(address, await self._read_word(address)))
+
+    async def write(self, address: int, value: int) -> int:
+        """Write a signed value; returns the signed value in force."""
+        return to_int16(self._checked(address, await self._write_word(address, value & 0xFFFF)))
+
+    def _celsius(self, address: int, word: int) -> float:
+        if word == NO_SENSOR:
+            raise SensorMissing(self.name, address)
+        return to_int16(word) / 100
+
+    async def read_celsius(self, address: int) -> float:
+        """Temperature at `address`; SensorMissing for `C504`, NotSupported for `7FFF`."""
+        return self._celsius(address, self._checked(address, await self._read_word(address)))
+
+    async def write_celsius(self, address: int, celsius: float) -> Applied[float]:
+        requested = round(celsius * 100) / 100
+        word = self._checked(address, await self._write_word(address, celsius_to_word(celsius)))
+        return Applied(requested, self._celsius(address, word), self._clock())
+
+    async def _sensor(self, address: int) -> Reading[float]:
+        # C504 becomes "no reading" here, not an exception: a supervisor polling temperatures treats a missing
+        # probe as an absent value (its staleness / interlock rules decide), never as −151 °C and never by
+        # silently falling back to the internal sensor.  Callers wanting the exception use read_celsius().
+        try:
+            value: float | None = await self.read_celsius(address)
+        except SensorMissing:
+            value = None
+        return Reading(value, self._clock())
+
+    # --- Chiller role -------------------------------------------------------------------------------------
+
+    async def set_setpoint(self, celsius: float) -> Applied[float]:
+        return await self.write_celsius(SETPOINT, celsius)
+
+    async def get_setpoint(self) -> Reading[float]:
+        return Reading(await self.read_celsius(SETPOINT), self._clock())
+
+    async def set_control_mode(self, mode: ControlMode) -> Applied[ControlMode]:
+        in_force = await self.write(CONTROL_MODE, int(mode))
+        return Applied(mode, ControlMode(in_force), self._clock())
+
+    async def get_control_mode(self) -> ControlMode:
+        return ControlMode(await self.read(CONTROL_MODE))
+
+    async def start_temperature_control(self) -> None:
+        await self.write(TEMP_CONTROL, 1)
+
+    async def stop_temperature_control(self) -> None:
+        await self.write(TEMP_CONTROL, 0)
+
+    async def start_circulation(self) -> None:
+        await self.write(CIRCULATION, 1)
+
+    async def stop_circulation(self) -> None:
+        await self.write(CIRCULATION, 0)
+
+    async def internal_temperature(self) -> Reading[float]:
+        return await self._sensor(INTERNAL_T)
+
+    async def process_temperature(self) -> Reading[float]:
+        return await self._sensor(PROCESS_T)
+
+    async def status(self) -> Reading[ChillerStatus]:
+        word = self._checked(STATUS1, await self._read_word(STATUS1))
+        return Reading(decode_status(word), self._clock())
+
+    async def faults(self) -> ChillerFaults:
+        return ChillerFaults(error=await self.read(ERROR), warning=await self.read(WARNING))
+
+    async def clear_error(self) -> None:
+        await self.write(ERROR, 1)
+
+    async def clear_warning(self) -> None:
+        await self.write(WARNING, 1)
+
+    async def setpoint_limits(self) -> Limits:
+        return Limits(await self.read_celsius(SETPOINT_MIN), await self.read_celsius(SETPOINT_MAX))
+
+    async def set_setpoint_limits(self, low: float, high: float) -> Limits:
+        lo = await self.write_celsius(SETPOINT_MIN, low)
+        hi = await self.write_celsius(SETPOINT_MAX, high)
+        return Limits(lo.in_force, hi.in_force)
+
+    @staticmethod
+    def _alarm_addresses(sensor: Sensor) -> tuple[int, int]:
+        if sensor is Sensor.INTERNAL:
+            return ALARM_INTERNAL_LOW, ALARM_INTERNAL_HIGH
+        return ALARM_PROCESS_LOW, ALARM_PROCESS_HIGH
+
+    async def alarm_limits(self, sensor: Sensor) -> Limits:
+        lo, hi = self._alarm_addresses(sensor)
+        return Limits(await self.read_celsius(lo), await self.read_celsius(hi))
+
+    async def set_alarm_limits(self, sensor: Sensor, low: float, high: float) -> Limits:
+        lo, hi = self._alarm_addresses(sensor)
+        return Limits(
+            (await self.write_celsius(lo, low)).in_force, (await self.write_celsius(hi, high)).in_force
+        )
+
+    async def arm_watchdog(self, seconds: int) -> int:
+        """Arm (or re-arm) the unit's watchdog; returns the seconds in force."""
+        if not 1 <= seconds <= 150:
+            raise ValueError("Huber watchdog takes 1–150 s (0 disarms)")
+        self._watchdog_s = await self.write(WATCHDOG, seconds)
+        return self._watchdog_s
+
+    async def feed_watchdog(self) -> None:
+        """Rewrite the armed period; the unit faults if this does not happen in time."""
+        if self._watchdog_s == 0:
+            raise RuntimeError(f"{self.name}: watchdog not armed")
+        await self.write(WATCHDOG, self._watchdog_s)
+
+    async def disarm_watchdog(self) -> None:
+        self._watchdog_s = await self.write(WATCHDOG, 0)

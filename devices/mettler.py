@@ -1,0 +1,292 @@
+"""Mettler-Toledo MT-SICS balance and Quantos powder doser sharing one port.
+
+Replies are matched to requests by their echoed ID (`S`, `QRD 1 1 5`, …); any other complete line (the
+power-on `I4 A "…"`, the `QRA 61 4 A` of a stop sent during a dose) is kept in `stray` instead of being
+mistaken for the answer.  The dose start is the one command this module will never repeat: see `dose()`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass
+
+from devices.errors import (
+    DeviceDisconnected,
+    DeviceReplyError,
+    DeviceTimeout,
+    DosingFailed,
+    NotSupported,
+    OutcomeUnknown,
+    ProtocolError,
+)
+from devices.reading import DEFAULT_CLOCK, Clock, Reading
+from devices.roles import DoorState, ToleranceMode
+from devices.transport import Exchange, LineSettings, Port
+
+SETTINGS = LineSettings(baudrate=9600, bytesize=8, parity="N", stopbits=1)
+EOL = b"\r\n"
+
+_STATUS_ERRORS = {
+    "I": "not executable now (busy, or no stability in time)",
+    "L": "logical error (bad parameter)",
+    "+": "overload",
+    "-": "underload",
+}
+_GENERAL_ERRORS = {"ES": "syntax error (unknown command)", "ET": "transmission error", "EL": "logical error"}
+_TO_GRAMS = {"g": 1.0, "mg": 1e-3, "kg": 1e3}
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    line: str
+    fields: list[str]
+    """Tokens after the echoed ID / command prefix; the status is fields[0] (or the last one for QRD reads)."""
+
+
+class SicsPort:
+    """MT-SICS framing and reply matching on one Port; shared by the balance and the doser."""
+
+    def __init__(self, port: Port, *, timeout_s: float = 5.0) -> None:
+        self.port = port
+        self.name = port.name
+        self.timeout_s = timeout_s
+        self.stray: deque[str] = deque(maxlen=32)
+
+    async def read_reply(self, x: Exchange, prefix: list[str], timeout_s: float, request: bytes) -> Reply:
+        while True:
+            raw = await x.read_until(EOL, timeout_s, request)
+            line = raw[:-2].decode("latin-1")
+            tokens = line.split()
+            if len(tokens) == 1 and tokens[0] in _GENERAL_ERRORS:
+                cls = NotSupported if tokens[0] == "ES" else DeviceReplyError
+                raise cls(self.name, tokens[0], line, _GENERAL_ERRORS[tokens[0]])
+            if tokens[: len(prefix)] == prefix and len(tokens) > len(prefix):
+                return Reply(line, tokens[len(prefix) :])
+            self.stray.append(line)
+
+    def check(self, reply: Reply) -> Reply:
+        status = reply.fields[0]
+        if status in _STATUS_ERRORS:
+            raise DeviceReplyError(self.name, status, reply.line, _STATUS_ERRORS[status])
+        return reply
+
+    async def command(self, cmd: str, prefix: str | None = None, *, timeout_s: float | None = None) -> Reply:
+        """One request, one reply line (errors raised)."""
+        request = cmd.encode("ascii") + EOL
+        async with self.port.exchange() as x:
+            x.send(request)
+            return self.check(
+                await self.read_reply(
+                    x, (prefix or cmd.split(maxsplit=1)[0]).split(), timeout_s or self.timeout_s, request
+                )
+            )
+
+    async def conversation(
+        self, cmd: str, prefix: str | None = None, *, timeout_s: float | None = None
+    ) -> list[str]:
+        """`B`, payload lines, then `A`; returns the payload lines (for the QRD 2 4 x XML blocks and QRA moves)."""
+        request = cmd.encode("ascii") + EOL
+        echo = (prefix or cmd).split()
+        timeout = timeout_s or self.timeout_s
+        async with self.port.exchange() as x:
+            x.send(request)
+            first = self.check(await self.read_reply(x, echo, self.timeout_s, request))
+            if first.fields[0] == "A":
+                return []
+            if first.fields[0] != "B":
+                raise ProtocolError(self.name, first.line, "expected B or A")
+            payload = [" ".join(first.fields[1:])] if len(first.fields) > 1 else []
+            while True:
+                raw = await x.read_until(EOL, timeout, request)
+                line = raw[:-2].decode("latin-1")
+                tokens = line.split()
+                if tokens[: len(echo)] == echo and len(tokens) > len(echo):
+                    rest = tokens[len(echo) :]
+                    if rest == ["A"]:
+                        return payload
+                    if rest[0] == "B":
+                        payload.append(line.split(None, len(echo) + 1)[-1] if len(rest) > 1 else "")
+                        continue
+                    self.check(Reply(line, rest))
+                payload.append(line)
+
+
+def _grams(name: str, line: str, value: str, unit: str) -> float:
+    try:
+        return float(value) * _TO_GRAMS[unit]
+    except (ValueError, KeyError):
+        raise ProtocolError(name, line, f"weight {value!r} {unit!r}") from None
+
+
+class MettlerBalance:
+    """Balance role on an MT-SICS port."""
+
+    def __init__(
+        self, sics: SicsPort, *, clock: Clock = DEFAULT_CLOCK, stable_timeout_s: float = 30.0
+    ) -> None:
+        self._sics = sics
+        self.name = sics.name
+        self._clock = clock
+        self.stable_timeout_s = stable_timeout_s
+
+    def _weight(self, reply: Reply) -> Reading[float]:
+        f = reply.fields
+        if len(f) != 3 or f[0] not in ("S", "D"):
+            raise ProtocolError(self.name, reply.line, "expected '<S|D> <value> <unit>'")
+        return Reading(_grams(self.name, reply.line, f[1], f[2]), self._clock(), stable=f[0] == "S")
+
+    async def stable_weight(self) -> Reading[float]:
+        """`S`: the balance waits for stability itself; `S I` (no stability in time) raises DeviceReplyError."""
+        return self._weight(await self._sics.command("S", timeout_s=self.stable_timeout_s))
+
+    async def immediate_weight(self) -> Reading[float]:
+        return self._weight(await self._sics.command("SI", "S"))
+
+    async def tare(self) -> Reading[float]:
+        """Returns the tare now stored, in g."""
+        return self._weight(await self._sics.command("T", timeout_s=self.stable_timeout_s))
+
+    async def zero(self) -> None:
+        await self._sics.command("Z", timeout_s=self.stable_timeout_s)
+
+    async def close(self) -> None:
+        await self._sics.port.close()
+
+
+_XML_VALUE = r'<{tag}\s+Unit="(\w+)"\s*>\s*([-+0-9.eE]+)\s*</{tag}>'
+
+
+class QuantosDoser:
+    """Doser role for a Quantos head on the same MT-SICS port as its balance."""
+
+    def __init__(
+        self,
+        sics: SicsPort,
+        *,
+        clock: Clock = DEFAULT_CLOCK,
+        dose_timeout_s: float = 300.0,
+        move_timeout_s: float = 30.0,
+    ) -> None:
+        if not 120.0 <= dose_timeout_s <= 900.0:
+            raise ValueError("dose timeout should be 120–900 s: a 5 g dose can take two minutes")
+        self._sics = sics
+        self.name = sics.name
+        self._clock = clock
+        self.dose_timeout_s = dose_timeout_s
+        self.move_timeout_s = move_timeout_s
+        self._dosing = False
+        self.outcome_unknown = False
+        """True from the moment a start is sent until its outcome (A / I / a read result) is known."""
+
+    async def set_target(self, grams: float) -> None:
+        mg = round(grams * 1000)
+        if mg <= 0:
+            raise ValueError(f"target {grams} g rounds to {mg} mg")
+        await self._sics.command(f"QRD 1 1 5 {mg}", "QRD 1 1 5")
+
+    async def set_tolerance(self, percent: float, mode: ToleranceMode = ToleranceMode.SYMMETRIC) -> None:
+        if not 0.1 <= percent <= 40:
+            raise ValueError("Quantos tolerance is 0.1–40 %")
+        await self._sics.command(f"QRD 1 1 6 {percent:g}", "QRD 1 1 6")
+        await self._sics.command(f"QRD 1 1 7 {int(mode)}", "QRD 1 1 7")
+
+    async def dose(self, timeout_s: float | None = None) -> None:
+        """Start one dose and wait for its end.
+
+        From the moment `QRA 61 1` is on the wire the powder may flow, so every failure to hear the outcome
+        (timeout, link loss, garbage, cancellation) leaves `outcome_unknown` set and raises OutcomeUnknown;
+        the start is never resent, and a further dose() is refused until last_dose_result() has been read.
+        """
+        if self.outcome_unknown:
+            raise OutcomeUnknown(self.name, "previous dose outcome unknown: read last_dose_result() first")
+        request = b"QRA 61 1" + EOL
+        prefix = ["QRA", "61", "1"]
+        async with self._sics.port.exchange() as x:
+            self._dosing = True
+            try:
+                self.outcome_unknown = True
+                x.send(request)
+                try:
+                    first = await self._sics.read_reply(x, prefix, self._sics.timeout_s, request)
+                    final = first
+                    if first.fields[0] == "B":
+                        final = await self._sics.read_reply(
+                            x, prefix, timeout_s or self.dose_timeout_s, request
+                        )
+                except (DeviceTimeout, DeviceDisconnected, ProtocolError, DeviceReplyError) as exc:
+                    raise OutcomeUnknown(self.name, f"dose start sent, then {exc.message}") from exc
+            finally:
+                self._dosing = False
+        status = final.fields
+        if status == ["A"]:
+            self.outcome_unknown = False
+            return
+        if status[0] == "I" and len(status) == 2 and status[1].isdigit():
+            self.outcome_unknown = False
+            raise DosingFailed(self.name, int(status[1]), final.line)
+        raise OutcomeUnknown(self.name, f"unexpected dose reply {final.line!r}")
+
+    async def stop(self) -> None:
+        """During a dose the stop goes out past the port lock (MT-SICS allows it); the dose then ends `I 8`."""
+        if self._dosing:
+            self._sics.port.send_unlocked(b"QRA 61 4" + EOL)
+        else:
+            await self._sics.command("QRA 61 4", "QRA 61 4")
+
+    async def _xml_grams(self, cmd: str, tag: str) -> float:
+        text = "\n".join(await self._sics.conversation(cmd))
+        m = re.search(_XML_VALUE.format(tag=re.escape(tag)), text)
+        if m is None:
+            raise ProtocolError(self.name, text, f"no <{tag} Unit=…> value")
+        return _grams(self.name, text, m[2], m[1])
+
+    async def last_dose_result(self) -> Reading[float]:
+        """Dosed mass of the last dose in g, from the doser's own record (also after a lost link)."""
+        grams = await self._xml_grams("QRD 2 4 12", "Content")
+        self.outcome_unknown = False
+        return Reading(grams, self._clock())
+
+    async def remaining_quantity(self) -> Reading[float]:
+        return Reading(await self._xml_grams("QRD 2 4 11", "Rem._quantity"), self._clock())
+
+    async def door_state(self) -> DoorState:
+        reply = await self._sics.command("QRD 2 3 7", "QRD 2 3 7")
+        if reply.fields[-1] != "A" or len(reply.fields) != 2:
+            raise ProtocolError(self.name, reply.line, "expected '<state> A'")
+        try:
+            return DoorState(int(reply.fields[0]))
+        except ValueError:
+            raise ProtocolError(self.name, reply.line, "unknown door state") from None
+
+    async def set_door(self, open_: bool) -> None:
+        await self._sics.conversation(
+            f"QRA 60 7 {3 if open_ else 2}", "QRA 60 7", timeout_s=self.move_timeout_s
+        )
+
+    async def lock_head(self, locked: bool) -> None:
+        await self._sics.conversation(
+            f"QRA 60 2 {4 if locked else 3}", "QRA 60 2", timeout_s=self.move_timeout_s
+        )
+
+    async def close(self) -> None:
+        await self._sics.port.close()
+
+
+async def open_quantos(
+    url: str,
+    *,
+    name: str = "quantos",
+    clock: Clock = DEFAULT_CLOCK,
+    dose_timeout_s: float = 300.0,
+    timeout_s: float = 5.0,
+) -> tuple[MettlerBalance, QuantosDoser]:
+    """Open the port once and hand out both roles; drops whatever the balance sent before we asked."""
+    port = await Port.open(url, name=name, settings=SETTINGS)
+    async with port.exchange() as x:
+        x.flush_input()  # an `I4 A "…"` still on its way is skipped later as a stray line
+    sics = SicsPort(port, timeout_s=timeout_s)
+    return (
+        MettlerBalance(sics, clock=clock),
+        QuantosDoser(sics, clock=clock, dose_timeout_s=dose_timeout_s),
+    )

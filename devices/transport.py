@@ -1,0 +1,153 @@
+"""Async byte-stream port for line-oriented instruments.
+
+The port owns the single asyncio.Lock that enforces "one request in flight per port": instruments like the
+Huber PB link abort a command if a second one interleaves, and MT-SICS answers strictly in order.  Drivers get
+read/write primitives only inside `exchange()`, so holding the lock is a matter of types, not discipline.
+
+Own protocol buffer instead of asyncio.StreamReader: flushing stale input (a late reply to a timed-out
+request) needs direct access to what has already arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import serial_asyncio_fast
+
+from devices.errors import DeviceDisconnected, DeviceTimeout
+
+
+@dataclass(frozen=True, slots=True)
+class LineSettings:
+    """Instrument line settings; ignored by socket:// URLs (they have no UART)."""
+
+    baudrate: int = 9600
+    bytesize: int = 8
+    parity: str = "N"
+    stopbits: float = 1
+    xonxoff: bool = False
+    rtscts: bool = False
+
+
+_Finder = Callable[[bytearray], int]
+"""Returns the end index of a complete reply in the buffer, or -1 while incomplete."""
+
+
+class _Buffer(asyncio.Protocol):
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.changed = asyncio.Event()
+        self.closed = False
+
+    def data_received(self, data: bytes) -> None:
+        self.data += data
+        self.changed.set()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.changed.set()
+
+
+class Exchange:
+    """Read/write access to a port while its lock is held."""
+
+    def __init__(self, port: Port) -> None:
+        self._port = port
+
+    def send(self, data: bytes) -> None:
+        """Write a whole request at once: some instruments abort a command on gaps between characters."""
+        self._port._check_open()
+        self._port._transport.write(data)
+
+    def flush_input(self) -> bytes:
+        """Discard and return whatever has already arrived, e.g. a late reply to an abandoned request."""
+        buf = self._port._buffer
+        stale = bytes(buf.data)
+        buf.data.clear()
+        return stale
+
+    async def read_until(self, terminator: bytes, timeout_s: float, request: bytes = b"") -> bytes:
+        """Return bytes up to and including `terminator`."""
+        return await self._read(lambda d: _until(d, terminator), timeout_s, request)
+
+    async def read_exactly(self, n: int, timeout_s: float, request: bytes = b"") -> bytes:
+        """Return exactly `n` bytes; for replies that carry no terminator (Reglo status bytes)."""
+        return await self._read(lambda d: n if len(d) >= n else -1, timeout_s, request)
+
+    async def _read(self, find: _Finder, timeout_s: float, request: bytes) -> bytes:
+        buf = self._port._buffer
+        try:
+            async with asyncio.timeout(timeout_s):
+                while True:
+                    end = find(buf.data)
+                    if end >= 0:
+                        out = bytes(buf.data[:end])
+                        del buf.data[:end]
+                        return out
+                    if buf.closed:
+                        raise DeviceDisconnected(self._port.name, "link closed while waiting for a reply")
+                    buf.changed.clear()
+                    await buf.changed.wait()
+        except TimeoutError:
+            raise DeviceTimeout(self._port.name, request, timeout_s) from None
+
+
+def _until(data: bytearray, terminator: bytes) -> int:
+    i = data.find(terminator)
+    return -1 if i < 0 else i + len(terminator)
+
+
+class Port:
+    """An open byte stream from a pyserial URL (`/dev/ttyUSB0`, `socket://host:port`, `rfc2217://…`)."""
+
+    def __init__(self, name: str, transport: asyncio.BaseTransport, buffer: _Buffer) -> None:
+        self.name = name
+        self._transport: asyncio.WriteTransport = transport  # type: ignore[assignment]
+        self._buffer = buffer
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, url: str, *, name: str, settings: LineSettings | None = None) -> Port:
+        s = settings or LineSettings()
+        buffer = _Buffer()
+        try:
+            transport, _ = await serial_asyncio_fast.create_serial_connection(
+                asyncio.get_running_loop(),
+                lambda: buffer,
+                url,
+                baudrate=s.baudrate,
+                bytesize=s.bytesize,
+                parity=s.parity,
+                stopbits=s.stopbits,
+                xonxoff=s.xonxoff,
+                rtscts=s.rtscts,
+            )
+        except OSError as exc:  # serial.SerialException is an OSError
+            raise DeviceDisconnected(name, f"cannot open {url}: {exc}") from exc
+        return cls(name, transport, buffer)
+
+    @property
+    def is_open(self) -> bool:
+        return not self._buffer.closed and not self._transport.is_closing()
+
+    def _check_open(self) -> None:
+        if not self.is_open:
+            raise DeviceDisconnected(self.name, "port is closed")
+
+    @asynccontextmanager
+    async def exchange(self) -> AsyncIterator[Exchange]:
+        """Hold the port for one request/reply (or one multi-line conversation)."""
+        async with self._lock:
+            self._check_open()
+            yield Exchange(self)
+
+    def send_unlocked(self, data: bytes) -> None:
+        """Write without waiting for the lock: only for cancel/stop commands the protocol allows mid-request."""
+        self._check_open()
+        self._transport.write(data)
+
+    async def close(self) -> None:
+        self._transport.close()
