@@ -18,9 +18,15 @@ from simulators.world.thermal import relax
 
 class Thermostat:
     def __init__(
-        self, cfg: WorldConfig, state: WorldState, rng: random.Random, advance: Callable[[], None]
+        self,
+        cfg: WorldConfig,
+        state: WorldState,
+        rng: random.Random,
+        advance: Callable[[], None],
+        now: Callable[[], float],
     ) -> None:
         self._cfg = cfg
+        self._now = now
         self._state = state
         self._rng = rng
         self._advance = advance
@@ -90,7 +96,9 @@ class Thermostat:
     def lose_power(self) -> None:
         self._advance()
         self._faults.add(ThermostatFault.POWER_LOSS)
-        self._power_losses.append(self._state.t_s)
+        # The clock's time, not the integrated time (which trails it by up to one step): the instrument compares
+        # it with its own boot time read from the same clock.
+        self._power_losses.append(self._now())
 
     def restore_power(self) -> None:
         """A unit coming back from a power loss is idle until told otherwise; its controllers start from zero."""

@@ -28,7 +28,7 @@ class World:
         self.state = WorldState.initial(self.config)
         self.state.t_s = self.clock.now()
         self._advancing = False
-        self.thermostat = Thermostat(self.config, self.state, streams[0], self.advance)
+        self.thermostat = Thermostat(self.config, self.state, streams[0], self.advance, self.clock.now)
         self.doser = Doser(self.config, streams[1], self.advance)
         self.pump = Pump(self.config, streams[2], self.advance)
 
