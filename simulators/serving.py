@@ -1,0 +1,296 @@
+"""Put a simulated instrument on a wire a controller can open: a raw TCP port (what a serial-to-Ethernet terminal
+server gives) or a pseudo-terminal (what a USB-serial adapter gives). Nothing here knows any instrument's protocol:
+an instrument supplies a :class:`ByteSession` factory, and the same session code runs behind either wire.
+
+Wire faults (dropped link, garbled or lost bytes, slow replies) live here too, because they belong to the cable and
+the terminal server, not to the instrument.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import tty
+from collections import deque
+from collections.abc import Callable
+from types import TracebackType
+from typing import Protocol, Self
+
+Send = Callable[[bytes], None]
+
+
+class ByteSession(Protocol):
+    """One instrument conversation: bytes in, bytes out through the ``send`` it was created with."""
+
+    def feed(self, data: bytes) -> None:
+        """Bytes the controller sent; the session frames and answers them."""
+        ...
+
+    def poll(self) -> None:
+        """Called often: lets the instrument say things nobody asked for (events, finished jobs, streams)."""
+        ...
+
+    def close(self) -> None:
+        """The link went away; release anything held for this conversation."""
+        ...
+
+
+SessionFactory = Callable[[Send], ByteSession]
+
+
+class WireFaults:
+    """Faults of the link itself, applied to every conversation served with it.
+
+    Counted faults (``garble_next``, ``drop_next``) are deterministic so a test can say exactly which reply breaks;
+    ``garble_rate`` draws from a seeded RNG for campaigns.
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        self.reply_delay_s = 0.0
+        self.garble_rate = 0.0
+        self._garble_next = 0
+        self._drop_next = 0
+        self._drop_rx_next = 0
+        self._rng = random.Random(seed)
+        self._disconnect = asyncio.Event()
+
+    def garble_next(self, n_bytes: int) -> None:
+        """Corrupt the next ``n_bytes`` sent to the controller (bit 6 flipped, so ASCII stays ASCII-ish)."""
+        self._garble_next += n_bytes
+
+    def drop_next(self, n_bytes: int) -> None:
+        """Lose the next ``n_bytes`` sent to the controller."""
+        self._drop_next += n_bytes
+
+    def drop_rx_next(self, n_bytes: int) -> None:
+        """Lose the next ``n_bytes`` the controller sends before the instrument sees them."""
+        self._drop_rx_next += n_bytes
+
+    def disconnect(self) -> None:
+        """Cut the current conversation (TCP: the socket closes; pty: the instrument starts a fresh session)."""
+        self._disconnect.set()
+
+    def filter_tx(self, data: bytes) -> bytes:
+        out = bytearray()
+        for byte in data:
+            if self._drop_next > 0:
+                self._drop_next -= 1
+                continue
+            flip = 0
+            if self._garble_next > 0:
+                self._garble_next -= 1
+                flip = 0x40
+            elif self.garble_rate > 0 and self._rng.random() < self.garble_rate:
+                flip = 0x40
+            out.append(byte ^ flip)
+        return bytes(out)
+
+    def filter_rx(self, data: bytes) -> bytes:
+        if self._drop_rx_next <= 0:
+            return data
+        cut = min(self._drop_rx_next, len(data))
+        self._drop_rx_next -= cut
+        return data[cut:]
+
+
+class ByteReader(Protocol):
+    async def read(self, n: int = -1) -> bytes: ...
+
+
+class ByteWriter(Protocol):
+    def write(self, data: bytes) -> None: ...
+
+    async def drain(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+async def run_session(
+    reader: ByteReader,
+    writer: ByteWriter,
+    factory: SessionFactory,
+    faults: WireFaults | None = None,
+    tick_s: float = 0.002,
+) -> None:
+    """Run one conversation until the peer closes, the link is cut by a fault, or the task is cancelled."""
+    faults = faults or WireFaults()
+    outbox: asyncio.Queue[bytes] = asyncio.Queue()
+    session = factory(outbox.put_nowait)
+
+    async def receive() -> None:
+        while data := await reader.read(4096):
+            if data := faults.filter_rx(data):
+                session.feed(data)
+
+    async def tick() -> None:
+        while True:
+            session.poll()
+            await asyncio.sleep(tick_s)
+
+    async def transmit() -> None:
+        while True:
+            chunk = await outbox.get()
+            if faults.reply_delay_s > 0:
+                await asyncio.sleep(faults.reply_delay_s)
+            if chunk := faults.filter_tx(chunk):
+                writer.write(chunk)
+                await writer.drain()
+
+    faults._disconnect.clear()
+    tasks = [
+        asyncio.create_task(receive()),
+        asyncio.create_task(tick()),
+        asyncio.create_task(transmit()),
+        asyncio.create_task(faults._disconnect.wait()),
+    ]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, ConnectionError, OSError):
+                await task
+        faults._disconnect.clear()
+        session.close()
+        with contextlib.suppress(ConnectionError, OSError):
+            writer.close()
+
+
+class TcpServer:
+    """A listening TCP port; each connection gets a fresh session (a terminal server accepting a new client)."""
+
+    def __init__(self, server: asyncio.Server, handlers: set[asyncio.Task[None]]) -> None:
+        self._server = server
+        self._handlers = handlers
+        sockname = server.sockets[0].getsockname()
+        self.host: str = sockname[0]
+        self.port: int = sockname[1]
+
+    async def aclose(self) -> None:
+        self._server.close()
+        for task in list(self._handlers):
+            task.cancel()
+        for task in list(self._handlers):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._server.wait_closed()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+async def serve_tcp(
+    factory: SessionFactory, host: str = "127.0.0.1", port: int = 0, faults: WireFaults | None = None
+) -> TcpServer:
+    """Listen on ``host:port`` (0: any free port, read it back from ``.port``)."""
+    handlers: set[asyncio.Task[None]] = set()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        handlers.add(task)
+        try:
+            await run_session(reader, writer, factory, faults)
+        except asyncio.CancelledError:
+            # Closing the server ends its conversations; asyncio's stream callback must not see a cancellation.
+            pass
+        finally:
+            handlers.discard(task)
+
+    server = await asyncio.start_server(handle, host, port)
+    return TcpServer(server, handlers)
+
+
+class _PtyWriter:
+    """Writes to the pty master without blocking the loop; a full buffer holds bytes like a UART FIFO would."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._pending: deque[bytes] = deque()
+
+    def write(self, data: bytes) -> None:
+        self._pending.append(data)
+        self._flush()
+
+    def _flush(self) -> None:
+        while self._pending:
+            chunk = self._pending[0]
+            try:
+                written = os.write(self._fd, chunk)
+            except BlockingIOError:
+                return
+            if written < len(chunk):
+                self._pending[0] = chunk[written:]
+                return
+            self._pending.popleft()
+
+    async def drain(self) -> None:
+        while self._pending:
+            await asyncio.sleep(0.005)
+            self._flush()
+
+    def close(self) -> None:
+        self._pending.clear()
+
+
+class PtyServer:
+    """A pseudo-terminal whose slave end (``slave_path``) a controller opens like a serial port.
+
+    The server keeps its own slave descriptor open so the master never sees EIO when the controller closes and
+    reopens the port: a serial line does not vanish when the host closes it.
+    """
+
+    def __init__(self, factory: SessionFactory, faults: WireFaults | None) -> None:
+        self._factory = factory
+        self._faults = faults or WireFaults()
+        self._master, self._slave = os.openpty()
+        tty.setraw(self._slave)
+        os.set_blocking(self._master, False)
+        self.slave_path: str = os.ttyname(self._slave)
+        self._reader = asyncio.StreamReader()
+        loop = asyncio.get_running_loop()
+        loop.add_reader(self._master, self._on_readable)
+        self._task = asyncio.create_task(self._serve())
+
+    def _on_readable(self) -> None:
+        try:
+            data = os.read(self._master, 4096)
+        except OSError:
+            return
+        if data:
+            self._reader.feed_data(data)
+
+    async def _serve(self) -> None:
+        while True:
+            await run_session(self._reader, _PtyWriter(self._master), self._factory, self._faults)
+            # A cut line loses whatever was in flight.
+            self._reader = asyncio.StreamReader()
+
+    async def aclose(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        asyncio.get_running_loop().remove_reader(self._master)
+        os.close(self._master)
+        os.close(self._slave)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+async def serve_pty(factory: SessionFactory, faults: WireFaults | None = None) -> PtyServer:
+    """Open a pseudo-terminal and serve one long-lived session on it."""
+    return PtyServer(factory, faults)
