@@ -10,9 +10,9 @@ from typing import Annotated
 
 import structlog
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from labctl.console import out, print_problems
 from labctl.errors import InputFileError, LabctlError
 from labctl.logs import configure_logging
 from labctl.protocol.checks import CheckerConfig, Finding, Severity, check, load_checker_config
@@ -20,6 +20,7 @@ from labctl.protocol.loader import load_protocol
 from labctl.protocol.schema import protocol_schema, rig_schema
 from labctl.rig import load_rig
 from labctl.rig.model import Rig
+from labctl.sim.cli import sim_app
 
 app = typer.Typer(
     name="labctl",
@@ -28,8 +29,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-# No emoji codes and no markup from file names or messages: ':warning:' or '[/x]' in a path is printed as written.
-out = Console(highlight=False, soft_wrap=True, emoji=False)
 log = structlog.get_logger("labctl.cli")
 
 
@@ -79,7 +78,7 @@ def validate(
         rig = load_rig(rig_file).rig if rig_file is not None else None
         config = load_checker_config(thresholds) if thresholds is not None else CheckerConfig()
     except InputFileError as exc:
-        _print_problems(exc)
+        print_problems(exc)
         log.info("input.invalid", file=exc.problems[0].location.file, problems=len(exc.problems))
         raise typer.Exit(1) from None
     parameters = _parameters(set_values or [])
@@ -92,7 +91,7 @@ def _validate_one(file: Path, rig: Rig | None, config: CheckerConfig, parameters
     try:
         findings = check(load_protocol(file, parameters), rig, config)
     except InputFileError as exc:
-        _print_problems(exc)
+        print_problems(exc)
         out.print(f"{_escape(str(file))}: [red]invalid[/red] ({len(exc.problems)} problem(s))")
         log.info("protocol.invalid", file=str(file), problems=len(exc.problems))
         return False
@@ -127,13 +126,6 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
-def _print_problems(exc: InputFileError) -> None:
-    for problem in exc.problems:
-        key = f"{problem.key}: " if problem.key else ""
-        where = _escape(str(problem.location))
-        out.print(f"{where}: [red]error[/red]\\[{problem.code}] {_escape(key + problem.message)}")
-
-
 @app.command()
 def schema(
     kind: Annotated[str, typer.Option("--kind", help="protocol or rig")] = "protocol",
@@ -143,6 +135,9 @@ def schema(
     if kind not in schemas:
         raise typer.BadParameter(f"expected one of {', '.join(schemas)}", param_hint="--kind")
     typer.echo(json.dumps(schemas[kind](), indent=2, ensure_ascii=False))
+
+
+app.add_typer(sim_app, name="sim")
 
 
 def main() -> None:

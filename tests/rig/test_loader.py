@@ -41,3 +41,14 @@ def test_range_must_be_ordered(tmp_path: Path) -> None:
     )
     with pytest.raises(InputFileError, match="lowest temperature must come first"):
         load_rig(path)
+
+
+def test_bench_rig_names_real_serial_ports() -> None:
+    rig = load_rig(RIGS / "bench.yaml").rig
+    assert rig.rig == "bench"
+    chiller = rig.instruments.chiller
+    assert chiller is not None
+    assert chiller.port == "/dev/ttyUSB0"
+    assert {i.port for i in (rig.instruments.doser, rig.instruments.balance) if i is not None} == {
+        "/dev/ttyUSB1"
+    }
