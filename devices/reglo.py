@@ -195,7 +195,7 @@ class RegloICC:
         await self._expect_ok("I")
 
     async def is_running(self) -> bool:
-        reply = await self._ask("E")
+        reply = await self._data("E")  # `#` (e.g. no such channel) is a refusal, not an unparseable reply
         if reply not in ("+", "-"):
             raise ProtocolError(self.name, reply, "expected + or -")
         return reply == "+"
