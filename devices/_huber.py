@@ -53,6 +53,47 @@ IDEMPOTENT_WRITES = frozenset(
 )
 
 
+TEMPERATURES = frozenset(
+    {
+        SETPOINT,
+        INTERNAL_T,
+        PROCESS_T,
+        SETPOINT_MIN,
+        SETPOINT_MAX,
+        ALARM_INTERNAL_HIGH,
+        ALARM_INTERNAL_LOW,
+        ALARM_PROCESS_HIGH,
+        ALARM_PROCESS_LOW,
+    }
+)
+MIN_CENTI_C = -15100
+"""−151.00 °C: the bottom of the unit's working range and the `C504` marker; +500 °C is above int16 anyway."""
+_SWITCHES = frozenset({CONTROL_MODE, TEMP_CONTROL, CIRCULATION})
+WATCHDOG_MAX_S = 150
+
+
+def implausible(address: int, word: int) -> str | None:
+    """Why `word` cannot be a value the unit sends for `address`, or None if it can.
+
+    Neither PB nor Modbus TCP carries a checksum, so line noise that keeps the frame shape is caught only when
+    it leaves a value outside what the manual allows: temperatures below −151 °C (other than `C504`), a switch
+    or mode other than 0/1, a watchdog beyond 150 s, an error number above 0.  A flip that lands on another
+    plausible value (20.00 °C read as 20.01 °C, or 84.00 °C) cannot be detected by any check here.
+    """
+    if word == UNDEFINED:
+        return None
+    value = to_int16(word)
+    if address in TEMPERATURES and value < MIN_CENTI_C:
+        return f"{value / 100:.2f} °C is below the unit's working range"
+    if address in _SWITCHES and value not in (0, 1):
+        return f"switch/mode value {value} is not 0 or 1"
+    if address == WATCHDOG and not 0 <= value <= WATCHDOG_MAX_S:
+        return f"watchdog {value} s outside 0–150"
+    if address == ERROR and value > 0:
+        return f"error number {value} is positive"
+    return None
+
+
 def to_int16(word: int) -> int:
     return word - 0x10000 if word & 0x8000 else word
 

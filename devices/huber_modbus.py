@@ -2,6 +2,17 @@
 
 pymodbus' own retry loop is disabled (retries=0): it would resend *any* request on timeout, including the
 non-idempotent "write 1 to clear" registers.  We retry here under the same rule as the PB driver.
+
+Wire-fault policy:
+- **Timeout / slow reply / short or unframeable response** (pymodbus drops a frame whose MBAP header, length,
+  unit id or function code does not fit, and then times out) → retried for reads and IDEMPOTENT_WRITES, then
+  DeviceTimeout.  A reply slower than usual but within `timeout_s` is the answer.
+- **Link dropped** → the TCP connection is reopened once; a safe request is resent, a non-idempotent write
+  raises DeviceDisconnected after the reopen (outcome unknown, next call works).
+- **Garbled bytes**: Modbus TCP has no CRC (integrity is left to TCP/Ethernet checksums, so on a real network
+  this fault needs a broken gateway).  A flip in the header is caught by pymodbus as above; a flip inside the
+  2-byte register value is NOT detectable except when it leaves the value outside what the manual allows
+  (`devices._huber.implausible`, e.g. a temperature below −151 °C) → ProtocolError, retried where safe.
 """
 
 from __future__ import annotations
@@ -12,8 +23,15 @@ from pymodbus.client import AsyncModbusTcpClient
 from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
 from pymodbus.pdu import ModbusPDU
 
-from devices._huber import IDEMPOTENT_WRITES, HuberChiller
-from devices.errors import DeviceDisconnected, DeviceError, DeviceReplyError, DeviceTimeout, NotSupported
+from devices._huber import IDEMPOTENT_WRITES, HuberChiller, implausible
+from devices.errors import (
+    DeviceDisconnected,
+    DeviceError,
+    DeviceReplyError,
+    DeviceTimeout,
+    NotSupported,
+    ProtocolError,
+)
 from devices.reading import DEFAULT_CLOCK, Clock
 
 UNIT_ID = 0xFF
@@ -50,26 +68,47 @@ class HuberModbus(HuberChiller):
         self._client.close()
 
     async def _call(self, address: int, value: int | None) -> int:
-        attempts = 1 + (self.retries if value is None or address in IDEMPOTENT_WRITES else 0)
-        for attempt in range(attempts):
+        safe = value is None or address in IDEMPOTENT_WRITES
+        attempts = 1 + (self.retries if safe else 0)
+        reopened = False
+        attempt = 0
+        while True:
+            attempt += 1
             try:
-                async with self._lock, asyncio.timeout(self.timeout_s * 2):
-                    if value is None:
-                        rr: ModbusPDU = await self._client.read_holding_registers(
-                            address, count=1, device_id=self.unit_id
-                        )
-                    else:
-                        rr = await self._client.write_register(address, value, device_id=self.unit_id)
-            except (TimeoutError, ModbusIOException) as exc:
-                if attempt + 1 == attempts:
-                    raise DeviceTimeout(self.name, f"{address:02X}".encode(), self.timeout_s) from exc
-                continue
-            except ConnectionException as exc:
-                raise DeviceDisconnected(self.name, str(exc)) from exc
-            except ModbusException as exc:
-                raise DeviceError(self.name, f"Modbus failure: {exc}") from exc
-            return self._word(address, rr)
-        raise AssertionError("unreachable")
+                if not self._client.connected and not reopened:
+                    reopened = True
+                    await self._reconnect()
+                return self._word(address, await self._request(address, value))
+            except DeviceDisconnected:
+                if reopened:
+                    raise
+                reopened = True
+                await self._reconnect()
+                if not safe:
+                    raise
+                attempt -= 1
+            except (DeviceTimeout, ProtocolError):
+                if attempt >= attempts:
+                    raise
+
+    async def _reconnect(self) -> None:
+        self._client.close()
+        await self.connect()
+
+    async def _request(self, address: int, value: int | None) -> ModbusPDU:
+        try:
+            async with self._lock, asyncio.timeout(self.timeout_s * 2):
+                if value is None:
+                    return await self._client.read_holding_registers(address, count=1, device_id=self.unit_id)
+                return await self._client.write_register(address, value, device_id=self.unit_id)
+        except ConnectionException as exc:
+            raise DeviceDisconnected(self.name, str(exc)) from exc
+        except (TimeoutError, ModbusIOException) as exc:
+            if not self._client.connected:
+                raise DeviceDisconnected(self.name, f"connection lost: {exc}") from exc
+            raise DeviceTimeout(self.name, f"{address:02X}".encode(), self.timeout_s) from exc
+        except ModbusException as exc:
+            raise DeviceError(self.name, f"Modbus failure: {exc}") from exc
 
     def _word(self, address: int, rr: ModbusPDU) -> int:
         if rr.isError():
@@ -78,7 +117,13 @@ class HuberModbus(HuberChiller):
             cls = NotSupported if code in (1, 2) else DeviceReplyError
             raise cls(self.name, f"{code:02X}", f"register {address:02X}", meaning)
         # FC06 echoes the value in force in the register-value field; FC03 returns it in registers[0].
-        return int(rr.registers[0])
+        if len(rr.registers) != 1:
+            raise ProtocolError(self.name, repr(rr), f"expected one register, got {len(rr.registers)}")
+        word = int(rr.registers[0])
+        why = implausible(address, word)
+        if why is not None:
+            raise ProtocolError(self.name, f"register {address:02X} = {word:04X}", why)
+        return word
 
     async def _read_word(self, address: int) -> int:
         return await self._call(address, None)

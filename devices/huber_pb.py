@@ -4,14 +4,30 @@ Frames are exactly `{Mttvvvv\r\n` → `{Sttvvvv\r\n`.  A malformed command gets 
 indistinguishable from a lost frame: we time out and retry, but only where repeating cannot change the outcome
 (reads and the IDEMPOTENT_WRITES in `devices._huber`).  Before every request we drop stale input so a late
 reply to an abandoned request is never taken as the answer to the next one.
+
+Wire-fault policy (what each failure becomes):
+- **Silence / slow reply** beyond `timeout_s` → retried (safe requests only, `retries` times), then DeviceTimeout.
+  A reply that is slow but within `timeout_s` is simply the answer.
+- **Short reply** (lost bytes): either the frame shape is wrong → ProtocolError, or the `\r\n` is missing →
+  timeout; both retried where safe.  The late tail is flushed before the next request, never read as its answer.
+- **Garbled reply**: PB has no checksum and 8N1 no parity, so only *shape* can be checked.  Rejected as
+  ProtocolError (and retried where safe): wrong length, `{S` prefix wrong, non-hex or lower-case digits, an
+  echoed address other than the one asked, a value the manual does not allow for that address
+  (`devices._huber.implausible`: temperature below −151 °C other than `C504`, switch not 0/1, …).  Every
+  single bit-6 flip (the simulator's garble) breaks the shape and is caught.  NOT detectable: a flip that turns a
+  hex digit into another hex digit of a plausible value (`07D0` → `07D1`, 20.00 → 20.01 °C); the driver would
+  return that value.  Only a second read could reveal it; we do not double every read.
+- **Link dropped** (DeviceDisconnected): the port is reopened once and the request resent if it is safe to
+  repeat; a non-idempotent write (clear error/warning, start ramp) reopens the port but raises, so the caller
+  knows the outcome is unknown and the next call works.
 """
 
 from __future__ import annotations
 
 import re
 
-from devices._huber import IDEMPOTENT_WRITES, HuberChiller
-from devices.errors import DeviceTimeout, ProtocolError
+from devices._huber import IDEMPOTENT_WRITES, HuberChiller, implausible
+from devices.errors import DeviceDisconnected, DeviceTimeout, ProtocolError
 from devices.reading import DEFAULT_CLOCK, Clock
 from devices.transport import LineSettings, Port
 
@@ -55,26 +71,47 @@ class HuberPB(HuberChiller):
     async def close(self) -> None:
         await self._port.close()
 
+    def parse(self, address: int, reply: bytes) -> int:
+        """The word of a reply to a request at `address`; ProtocolError for anything else."""
+        m = _REPLY.fullmatch(reply)
+        if m is None:
+            raise ProtocolError(self.name, reply, "not a {Sttvvvv frame")
+        if int(m[1], 16) != address:
+            raise ProtocolError(self.name, reply, f"answers address {m[1].decode()}, asked {address:02X}")
+        word = int(m[2], 16)
+        why = implausible(address, word)
+        if why is not None:
+            raise ProtocolError(self.name, reply, why)
+        return word
+
     async def _transact(self, address: int, word: int | None) -> int:
         request = encode(address, word)
-        attempts = 1 + (self.retries if word is None or address in IDEMPOTENT_WRITES else 0)
-        for attempt in range(attempts):
+        safe = word is None or address in IDEMPOTENT_WRITES
+        attempts = 1 + (self.retries if safe else 0)
+        reopened = False
+        attempt = 0
+        while True:
+            attempt += 1
             try:
+                if not self._port.is_open and not reopened:
+                    reopened = True
+                    await self._port.reopen()
                 async with self._port.exchange() as x:
-                    x.flush_input()
+                    await x.flush_stale(self.timeout_s)
                     x.send(request)
                     reply = await x.read_until(b"\r\n", self.timeout_s, request)
-            except DeviceTimeout:
-                if attempt + 1 == attempts:
+                return self.parse(address, reply)
+            except DeviceDisconnected:
+                if reopened:
                     raise
-                continue
-            m = _REPLY.fullmatch(reply)
-            if m is None:
-                raise ProtocolError(self.name, reply, "not a {S frame")
-            if int(m[1], 16) != address:
-                raise ProtocolError(self.name, reply, f"answers address {m[1].decode()}, asked {address:02X}")
-            return int(m[2], 16)
-        raise AssertionError("unreachable")
+                reopened = True
+                await self._port.reopen()
+                if not safe:
+                    raise
+                attempt -= 1  # the reopen gets its own try; timeouts keep their own budget
+            except (DeviceTimeout, ProtocolError):
+                if attempt >= attempts:
+                    raise
 
     async def _read_word(self, address: int) -> int:
         return await self._transact(address, None)

@@ -1,15 +1,35 @@
 """Mettler-Toledo MT-SICS balance and Quantos powder doser sharing one port.
 
-Replies are matched to requests by their echoed ID (`S`, `QRD 1 1 5`, …); any other complete line (the
-power-on `I4 A "…"`, the `QRA 61 4 A` of a stop sent during a dose) is kept in `stray` instead of being
+Replies are matched to requests by their echoed ID (`S`, `QRD 1 1 5`, …); any other complete, printable line
+(the power-on `I4 A "…"`, the `QRA 61 4 A` of a stop sent during a dose) is kept in `stray` instead of being
 mistaken for the answer.  The dose start is the one command this module will never repeat: see `dose()`.
+
+Wire-fault policy (per call, see the `retry` flags below):
+- Before every request the input is flushed, so the late tail of an abandoned reply is never read as the answer.
+- **Link dropped** → the port is reopened once (a fresh stream; the unprompted `I4 A "…"` the balance sends to a
+  new connection is skipped as a stray line) and the request is resent only if it is safe to repeat: weight
+  reads (`S`, `SI`), Quantos settings (`QRD 1 1 x` write absolute values), reads (`QRD 2 …`) and the dose stop.
+  Tare, zero and door/pin moves reopen the port but raise: the caller decides.  The dose start `QRA 61 1` is
+  never resent: a failure after it is OutcomeUnknown, and `last_dose_result()` (which reopens a dropped port)
+  tells what was dosed.
+- **Timeout / slow reply** → DeviceTimeout, retried `retries` times for the safe requests above.  A reply slower
+  than usual but within the timeout is the answer.
+- **Garbled or short reply**: MT-SICS has no checksum and 8N1 no parity, so only shape is checked.  A line with
+  any non-printable character (every bit-6 flip of a letter), a weight that is not `<S|D> <number> <g|mg|kg>`,
+  a setting acknowledged with anything but `A`, an unknown door state, an XML value that is not a plain number
+  → ProtocolError (retried where safe).  A line whose echoed ID does not match (a flipped ID or command digit)
+  is not our answer: the driver keeps waiting and times out (retried where safe); a lost CR/LF likewise.  NOT
+  detectable: a digit turned into another digit (`30.00` → `31.00`, a bit-0 flip); a bit-6 flip of a digit
+  gives a letter and is always caught.
 """
 
 from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from devices.errors import (
     DeviceDisconnected,
@@ -26,6 +46,7 @@ from devices.transport import Exchange, LineSettings, Port
 
 SETTINGS = LineSettings(baudrate=9600, bytesize=8, parity="N", stopbits=1)
 EOL = b"\r\n"
+T = TypeVar("T")
 
 _STATUS_ERRORS = {
     "I": "not executable now (busy, or no stability in time)",
@@ -35,6 +56,7 @@ _STATUS_ERRORS = {
 }
 _GENERAL_ERRORS = {"ES": "syntax error (unknown command)", "ET": "transmission error", "EL": "logical error"}
 _TO_GRAMS = {"g": 1.0, "mg": 1e-3, "kg": 1e3}
+_NUMBER = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,19 +66,31 @@ class Reply:
     """Tokens after the echoed ID / command prefix; the status is fields[0] (or the last one for QRD reads)."""
 
 
+def _identity(reply: Reply) -> Reply:
+    return reply
+
+
 class SicsPort:
     """MT-SICS framing and reply matching on one Port; shared by the balance and the doser."""
 
-    def __init__(self, port: Port, *, timeout_s: float = 5.0) -> None:
+    def __init__(self, port: Port, *, timeout_s: float = 5.0, retries: int = 1) -> None:
         self.port = port
         self.name = port.name
         self.timeout_s = timeout_s
+        self.retries = retries
         self.stray: deque[str] = deque(maxlen=32)
+
+    async def read_line(self, x: Exchange, timeout_s: float, request: bytes) -> str:
+        """One complete line without CRLF; ProtocolError if it holds anything but printable ASCII."""
+        raw = await x.read_until(EOL, timeout_s, request)
+        line = raw[:-2].decode("latin-1")
+        if not all(" " <= c <= "~" for c in line):
+            raise ProtocolError(self.name, raw, "non-printable character (line noise)")
+        return line
 
     async def read_reply(self, x: Exchange, prefix: list[str], timeout_s: float, request: bytes) -> Reply:
         while True:
-            raw = await x.read_until(EOL, timeout_s, request)
-            line = raw[:-2].decode("latin-1")
+            line = await self.read_line(x, timeout_s, request)
             tokens = line.split()
             if len(tokens) == 1 and tokens[0] in _GENERAL_ERRORS:
                 cls = NotSupported if tokens[0] == "ES" else DeviceReplyError
@@ -65,58 +99,114 @@ class SicsPort:
                 return Reply(line, tokens[len(prefix) :])
             self.stray.append(line)
 
+    def acknowledged(self, reply: Reply) -> Reply:
+        """For commands whose only good answer is `<echo> A`."""
+        if reply.fields != ["A"]:
+            raise ProtocolError(self.name, reply.line, "expected 'A'")
+        return reply
+
     def check(self, reply: Reply) -> Reply:
         status = reply.fields[0]
         if status in _STATUS_ERRORS:
             raise DeviceReplyError(self.name, status, reply.line, _STATUS_ERRORS[status])
         return reply
 
-    async def command(self, cmd: str, prefix: str | None = None, *, timeout_s: float | None = None) -> Reply:
-        """One request, one reply line (errors raised)."""
+    async def guarded(self, attempt: Callable[[], Awaitable[T]], *, retry: bool) -> T:
+        """Run one request under the reconnect/retry policy (module docstring); `retry` = safe to resend."""
+        reopened = False
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                if not self.port.is_open and not reopened:
+                    reopened = True  # nothing was sent on the dead stream: reopening first is always safe
+                    await self.port.reopen()
+                return await attempt()
+            except DeviceDisconnected:
+                if reopened:
+                    raise
+                reopened = True
+                await self.port.reopen()
+                if not retry:
+                    raise
+                tries -= 1
+            except (DeviceTimeout, ProtocolError):
+                if not retry or tries > self.retries:
+                    raise
+            except DeviceReplyError as exc:
+                if exc.code != "ET" or not retry or tries > self.retries:
+                    raise  # ET: the balance saw a garbled command; anything else is a real answer
+
+    async def call(
+        self,
+        cmd: str,
+        prefix: str | None = None,
+        *,
+        parse: Callable[[Reply], T],
+        retry: bool,
+        timeout_s: float | None = None,
+    ) -> T:
+        """One request, one reply line (errors raised), parsed inside the retry loop."""
         request = cmd.encode("ascii") + EOL
-        async with self.port.exchange() as x:
-            x.send(request)
-            return self.check(
-                await self.read_reply(
-                    x, (prefix or cmd.split(maxsplit=1)[0]).split(), timeout_s or self.timeout_s, request
-                )
-            )
+        echo = (prefix or cmd.split(maxsplit=1)[0]).split()
+
+        async def attempt() -> T:
+            async with self.port.exchange() as x:
+                await x.flush_stale(self.timeout_s)
+                x.send(request)
+                reply = await self.read_reply(x, echo, timeout_s or self.timeout_s, request)
+            return parse(self.check(reply))
+
+        return await self.guarded(attempt, retry=retry)
+
+    async def command(
+        self, cmd: str, prefix: str | None = None, *, timeout_s: float | None = None, retry: bool = False
+    ) -> Reply:
+        return await self.call(cmd, prefix, parse=_identity, retry=retry, timeout_s=timeout_s)
 
     async def conversation(
-        self, cmd: str, prefix: str | None = None, *, timeout_s: float | None = None
+        self, cmd: str, prefix: str | None = None, *, timeout_s: float | None = None, retry: bool = False
     ) -> list[str]:
         """`B`, payload lines, then `A`; returns the payload lines (for the QRD 2 4 x XML blocks and QRA moves)."""
+
+        async def attempt() -> list[str]:
+            async with self.port.exchange() as x:
+                await x.flush_stale(self.timeout_s)
+                return await self._conversation(x, cmd, prefix, timeout_s)
+
+        return await self.guarded(attempt, retry=retry)
+
+    async def _conversation(
+        self, x: Exchange, cmd: str, prefix: str | None, timeout_s: float | None
+    ) -> list[str]:
         request = cmd.encode("ascii") + EOL
         echo = (prefix or cmd).split()
         timeout = timeout_s or self.timeout_s
-        async with self.port.exchange() as x:
-            x.send(request)
-            first = self.check(await self.read_reply(x, echo, self.timeout_s, request))
-            if first.fields[0] == "A":
-                return []
-            if first.fields[0] != "B":
-                raise ProtocolError(self.name, first.line, "expected B or A")
-            payload = [" ".join(first.fields[1:])] if len(first.fields) > 1 else []
-            while True:
-                raw = await x.read_until(EOL, timeout, request)
-                line = raw[:-2].decode("latin-1")
-                tokens = line.split()
-                if tokens[: len(echo)] == echo and len(tokens) > len(echo):
-                    rest = tokens[len(echo) :]
-                    if rest == ["A"]:
-                        return payload
-                    if rest[0] == "B":
-                        payload.append(line.split(None, len(echo) + 1)[-1] if len(rest) > 1 else "")
-                        continue
-                    self.check(Reply(line, rest))
-                payload.append(line)
+        x.send(request)
+        first = self.check(await self.read_reply(x, echo, self.timeout_s, request))
+        if first.fields[0] == "A" and len(first.fields) == 1:
+            return []
+        if first.fields[0] != "B":
+            raise ProtocolError(self.name, first.line, "expected B or A")
+        payload = [" ".join(first.fields[1:])] if len(first.fields) > 1 else []
+        while True:
+            line = await self.read_line(x, timeout, request)
+            tokens = line.split()
+            if tokens[: len(echo)] == echo and len(tokens) > len(echo):
+                rest = tokens[len(echo) :]
+                if rest == ["A"]:
+                    return payload
+                if rest[0] == "B":
+                    payload.append(line.split(None, len(echo) + 1)[-1] if len(rest) > 1 else "")
+                    continue
+                self.check(Reply(line, rest))
+            payload.append(line)
 
 
 def _grams(name: str, line: str, value: str, unit: str) -> float:
-    try:
-        return float(value) * _TO_GRAMS[unit]
-    except (ValueError, KeyError):
-        raise ProtocolError(name, line, f"weight {value!r} {unit!r}") from None
+    if _NUMBER.fullmatch(value) is None or unit not in _TO_GRAMS:
+        raise ProtocolError(name, line, f"weight {value!r} {unit!r}")
+    return float(value) * _TO_GRAMS[unit]
 
 
 class MettlerBalance:
@@ -137,24 +227,30 @@ class MettlerBalance:
         return Reading(_grams(self.name, reply.line, f[1], f[2]), self._clock(), stable=f[0] == "S")
 
     async def stable_weight(self) -> Reading[float]:
-        """`S`: the balance waits for stability itself; `S I` (no stability in time) raises DeviceReplyError."""
-        return self._weight(await self._sics.command("S", timeout_s=self.stable_timeout_s))
+        """`S`: the balance waits for stability itself; `S I` (no stability in time) raises DeviceReplyError.
+
+        A read: retried after a timeout or garbled reply, and resent once after reopening a dropped link."""
+        return await self._sics.call("S", parse=self._weight, retry=True, timeout_s=self.stable_timeout_s)
 
     async def immediate_weight(self) -> Reading[float]:
-        return self._weight(await self._sics.command("SI", "S"))
+        """`SI`; retried and resent after a reopen like `stable_weight()`."""
+        return await self._sics.call("SI", "S", parse=self._weight, retry=True)
 
     async def tare(self) -> Reading[float]:
-        """Returns the tare now stored, in g."""
-        return self._weight(await self._sics.command("T", timeout_s=self.stable_timeout_s))
+        """Returns the tare now stored, in g.  Not resent: a lost reply leaves the caller to read the weight."""
+        return await self._sics.call("T", parse=self._weight, retry=False, timeout_s=self.stable_timeout_s)
 
     async def zero(self) -> None:
-        await self._sics.command("Z", timeout_s=self.stable_timeout_s)
+        """Not resent on a fault (like `tare()`); a dropped link is reopened for the next call."""
+        reply = await self._sics.command("Z", timeout_s=self.stable_timeout_s)
+        if reply.fields != ["A"]:
+            raise ProtocolError(self.name, reply.line, "expected 'Z A'")
 
     async def close(self) -> None:
         await self._sics.port.close()
 
 
-_XML_VALUE = r'<{tag}\s+Unit="(\w+)"\s*>\s*([-+0-9.eE]+)\s*</{tag}>'
+_XML_VALUE = r'<{tag}\s+Unit="(\w+)"\s*>\s*([^<\s]+)\s*</{tag}>'
 
 
 class QuantosDoser:
@@ -183,13 +279,14 @@ class QuantosDoser:
         mg = round(grams * 1000)
         if mg <= 0:
             raise ValueError(f"target {grams} g rounds to {mg} mg")
-        await self._sics.command(f"QRD 1 1 5 {mg}", "QRD 1 1 5")
+        await self._sics.call(f"QRD 1 1 5 {mg}", "QRD 1 1 5", parse=self._sics.acknowledged, retry=True)
 
     async def set_tolerance(self, percent: float, mode: ToleranceMode = ToleranceMode.SYMMETRIC) -> None:
         if not 0.1 <= percent <= 40:
             raise ValueError("Quantos tolerance is 0.1–40 %")
-        await self._sics.command(f"QRD 1 1 6 {percent:g}", "QRD 1 1 6")
-        await self._sics.command(f"QRD 1 1 7 {int(mode)}", "QRD 1 1 7")
+        ack = self._sics.acknowledged
+        await self._sics.call(f"QRD 1 1 6 {percent:g}", "QRD 1 1 6", parse=ack, retry=True)
+        await self._sics.call(f"QRD 1 1 7 {int(mode)}", "QRD 1 1 7", parse=ack, retry=True)
 
     async def dose(self, timeout_s: float | None = None) -> None:
         """Start one dose and wait for its end.
@@ -202,9 +299,12 @@ class QuantosDoser:
             raise OutcomeUnknown(self.name, "previous dose outcome unknown: read last_dose_result() first")
         request = b"QRA 61 1" + EOL
         prefix = ["QRA", "61", "1"]
+        if not self._sics.port.is_open:
+            await self._sics.port.reopen()  # nothing sent yet: safe
         async with self._sics.port.exchange() as x:
             self._dosing = True
             try:
+                await x.flush_stale(self._sics.timeout_s)
                 self.outcome_unknown = True
                 x.send(request)
                 try:
@@ -232,14 +332,21 @@ class QuantosDoser:
         if self._dosing:
             self._sics.port.send_unlocked(b"QRA 61 4" + EOL)
         else:
-            await self._sics.command("QRA 61 4", "QRA 61 4")
+            await self._sics.call("QRA 61 4", "QRA 61 4", parse=self._sics.acknowledged, retry=True)
 
     async def _xml_grams(self, cmd: str, tag: str) -> float:
-        text = "\n".join(await self._sics.conversation(cmd))
-        m = re.search(_XML_VALUE.format(tag=re.escape(tag)), text)
-        if m is None:
-            raise ProtocolError(self.name, text, f"no <{tag} Unit=…> value")
-        return _grams(self.name, text, m[2], m[1])
+        """A read of the doser's record: retried, and resent after reopening a dropped link."""
+
+        async def attempt() -> float:
+            async with self._sics.port.exchange() as x:
+                await x.flush_stale(self._sics.timeout_s)
+                text = "\n".join(await self._sics._conversation(x, cmd, None, None))
+            m = re.search(_XML_VALUE.format(tag=re.escape(tag)), text)
+            if m is None:
+                raise ProtocolError(self.name, text, f"no <{tag} Unit=…> value")
+            return _grams(self.name, text, m[2], m[1])
+
+        return await self._sics.guarded(attempt, retry=True)
 
     async def last_dose_result(self) -> Reading[float]:
         """Dosed mass of the last dose in g, from the doser's own record (also after a lost link)."""
@@ -251,8 +358,10 @@ class QuantosDoser:
         return Reading(await self._xml_grams("QRD 2 4 11", "Rem._quantity"), self._clock())
 
     async def door_state(self) -> DoorState:
-        reply = await self._sics.command("QRD 2 3 7", "QRD 2 3 7")
-        if reply.fields[-1] != "A" or len(reply.fields) != 2:
+        return await self._sics.call("QRD 2 3 7", "QRD 2 3 7", parse=self._door, retry=True)
+
+    def _door(self, reply: Reply) -> DoorState:
+        if reply.fields[-1] != "A" or len(reply.fields) != 2 or not reply.fields[0].isdigit():
             raise ProtocolError(self.name, reply.line, "expected '<state> A'")
         try:
             return DoorState(int(reply.fields[0]))

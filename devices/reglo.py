@@ -4,6 +4,23 @@ The trap in this protocol: status replies are ONE byte with no terminator (`*`, 
 end in `\r\n`, and (after `xE1`) event lines `^…\r\n` may arrive before either.  So every reply is read byte
 first: `^` → an event line, kept in `events`; a status byte → done at once; anything else → a data line.
 Waiting for a newline after a status byte would hang until the timeout.
+
+Wire-fault policy:
+- Before every request the input is flushed, so the late tail of an abandoned reply is never read as the answer.
+- Every command except the start `H` is safe to repeat (settings write absolute values, `I` stop is a no-op when
+  stopped, reads change nothing): on DeviceTimeout or ProtocolError it is retried `retries` times, and after a
+  dropped link (DeviceDisconnected) the port is reopened once and the command resent.
+- The start `H` is never resent: in volume mode a second start after a finished first one would pump the volume
+  again.  If its status byte is lost, late, garbled or the link drops, `start()` reopens the port if needed and
+  reads `E`: running → the start took effect and `start()` returns; otherwise (stopped, or `E` unreadable) it
+  raises OutcomeUnknown — the caller reads `dispensed_volume()` before deciding to start again.
+- Garbled bytes: Reglo has no checksum and 8N1 no parity; replies are checked by shape only.  A status reply
+  must be one of the bytes the command allows (`*`/`#`, plus `-` for `H`, `+`/`-` for `E`); anything else →
+  ProtocolError.  Data replies must match their documented format exactly (Volume Type 1 `mmmmE±e`,
+  `<d.dd> mm`, `<number> ml|ul`, `<number> ml/min`, the `REGLO ICC` identity).  Every bit-6 flip (digit →
+  letter, `*` → `j`, `E` → control char, space → backquote, CR/LF lost → timeout) breaks the shape.  NOT
+  detectable: a digit turned into another digit (`2000E+1` → `2001E+1`), or `+` ↔ `-` in an `E` reply (0x2B and
+  0x2D differ in bits 1 and 2: no single flip swaps them, a double one does) — one status byte has no check.
 """
 
 from __future__ import annotations
@@ -11,8 +28,17 @@ from __future__ import annotations
 import math
 import re
 from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
-from devices.errors import DeviceReplyError, ProtocolError, StartRefused
+from devices.errors import (
+    DeviceDisconnected,
+    DeviceReplyError,
+    DeviceTimeout,
+    OutcomeUnknown,
+    ProtocolError,
+    StartRefused,
+)
 from devices.reading import DEFAULT_CLOCK, Applied, Clock, Reading
 from devices.roles import PumpMode
 from devices.transport import Exchange, LineSettings, Port
@@ -20,6 +46,15 @@ from devices.transport import Exchange, LineSettings, Port
 SETTINGS = LineSettings(baudrate=9600, bytesize=8, parity="N", stopbits=1)
 STATUS_BYTES = b"*#+-"
 _TYPE1 = re.compile(r"([0-9]{4})E([+-][0-9])")
+_NUMBER = r"[0-9]+(?:\.[0-9]+)?"
+_TUBING = re.compile(rf"({_NUMBER}) mm")
+_DISPENSED = re.compile(rf"({_NUMBER}|[0-9]{{4}}E[+-][0-9]) (ml|ul|µl)", re.IGNORECASE)
+_MAX_FLOW = re.compile(rf"({_NUMBER}) ml/min", re.IGNORECASE)
+_IDENTITY = re.compile(r"REGLO ICC [0-9]{4} [0-9]{3}")
+_REASON = re.compile(r"[A-Z](?: [0-9]{4}E[+-][0-9])?")
+T = TypeVar("T")
+_STATUS_ONLY = b"*#"
+"""Status bytes any command may answer; `H` adds `-`, `E` has `+`/`-`."""
 
 
 def encode_volume2(value: float) -> str:
@@ -63,6 +98,7 @@ class RegloICC:
         channel: int = 1,
         clock: Clock = DEFAULT_CLOCK,
         timeout_s: float = 1.0,
+        retries: int = 2,
         event_history: int = 64,
     ) -> None:
         if not 1 <= channel <= 8:
@@ -72,6 +108,7 @@ class RegloICC:
         self.channel = channel
         self._clock = clock
         self.timeout_s = timeout_s
+        self.retries = retries
         self.events: deque[str] = deque(maxlen=event_history)
         """Most recent `^…` event lines (without `\r\n`), oldest first."""
 
@@ -84,52 +121,102 @@ class RegloICC:
         channel: int = 1,
         clock: Clock = DEFAULT_CLOCK,
         timeout_s: float = 1.0,
+        retries: int = 2,
     ) -> RegloICC:
         port = await Port.open(url, name=name, settings=SETTINGS)
-        return cls(port, channel=channel, clock=clock, timeout_s=timeout_s)
+        return cls(port, channel=channel, clock=clock, timeout_s=timeout_s, retries=retries)
 
     async def close(self) -> None:
         await self._port.close()
 
     # --- framing --------------------------------------------------------------------------------------------
 
-    async def _reply(self, x: Exchange, request: bytes) -> str:
-        """One status character or one data line (without `\r\n`), skipping and recording events."""
+    async def _reply(self, x: Exchange, request: bytes, status: bytes, data: bool) -> str:
+        """One status character or one data line (without `\r\n`), skipping and recording events.
+
+        `status`: the status bytes this command may answer; `data`: whether a data line may come instead.
+        """
         while True:
             first = await x.read_exactly(1, self.timeout_s, request)
             if first == b"^":
                 rest = await x.read_until(b"\r\n", self.timeout_s, request)
                 self.events.append((first + rest[:-2]).decode("latin-1"))
                 continue
-            if first in (b"*", b"#"):
-                return first.decode()
-            if first in (b"+", b"-") and request[1:] in (b"H\r", b"E\r"):
-                return first.decode()
+            if first in (b"*", b"#", b"+", b"-"):
+                if first in status:
+                    return first.decode()
+                raise ProtocolError(self.name, first, f"status {first!r} not an answer to {request!r}")
+            if not data:
+                raise ProtocolError(self.name, first, f"expected one of {status!r} for {request!r}")
             rest = await x.read_until(b"\r\n", self.timeout_s, request)
-            return (first + rest[:-2]).decode("latin-1")
+            line = first + rest[:-2]
+            if not all(0x20 <= c <= 0x7E for c in line):
+                raise ProtocolError(self.name, line + b"\r\n", "non-printable character (line noise)")
+            return line.decode("ascii")
 
-    async def _ask(self, command: str) -> str:
+    async def _once(self, command: str, status: bytes, data: bool) -> str:
         request = f"{self.channel}{command}\r".encode("ascii")
         async with self._port.exchange() as x:
+            await x.flush_stale(self.timeout_s)
             x.send(request)
-            return await self._reply(x, request)
+            return await self._reply(x, request, status, data)
+
+    async def _guarded(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        """Retry policy for commands that are safe to repeat (everything but `H`)."""
+        reopened = False
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                if not self._port.is_open and not reopened:
+                    reopened = True
+                    await self._port.reopen()
+                return await attempt()
+            except DeviceDisconnected:
+                if reopened:
+                    raise
+                reopened = True
+                await self._port.reopen()
+                tries -= 1
+            except (DeviceTimeout, ProtocolError):
+                if tries > self.retries:
+                    raise
+
+    async def _call(self, command: str, parse: Callable[[str], T], *, status: bytes, data: bool) -> T:
+        async def attempt() -> T:
+            return parse(await self._once(command, status, data))
+
+        return await self._guarded(attempt)
 
     async def _expect_ok(self, command: str) -> None:
-        reply = await self._ask(command)
+        reply = await self._call(command, str, status=_STATUS_ONLY, data=False)
         if reply != "*":
             raise DeviceReplyError(self.name, reply, f"{self.channel}{command}", "command failed")
 
-    async def _data(self, command: str) -> str:
-        reply = await self._ask(command)
-        if reply == "#":
-            raise DeviceReplyError(self.name, "#", f"{self.channel}{command}", "command failed")
-        return reply
+    async def _data(self, command: str, parse: Callable[[str], T]) -> T:
+        """A data command; `#` is a refusal, anything but a well-formed line for `parse` is a ProtocolError."""
+
+        def checked(reply: str) -> T:
+            if reply == "#":
+                raise DeviceReplyError(self.name, "#", f"{self.channel}{command}", "command failed")
+            return parse(reply)
+
+        return await self._call(command, checked, status=b"#", data=True)
 
     def _volume1(self, reply: str) -> float:
         try:
-            return decode_volume1(reply.split(maxsplit=1)[0])
-        except (ValueError, IndexError):
+            return decode_volume1(reply)
+        except ValueError:
             raise ProtocolError(self.name, reply, "not a Volume Type 1 number") from None
+
+    def _match(self, pattern: re.Pattern[str], what: str) -> Callable[[str], re.Match[str]]:
+        def parse(reply: str) -> re.Match[str]:
+            m = pattern.fullmatch(reply)
+            if m is None:
+                raise ProtocolError(self.name, reply, f"expected {what}")
+            return m
+
+        return parse
 
     # --- Pump role ------------------------------------------------------------------------------------------
 
@@ -140,7 +227,7 @@ class RegloICC:
         await self._expect_ok(f"xE{int(on)}")
 
     async def identify(self) -> str:
-        return await self._data("#")
+        return (await self._data("#", self._match(_IDENTITY, "'REGLO ICC <fw> <head>'")))[0]
 
     async def set_mode(self, mode: PumpMode) -> None:
         await self._expect_ok(mode.value)
@@ -149,78 +236,80 @@ class RegloICC:
         await self._expect_ok(f"+{encode_tubing(inner_diameter_mm)}")
 
     async def get_tubing(self) -> float:
-        reply = await self._data("+")
-        parts = reply.split()
-        if len(parts) != 2 or parts[1] != "mm":
-            raise ProtocolError(self.name, reply, "expected '<d> mm'")
-        return float(parts[0])
+        return float((await self._data("+", self._match(_TUBING, "'<d.dd> mm'")))[1])
 
     async def set_rate(self, ml_per_min: float) -> Applied[float]:
         """The pump answers the rate in force; it may differ from the request (resolution, limits)."""
         code = encode_volume2(ml_per_min)
-        in_force = self._volume1(await self._data(f"f{code}"))
+        in_force = await self._data(f"f{code}", self._volume1)
         return Applied(decode_volume1(code[:4] + "E" + code[4:]), in_force, self._clock())
 
     async def get_rate(self) -> Reading[float]:
-        return Reading(self._volume1(await self._data("f")), self._clock())
+        return Reading(await self._data("f", self._volume1), self._clock())
 
     async def set_volume(self, ml: float) -> Applied[float]:
         code = encode_volume2(ml)
-        in_force = self._volume1(await self._data(f"v{code}"))
+        in_force = await self._data(f"v{code}", self._volume1)
         return Applied(decode_volume1(code[:4] + "E" + code[4:]), in_force, self._clock())
 
     async def clockwise(self, cw: bool = True) -> None:
         await self._expect_ok("J" if cw else "K")
 
     async def start(self) -> None:
-        """`-` means the pump will not run; its reason (`xe`) is read at once so the error can name it."""
-        reply = await self._ask("H")
+        """Start `H`; never resent (module docstring).
+
+        `-` means the pump will not run; its reason (`xe`) is read at once so the error can name it.  If the
+        answer to `H` is lost (timeout, garbled byte, dropped link) the running state `E` decides: running →
+        return; not running or unreadable → OutcomeUnknown.
+        """
+        try:
+            if not self._port.is_open:
+                await self._port.reopen()  # nothing sent yet: safe
+            reply = await self._once("H", b"*#-", data=False)
+        except (DeviceTimeout, ProtocolError, DeviceDisconnected) as exc:
+            await self._resolve_start(exc)
+            return
         if reply == "*":
             return
         if reply != "-":
             raise DeviceReplyError(self.name, reply, f"{self.channel}H", "start failed")
-        why = await self._data("xe")
-        parts = why.split()
-        limit: float | None = None
-        if len(parts) > 1:
-            # Decoded as Volume Type 1 like every other number in a reply.  NB the spec's example
-            # `R 1386E-1` says "limit 13.86", which Type 1 reads as 0.1386: the raw text is kept in the error.
-            try:
-                limit = decode_volume1(parts[1])
-            except ValueError:
-                limit = None
-        raise StartRefused(self.name, parts[0] if parts else "?", limit, why)
+        match = await self._data("xe", self._match(_REASON, "'<reason> [<limit>]'"))
+        parts = match[0].split()
+        # Decoded as Volume Type 1 like every other number in a reply.  NB the spec's example
+        # `R 1386E-1` says "limit 13.86", which Type 1 reads as 0.1386: the raw text is kept in the error.
+        limit = decode_volume1(parts[1]) if len(parts) > 1 else None
+        raise StartRefused(self.name, parts[0], limit, match[0])
+
+    async def _resolve_start(self, cause: DeviceTimeout | ProtocolError | DeviceDisconnected) -> None:
+        try:
+            running = await self.is_running()  # reopens a dropped port; `E` is safe to repeat
+        except (DeviceTimeout, ProtocolError, DeviceDisconnected, DeviceReplyError) as exc:
+            raise OutcomeUnknown(
+                self.name, f"start sent, then {cause.message}; running state unreadable: {exc.message}"
+            ) from cause
+        if not running:
+            raise OutcomeUnknown(
+                self.name,
+                f"start sent, then {cause.message}; the pump is not running (refused, never arrived, or "
+                "already finished): read dispensed_volume() before starting again",
+            ) from cause
 
     async def stop(self) -> None:
         await self._expect_ok("I")
 
     async def is_running(self) -> bool:
-        reply = await self._data("E")  # `#` (e.g. no such channel) is a refusal, not an unparseable reply
-        if reply not in ("+", "-"):
-            raise ProtocolError(self.name, reply, "expected + or -")
+        reply = await self._call("E", str, status=b"+-#", data=False)
+        if reply == "#":  # e.g. no such channel: a refusal, not an unparseable reply
+            raise DeviceReplyError(self.name, "#", f"{self.channel}E", "command failed")
         return reply == "+"
 
     async def dispensed_volume(self) -> Reading[float]:
         """Volume since reset in mL; the unit is whatever the pump prints (ml / µl)."""
-        reply = await self._data(":")
-        parts = reply.split()
-        if len(parts) != 2:
-            raise ProtocolError(self.name, reply, "expected '<value> <unit>'")
-        try:
-            value = decode_volume1(parts[0])
-        except ValueError:
-            try:
-                value = float(parts[0])
-            except ValueError:
-                raise ProtocolError(self.name, reply, "not a number") from None
-        scale = {"ml": 1.0, "ul": 1e-3, "µl": 1e-3}.get(parts[1].lower())
-        if scale is None:
-            raise ProtocolError(self.name, reply, f"unknown unit {parts[1]!r}")
+        m = await self._data(":", self._match(_DISPENSED, "'<value> ml|ul'"))
+        text = m[1]
+        value = decode_volume1(text) if "E" in text else float(text)
+        scale = {"ml": 1.0, "ul": 1e-3, "µl": 1e-3}[m[2].lower()]
         return Reading(value * scale, self._clock())
 
     async def max_flow(self) -> float:
-        reply = await self._data("?")
-        try:
-            return float(reply.split()[0])
-        except (ValueError, IndexError):
-            raise ProtocolError(self.name, reply, "expected '<max flow> ml/min'") from None
+        return float((await self._data("?", self._match(_MAX_FLOW, "'<max flow> ml/min'")))[1])

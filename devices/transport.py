@@ -69,6 +69,30 @@ class Exchange:
         buf.data.clear()
         return stale
 
+    async def flush_stale(self, quiet_s: float) -> bytes:
+        """`flush_input()`, but after an abandoned request (a read on this port timed out) first wait until the
+        line has been quiet for `quiet_s`, so the late reply is discarded instead of being read as the answer to
+        the next request.  Protocols without sequence numbers (PB, MT-SICS, Reglo status bytes) cannot tell a
+        late reply from a prompt one; this costs `quiet_s` only after a timeout.  A reply later still than that
+        cannot be told apart (drivers add echo checks where the protocol has any)."""
+        port = self._port
+        stale = bytearray()
+        if port._abandoned:
+            while True:
+                stale += self.flush_input()
+                buf = port._buffer
+                buf.changed.clear()
+                try:
+                    async with asyncio.timeout(quiet_s):
+                        await buf.changed.wait()
+                except TimeoutError:
+                    break
+                if buf.closed:
+                    break
+            port._abandoned = False
+        stale += self.flush_input()
+        return bytes(stale)
+
     async def read_until(self, terminator: bytes, timeout_s: float, request: bytes = b"") -> bytes:
         """Return bytes up to and including `terminator`."""
         return await self._read(lambda d: _until(d, terminator), timeout_s, request)
@@ -92,6 +116,7 @@ class Exchange:
                     buf.changed.clear()
                     await buf.changed.wait()
         except TimeoutError:
+            self._port._abandoned = True
             raise DeviceTimeout(self._port.name, request, timeout_s) from None
 
 
@@ -100,34 +125,69 @@ def _until(data: bytearray, terminator: bytes) -> int:
     return -1 if i < 0 else i + len(terminator)
 
 
+async def _connect(url: str, name: str, s: LineSettings) -> tuple[asyncio.BaseTransport, _Buffer]:
+    buffer = _Buffer()
+    try:
+        transport, _ = await serial_asyncio_fast.create_serial_connection(
+            asyncio.get_running_loop(),
+            lambda: buffer,
+            url,
+            baudrate=s.baudrate,
+            bytesize=s.bytesize,
+            parity=s.parity,
+            stopbits=s.stopbits,
+            xonxoff=s.xonxoff,
+            rtscts=s.rtscts,
+        )
+    except OSError as exc:  # serial.SerialException is an OSError
+        raise DeviceDisconnected(name, f"cannot open {url}: {exc}") from exc
+    return transport, buffer
+
+
 class Port:
     """An open byte stream from a pyserial URL (`/dev/ttyUSB0`, `socket://host:port`, `rfc2217://…`)."""
 
-    def __init__(self, name: str, transport: asyncio.BaseTransport, buffer: _Buffer) -> None:
+    def __init__(
+        self,
+        name: str,
+        transport: asyncio.BaseTransport,
+        buffer: _Buffer,
+        *,
+        url: str | None = None,
+        settings: LineSettings | None = None,
+    ) -> None:
         self.name = name
+        self.url = url
+        self.settings = settings or LineSettings()
         self._transport: asyncio.WriteTransport = transport  # type: ignore[assignment]
         self._buffer = buffer
         self._lock = asyncio.Lock()
+        self._abandoned = False
+        self.reopens = 0
+        """How many times the link was reopened (for logs and tests)."""
 
     @classmethod
     async def open(cls, url: str, *, name: str, settings: LineSettings | None = None) -> Port:
         s = settings or LineSettings()
-        buffer = _Buffer()
-        try:
-            transport, _ = await serial_asyncio_fast.create_serial_connection(
-                asyncio.get_running_loop(),
-                lambda: buffer,
-                url,
-                baudrate=s.baudrate,
-                bytesize=s.bytesize,
-                parity=s.parity,
-                stopbits=s.stopbits,
-                xonxoff=s.xonxoff,
-                rtscts=s.rtscts,
-            )
-        except OSError as exc:  # serial.SerialException is an OSError
-            raise DeviceDisconnected(name, f"cannot open {url}: {exc}") from exc
-        return cls(name, transport, buffer)
+        transport, buffer = await _connect(url, name, s)
+        return cls(name, transport, buffer, url=url, settings=s)
+
+    async def reopen(self) -> None:
+        """Close the current stream (if still open) and open the same URL again, with an empty input buffer.
+
+        Takes the port lock, so call it outside `exchange()`.  Raises DeviceDisconnected if the URL cannot be
+        opened (the port then stays closed and a later call may try again).
+        """
+        if self.url is None:
+            raise DeviceDisconnected(self.name, "cannot reopen: port was not opened from a URL")
+        async with self._lock:
+            self._transport.close()
+            self._buffer.closed = True
+            transport, buffer = await _connect(self.url, self.name, self.settings)
+            self._transport = transport  # type: ignore[assignment]
+            self._buffer = buffer
+            self._abandoned = False
+            self.reopens += 1
 
     @property
     def is_open(self) -> bool:

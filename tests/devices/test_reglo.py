@@ -103,7 +103,7 @@ async def test_event_line_before_status_byte(scripted: MakePeer) -> None:
 
 async def test_silence_is_timeout(scripted: MakePeer) -> None:
     peer = await scripted(Expect(b"2I\r"))
-    pump = await RegloICC.open(peer.url, channel=2, timeout_s=0.1)
+    pump = await RegloICC.open(peer.url, channel=2, timeout_s=0.1, retries=0)
     with pytest.raises(DeviceTimeout):
         await pump.stop()
     await peer.finish()
