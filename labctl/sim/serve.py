@@ -49,6 +49,7 @@ def rig_yaml(endpoints: Endpoints, speed: float) -> str:
         "instruments:",
         "  chiller:",
         "    driver: huber-pb",
+        "    model: Unistat 705 (simulated)",
         f"    port: {urls['chiller']}",
         "    capabilities:",
         "      temperature_range: [-75 °C, 250 °C]",

@@ -16,6 +16,8 @@ import pytest
 from devices.huber_pb import HuberPB
 from devices.reglo import RegloICC
 from labctl.rig import load_rig
+from labctl.sim.serve import rig_yaml
+from simulators.rig import Endpoints
 
 LABCTL = Path(sys.executable).parent / "labctl"
 
@@ -100,3 +102,11 @@ def test_a_broken_fault_schedule_is_one_located_message(tmp_path: Path) -> None:
     assert result.stdout.startswith("f.yaml:3:12: error[VALUE-CHOICE] faults[0].fault: unknown fault ")
     assert "Traceback" not in result.stdout + result.stderr
     assert not (tmp_path / ".labctl").exists()  # nothing was served
+
+
+def test_the_shipped_sim_rig_file_matches_what_sim_serve_writes_on_its_default_ports(tmp_path: Path) -> None:
+    written = tmp_path / "served.yaml"
+    written.write_text(rig_yaml(Endpoints("127.0.0.1", 8101, 8102, 8103, 8104), speed=1.0), encoding="utf-8")
+    shipped = load_rig(Path(__file__).parents[2] / "rigs" / "sim.yaml").rig
+    served = load_rig(written).rig
+    assert served.instruments == shipped.instruments
