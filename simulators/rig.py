@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulators.clock import Clock
-from simulators.huber.faults import WireFaults as HuberWireFaults
 from simulators.huber.modbus import HuberModbusServer, serve_modbus
-from simulators.huber.pb import PbPtyServer, PbTcpServer
 from simulators.huber.pb import serve_pty as serve_huber_pty
 from simulators.huber.pb import serve_tcp as serve_huber_tcp
 from simulators.huber.thermostat import Thermostat
@@ -67,11 +65,10 @@ class SimulatedRig:
         self.thermostat = Thermostat(self.world.thermostat, clock)
         self.mettler = MettlerQuantos(self.world.doser, clock)
         self.reglo = RegloICC(self.world.pump, clock)
-        self.chiller_wire = HuberWireFaults()
+        self.chiller_wire = WireFaults(seed + 2)
         self.balance_wire = WireFaults(seed)
         self.pump_wire = WireFaults(seed + 1)
-        self._servers: list[TcpServer | PtyServer] = []
-        self._huber: list[PbTcpServer | PbPtyServer | HuberModbusServer] = []
+        self._servers: list[TcpServer | PtyServer | HuberModbusServer] = []
         self._faults = self._fault_table()
 
     async def serve(
@@ -82,17 +79,15 @@ class SimulatedRig:
         modbus = await serve_modbus(self.thermostat, host, ports.chiller_modbus, faults=self.chiller_wire)
         balance = await serve_mettler_tcp(self.mettler, host, ports.balance, self.balance_wire)
         pump = await serve_reglo_tcp(self.reglo, host, ports.pump, self.pump_wire)
-        self._huber += [pb, modbus]
-        self._servers += [balance, pump]
+        self._servers += [pb, modbus, balance, pump]
         endpoints = Endpoints(host, pb.port, modbus.port, balance.port, pump.port)
         if pty:
             huber_pty = await serve_huber_pty(self.thermostat, faults=self.chiller_wire)
             balance_pty = await serve_mettler_pty(self.mettler, self.balance_wire)
             pump_pty = await serve_reglo_pty(self.reglo, self.pump_wire)
-            self._huber.append(huber_pty)
-            self._servers += [balance_pty, pump_pty]
+            self._servers += [huber_pty, balance_pty, pump_pty]
             endpoints.ptys = {
-                "chiller": huber_pty.path,
+                "chiller": huber_pty.slave_path,
                 "balance": balance_pty.slave_path,
                 "pump": pump_pty.slave_path,
             }
@@ -101,10 +96,7 @@ class SimulatedRig:
     async def close(self) -> None:
         for server in self._servers:
             await server.aclose()
-        for huber in self._huber:
-            await huber.close()
         self._servers.clear()
-        self._huber.clear()
 
     def tick(self) -> None:
         """Let time-driven behaviour happen even when no controller is polling (watchdogs, dose and run ends)."""
@@ -140,9 +132,9 @@ class SimulatedRig:
             "chiller.probe-unplugged": t.unplug_probe,
             "chiller.probe-plugged": t.plug_probe,
             "chiller.link-silent": lambda: setattr(self.chiller_wire, "silent", True),
-            "chiller.link-restored": self._restore_chiller_link,
-            "chiller.link-slow": lambda: setattr(self.chiller_wire, "extra_delay_s", 2.0),
-            "chiller.link-disconnect": self._drop_chiller_connections,
+            "chiller.link-restored": self.chiller_wire.restore,
+            "chiller.link-slow": lambda: setattr(self.chiller_wire, "reply_delay_s", 2.0),
+            "chiller.link-disconnect": self.chiller_wire.disconnect,
             "stirrer.stop": self.world.stop_stirrer,
             "stirrer.start": self.world.start_stirrer,
             "doser.powder-flow-error": doser.block,
@@ -162,13 +154,3 @@ class SimulatedRig:
             "pump.link-dropped-bytes": lambda: self.pump_wire.drop_next(4),
             "pump.link-slow": lambda: setattr(self.pump_wire, "reply_delay_s", 2.0),
         }
-
-    def _restore_chiller_link(self) -> None:
-        self.chiller_wire.silent = False
-        self.chiller_wire.extra_delay_s = 0.0
-        self.chiller_wire.mangle = None
-
-    def _drop_chiller_connections(self) -> None:
-        for server in self._huber:
-            if isinstance(server, PbTcpServer | HuberModbusServer):
-                server.drop_connections()

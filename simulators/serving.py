@@ -2,8 +2,8 @@
 server gives) or a pseudo-terminal (what a USB-serial adapter gives). Nothing here knows any instrument's protocol:
 an instrument supplies a :class:`ByteSession` factory, and the same session code runs behind either wire.
 
-Wire faults (dropped link, garbled or lost bytes, slow replies) live here too, because they belong to the cable and
-the terminal server, not to the instrument.
+Wire faults (dropped link, garbled or lost bytes, slow replies, a hung unit) live here too, because they belong to
+the cable, the terminal server or a hung controller board, not to the instrument's model.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import os
 import random
 import tty
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 Send = Callable[[bytes], None]
 
@@ -40,21 +40,35 @@ class ByteSession(Protocol):
 SessionFactory = Callable[[Send], ByteSession]
 
 
+Mangler = Callable[[bytes], bytes]
+
+
 class WireFaults:
-    """Faults of the link itself, applied to every conversation served with it.
+    """Faults of the link itself, applied to every conversation served with it (one instance may serve several
+    front ends of one instrument; a fault then hits all of them).
 
     Counted faults (``garble_next``, ``drop_next``) are deterministic so a test can say exactly which reply breaks;
-    ``garble_rate`` draws from a seeded RNG for campaigns.
+    ``garble_rate`` draws from a seeded RNG for campaigns; ``mangle`` rewrites every reply until cleared.
+    Delays are wall seconds: the wire is real even when the clock is not.
     """
 
     def __init__(self, seed: int = 0) -> None:
+        self._rng = random.Random(seed)
+        self._disconnect = asyncio.Event()
+        self.restore()
+
+    def restore(self) -> None:
+        """Clear every fault: the link is healthy again."""
         self.reply_delay_s = 0.0
+        """Added before every reply (slow replies)."""
         self.garble_rate = 0.0
+        self.silent = False
+        """The unit hangs: what the controller sends is swallowed unprocessed and nothing is answered."""
+        self.mangle: Mangler | None = None
+        """Rewrites each outgoing reply (see :func:`garble`, :func:`drop_bytes`)."""
         self._garble_next = 0
         self._drop_next = 0
         self._drop_rx_next = 0
-        self._rng = random.Random(seed)
-        self._disconnect = asyncio.Event()
 
     def garble_next(self, n_bytes: int) -> None:
         """Corrupt the next ``n_bytes`` sent to the controller (bit 6 flipped, so ASCII stays ASCII-ish)."""
@@ -69,10 +83,19 @@ class WireFaults:
         self._drop_rx_next += n_bytes
 
     def disconnect(self) -> None:
-        """Cut the current conversation (TCP: the socket closes; pty: the instrument starts a fresh session)."""
+        """Cut every current conversation (TCP: the socket closes; pty: the instrument starts a fresh session)."""
         self._disconnect.set()
+        self._disconnect = asyncio.Event()
+
+    def disconnected(self) -> Coroutine[Any, Any, bool]:
+        """Completes at the next :meth:`disconnect` after this call (bound now, not when first awaited)."""
+        return self._disconnect.wait()
 
     def filter_tx(self, data: bytes) -> bytes:
+        if self.silent:
+            return b""
+        if self.mangle is not None:
+            data = self.mangle(data)
         out = bytearray()
         for byte in data:
             if self._drop_next > 0:
@@ -88,11 +111,34 @@ class WireFaults:
         return bytes(out)
 
     def filter_rx(self, data: bytes) -> bytes:
+        if self.silent:
+            return b""
         if self._drop_rx_next <= 0:
             return data
         cut = min(self._drop_rx_next, len(data))
         self._drop_rx_next -= cut
         return data[cut:]
+
+
+def garble(index: int, xor: int = 0x01) -> Mangler:
+    """A :attr:`WireFaults.mangle` that flips bits of byte ``index``, as line noise would (the reply keeps its
+    length, so only a check catches it)."""
+
+    def mangle(reply: bytes) -> bytes:
+        if not 0 <= index < len(reply):
+            return reply
+        return reply[:index] + bytes([reply[index] ^ xor]) + reply[index + 1 :]
+
+    return mangle
+
+
+def drop_bytes(start: int, count: int = 1) -> Mangler:
+    """A :attr:`WireFaults.mangle` that loses ``count`` bytes from ``start`` on: a short reply to time out on."""
+
+    def mangle(reply: bytes) -> bytes:
+        return reply[:start] + reply[start + count :]
+
+    return mangle
 
 
 class ByteReader(Protocol):
@@ -138,12 +184,11 @@ async def run_session(
                 writer.write(chunk)
                 await writer.drain()
 
-    faults._disconnect.clear()
     tasks = [
         asyncio.create_task(receive()),
         asyncio.create_task(tick()),
         asyncio.create_task(transmit()),
-        asyncio.create_task(faults._disconnect.wait()),
+        asyncio.create_task(faults.disconnected()),
     ]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -153,7 +198,6 @@ async def run_session(
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, ConnectionError, OSError):
                 await task
-        faults._disconnect.clear()
         session.close()
         with contextlib.suppress(ConnectionError, OSError):
             writer.close()
@@ -162,8 +206,9 @@ async def run_session(
 class TcpServer:
     """A listening TCP port; each connection gets a fresh session (a terminal server accepting a new client)."""
 
-    def __init__(self, server: asyncio.Server, handlers: set[asyncio.Task[None]]) -> None:
+    def __init__(self, server: asyncio.Server, handlers: set[asyncio.Task[None]], faults: WireFaults) -> None:
         self._server = server
+        self.faults = faults
         self._handlers = handlers
         sockname = server.sockets[0].getsockname()
         self.host: str = sockname[0]
@@ -191,6 +236,7 @@ async def serve_tcp(
     factory: SessionFactory, host: str = "127.0.0.1", port: int = 0, faults: WireFaults | None = None
 ) -> TcpServer:
     """Listen on ``host:port`` (0: any free port, read it back from ``.port``)."""
+    wire = faults or WireFaults()
     handlers: set[asyncio.Task[None]] = set()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -198,7 +244,7 @@ async def serve_tcp(
         assert task is not None
         handlers.add(task)
         try:
-            await run_session(reader, writer, factory, faults)
+            await run_session(reader, writer, factory, wire)
         except asyncio.CancelledError:
             # Closing the server ends its conversations; asyncio's stream callback must not see a cancellation.
             pass
@@ -206,7 +252,7 @@ async def serve_tcp(
             handlers.discard(task)
 
     server = await asyncio.start_server(handle, host, port)
-    return TcpServer(server, handlers)
+    return TcpServer(server, handlers, wire)
 
 
 class _PtyWriter:
@@ -250,7 +296,7 @@ class PtyServer:
 
     def __init__(self, factory: SessionFactory, faults: WireFaults | None) -> None:
         self._factory = factory
-        self._faults = faults or WireFaults()
+        self.faults = faults or WireFaults()
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)
         os.set_blocking(self._master, False)
@@ -270,7 +316,7 @@ class PtyServer:
 
     async def _serve(self) -> None:
         while True:
-            await run_session(self._reader, _PtyWriter(self._master), self._factory, self._faults)
+            await run_session(self._reader, _PtyWriter(self._master), self._factory, self.faults)
             # A cut line loses whatever was in flight.
             self._reader = asyncio.StreamReader()
 

@@ -10,22 +10,24 @@ Choices where the manual is silent (ours):
   and addresses above the E-grade; registers from 0x100 on have no PB counterpart and get exception 02.
 - Function codes other than 03 and 06 get exception 01. Unit ids other than 0xFF get exception 0B (gateway target
   failed to respond).
-- While the plant reports power loss nothing is answered. Slow replies delay the handling; garbling and dropping
-  bytes act on the encoded response frame.
+- While the plant reports power loss nothing is answered. The wire faults (:class:`simulators.serving.WireFaults`)
+  apply as on every other link: slow replies delay the handling, a hung unit neither acts nor answers, garbling and
+  dropping bytes act on the encoded response frame, and a disconnect closes every client connection.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import cast
 
 from pymodbus.constants import ExcCodes
 from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
-from simulators.huber.faults import WireFaults
 from simulators.huber.registers import to_s16, to_u16
 from simulators.huber.thermostat import Thermostat
+from simulators.serving import WireFaults
 
 UNIT_ID = 0xFF
 PB_ADDRESSES = 0x100
@@ -46,6 +48,7 @@ class HuberModbusServer:
         self.host = host
         self.port = port
         self._written: tuple[int, int] | None = None
+        self._watcher: asyncio.Task[None] | None = None
         devices = [
             SimDevice(id=UNIT_ID, simdata=[_register_image()], action=self._action),
             SimDevice(id=0, simdata=[_register_image()], action=self._other_unit),
@@ -56,13 +59,20 @@ class HuberModbusServer:
         await self._server.serve_forever(background=True)
         listener = cast(asyncio.Server, self._server.transport)
         self.host, self.port = listener.sockets[0].getsockname()[:2]
+        self._watcher = asyncio.create_task(self._drop_connections_on_disconnect())
 
-    def drop_connections(self) -> None:
-        """Cut every client off; the listener stays up."""
-        for connection in list(self._server.active_connections.values()):
-            connection.close()
+    async def _drop_connections_on_disconnect(self) -> None:
+        """Cut every client off at each ``faults.disconnect()``; the listener stays up."""
+        while True:
+            await self.faults.disconnected()
+            for connection in list(self._server.active_connections.values()):
+                connection.close()
 
-    async def close(self) -> None:
+    async def aclose(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
         await self._server.shutdown()  # type: ignore[no-untyped-call]  # untyped in pymodbus 3.16
 
     async def _action(  # noqa: PLR0917  # the signature is pymodbus's SimAction
@@ -114,15 +124,15 @@ class HuberModbusServer:
         return ExcCodes.GATEWAY_NO_RESPONSE
 
     async def _slow(self) -> None:
-        if self.faults.extra_delay_s > 0:
-            await asyncio.sleep(self.faults.extra_delay_s)
+        if self.faults.reply_delay_s > 0:
+            await asyncio.sleep(self.faults.reply_delay_s)
 
     def _trace_packet(self, sending: bool, data: bytes) -> bytes:
         if not sending:
             return data
-        if self.faults.silent or not self.thermostat.powered:
+        if not self.thermostat.powered:
             return b""
-        return self.faults.outgoing(data)
+        return self.faults.filter_tx(data)  # empty while the unit hangs
 
 
 async def serve_modbus(

@@ -48,15 +48,15 @@ async def _connect(link: str, unit: Thermostat) -> tuple[Chiller, Callable[[], A
         chiller: HuberPB | HuberModbus = await HuberPB.open(
             f"socket://127.0.0.1:{server.port}", timeout_s=0.3
         )
-        return chiller, server.close
+        return chiller, server.aclose
     if link == "pb-pty":
         pty = await serve_pty(unit, reply_delay_s=0.0)
-        chiller = await HuberPB.open(pty.path, timeout_s=0.3)
-        return chiller, pty.close
+        chiller = await HuberPB.open(pty.slave_path, timeout_s=0.3)
+        return chiller, pty.aclose
     modbus = await serve_modbus(unit)
     chiller = HuberModbus("127.0.0.1", modbus.port, timeout_s=0.3)
     await chiller.connect()
-    return chiller, modbus.close
+    return chiller, modbus.aclose
 
 
 @pytest.fixture(params=HUBER_LINKS)

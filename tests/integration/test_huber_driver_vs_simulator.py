@@ -143,7 +143,7 @@ async def test_process_mode_on_a_basic_unit_is_not_supported(huber: HuberRig) ->
         assert (await chiller.set_setpoint(5.0)).in_force == 5.0
     finally:
         await chiller.close()
-        await server.close()
+        await server.aclose()
 
 
 def test_a_power_loss_between_world_steps_is_still_seen_as_a_restart() -> None:

@@ -28,12 +28,10 @@ from devices.huber_modbus import HuberModbus
 from devices.huber_pb import HuberPB
 from devices.roles import PumpMode
 from simulators.clock import ManualClock
-from simulators.huber.faults import Mangler, drop_bytes, garble
-from simulators.huber.faults import WireFaults as HuberFaults
 from simulators.huber.modbus import HuberModbusServer, serve_modbus
-from simulators.huber.pb import PbTcpServer, serve_tcp
+from simulators.huber.pb import serve_tcp
 from simulators.huber.thermostat import Thermostat
-from simulators.serving import WireFaults
+from simulators.serving import Mangler, TcpServer, WireFaults, drop_bytes, garble
 from simulators.world import World, WorldConfig
 from tests.integration.conftest import QuantosRig, RegloRig, advancing, until
 
@@ -47,8 +45,8 @@ SETPOINT = 0x00
 class HuberWire:
     clock: ManualClock
     unit: Thermostat
-    faults: HuberFaults
-    server: PbTcpServer | HuberModbusServer
+    faults: WireFaults
+    server: TcpServer | HuberModbusServer
     chiller: HuberPB | HuberModbus
 
     def once(self, mangler: Mangler) -> None:
@@ -69,8 +67,8 @@ async def huber_wire(request: pytest.FixtureRequest) -> AsyncIterator[HuberWire]
     clock = ManualClock()
     world = World(WorldConfig(), clock, seed=7)
     unit = Thermostat(world.thermostat, clock)
-    faults = HuberFaults()
-    server: PbTcpServer | HuberModbusServer
+    faults = WireFaults()
+    server: TcpServer | HuberModbusServer
     chiller: HuberPB | HuberModbus
     if request.param == "pb":
         server = await serve_tcp(unit, reply_delay_s=0.0, faults=faults)
@@ -84,7 +82,7 @@ async def huber_wire(request: pytest.FixtureRequest) -> AsyncIterator[HuberWire]
         yield HuberWire(clock, unit, faults, server, chiller)
     finally:
         await chiller.close()
-        await server.close()
+        await server.aclose()
 
 
 def _pb_frame_indices(rig: HuberWire) -> range:
@@ -148,13 +146,13 @@ async def test_huber_short_reply_then_next_call_is_correct(huber_wire: HuberWire
 
 async def test_huber_slow_reply(huber_wire: HuberWire) -> None:
     rig = huber_wire
-    rig.faults.extra_delay_s = TIMEOUT_S / 2  # slow but within the timeout: the value
+    rig.faults.reply_delay_s = TIMEOUT_S / 2  # slow but within the timeout: the value
     assert (await rig.chiller.get_setpoint()).value == rig.setpoint_truth()
     rig.chiller.retries = 0
-    rig.faults.extra_delay_s = TIMEOUT_S * 1.5  # slower than the timeout: typed error
+    rig.faults.reply_delay_s = TIMEOUT_S * 1.5  # slower than the timeout: typed error
     with pytest.raises(DeviceTimeout):
         await rig.chiller.get_setpoint()
-    rig.faults.extra_delay_s = 0.0
+    rig.faults.reply_delay_s = 0.0
     rig.chiller.retries = 2
     # The late reply to the abandoned read lands now or during the next request: never taken as its answer.
     assert (await rig.chiller.set_setpoint(-5.0)).in_force == rig.setpoint_truth() == -5.0
@@ -169,22 +167,22 @@ async def test_huber_slow_reply(huber_wire: HuberWire) -> None:
 
 async def test_huber_dropped_link_reconnects_once_for_safe_requests(huber_wire: HuberWire) -> None:
     rig = huber_wire
-    rig.server.drop_connections()
+    rig.faults.disconnect()
     await asyncio.sleep(0.05)
     assert (await rig.chiller.get_setpoint()).value == rig.setpoint_truth()
     # Dropped while a reply is on its way: a read is resent on the reopened link.
-    rig.faults.extra_delay_s = 0.1
+    rig.faults.reply_delay_s = 0.1
     read = asyncio.create_task(rig.chiller.get_setpoint())
     await asyncio.sleep(0.03)
-    rig.server.drop_connections()
-    rig.faults.extra_delay_s = 0.0
+    rig.faults.disconnect()
+    rig.faults.reply_delay_s = 0.0
     assert (await read).value == rig.setpoint_truth()
     # A non-idempotent write (clear error) is not resent: typed error, and the next call works.
-    rig.faults.extra_delay_s = 0.1
+    rig.faults.reply_delay_s = 0.1
     clear = asyncio.create_task(rig.chiller.clear_error())
     await asyncio.sleep(0.03)
-    rig.server.drop_connections()
-    rig.faults.extra_delay_s = 0.0
+    rig.faults.disconnect()
+    rig.faults.reply_delay_s = 0.0
     with pytest.raises((DeviceDisconnected, DeviceTimeout)):
         await clear
     assert (await rig.chiller.get_setpoint()).value == rig.setpoint_truth()

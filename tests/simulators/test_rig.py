@@ -183,7 +183,7 @@ async def test_doser_and_pump_links_garble_and_drop() -> None:
 @pytest.mark.parametrize(
     ("fault", "check"),
     [
-        ("chiller.link-slow", lambda r: r.chiller_wire.extra_delay_s >= 1.0),
+        ("chiller.link-slow", lambda r: r.chiller_wire.reply_delay_s >= 1.0),
         ("doser.link-slow", lambda r: r.balance_wire.reply_delay_s >= 1.0),
         ("pump.link-slow", lambda r: r.pump_wire.reply_delay_s >= 1.0),
     ],

@@ -56,7 +56,7 @@ RIG_TEXTS: Mapping[str, str] = {
     "minus-55": SIM_RIG.replace("temperature_range: [-75 °C, 250 °C]", "temperature_range: [-55 °C, 250 °C]"),
     "no-process-control": SIM_RIG.replace("      process_control: true\n", "      process_control: false\n"),
     "no-quench-pump": SIM_RIG.replace(
-        "  quench_pump:\n    driver: reglo-icc\n    port: socket://127.0.0.1:8103\n", ""
+        "  quench_pump:\n    driver: reglo-icc\n    port: socket://127.0.0.1:8104\n", ""
     ),
 }
 

@@ -9,10 +9,11 @@ import pytest
 
 from simulators.clock import ManualClock
 from simulators.huber.modbus import HuberModbusServer, serve_modbus
-from simulators.huber.pb import PbTcpServer, serve_tcp
+from simulators.huber.pb import serve_tcp
 from simulators.huber.registers import EGrade
 from simulators.huber.thermostat import Thermostat
 from simulators.plant import ThermostatFault
+from simulators.serving import TcpServer
 
 
 class StandInPlant:
@@ -95,14 +96,14 @@ def thermostat(plant: StandInPlant, clock: ManualClock) -> Thermostat:
 
 
 @pytest.fixture
-async def pb_server(thermostat: Thermostat) -> AsyncIterator[PbTcpServer]:
+async def pb_server(thermostat: Thermostat) -> AsyncIterator[TcpServer]:
     server = await serve_tcp(thermostat, reply_delay_s=0.0)
     yield server
-    await server.close()
+    await server.aclose()
 
 
 @pytest.fixture
-async def pb(pb_server: PbTcpServer) -> AsyncIterator[PbClient]:
+async def pb(pb_server: TcpServer) -> AsyncIterator[PbClient]:
     reader, writer = await asyncio.open_connection(pb_server.host, pb_server.port)
     yield PbClient(reader, writer)
     writer.close()
@@ -112,7 +113,7 @@ async def pb(pb_server: PbTcpServer) -> AsyncIterator[PbClient]:
 async def modbus_server(thermostat: Thermostat) -> AsyncIterator[HuberModbusServer]:
     server = await serve_modbus(thermostat)
     yield server
-    await server.close()
+    await server.aclose()
 
 
 @pytest.fixture

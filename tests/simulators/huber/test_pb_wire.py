@@ -109,7 +109,7 @@ async def test_commands_sent_together_are_answered_in_order(pb: PbClient) -> Non
 
 async def test_pty_serves_the_same_protocol(thermostat: Thermostat) -> None:
     server = await serve_pty(thermostat, reply_delay_s=0.0)
-    fd = os.open(server.path, os.O_RDWR | os.O_NOCTTY)
+    fd = os.open(server.slave_path, os.O_RDWR | os.O_NOCTTY)
     tty.setraw(fd)
 
     def read_reply() -> bytes:
@@ -125,4 +125,4 @@ async def test_pty_serves_the_same_protocol(thermostat: Thermostat) -> None:
         assert await asyncio.to_thread(read_reply) == b"{S00F448\r\n"
     finally:
         os.close(fd)
-        await server.close()
+        await server.aclose()

@@ -73,7 +73,7 @@ async def test_e_grade_gates_addresses(
         assert await PbClient(reader, writer).ask(frame) == reply
     finally:
         writer.close()
-        await server.close()
+        await server.aclose()
 
 
 async def test_serial_number_words(pb: PbClient) -> None:

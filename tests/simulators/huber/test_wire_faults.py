@@ -6,32 +6,32 @@ import asyncio
 
 import pytest
 
-from simulators.huber.faults import drop_bytes, garble
 from simulators.huber.modbus import HuberModbusServer
-from simulators.huber.pb import PbTcpServer, serve_tcp
+from simulators.huber.pb import serve_tcp
 from simulators.huber.thermostat import Thermostat
+from simulators.serving import TcpServer, drop_bytes, garble
 
 from .conftest import PbClient
 
 READ_SETPOINT = bytes.fromhex("00 01 00 00 00 06 FF 03 00 00 00 01")
 
 
-async def test_pb_garbled_reply(pb: PbClient, pb_server: PbTcpServer) -> None:
+async def test_pb_garbled_reply(pb: PbClient, pb_server: TcpServer) -> None:
     pb_server.faults.mangle = garble(4)
     assert await pb.ask(b"{M0007D0\r\n") == b"{S0017D0\r\n"
     pb_server.faults.mangle = None
     assert await pb.ask(b"{M0007D0\r\n") == b"{S0007D0\r\n"
 
 
-async def test_pb_dropped_bytes(pb: PbClient, pb_server: PbTcpServer) -> None:
+async def test_pb_dropped_bytes(pb: PbClient, pb_server: TcpServer) -> None:
     pb_server.faults.mangle = drop_bytes(8, 2)
     await pb.send(b"{M00****\r\n")
     assert await asyncio.wait_for(pb.reader.readexactly(8), 1.0) == b"{S0007D0"
     await pb.assert_silent(0.2)
 
 
-async def test_pb_slow_reply(pb: PbClient, pb_server: PbTcpServer) -> None:
-    pb_server.faults.extra_delay_s = 0.4
+async def test_pb_slow_reply(pb: PbClient, pb_server: TcpServer) -> None:
+    pb_server.faults.reply_delay_s = 0.4
     await pb.send(b"{M00****\r\n")
     reading = asyncio.ensure_future(pb.reader.readexactly(10))
     done, _ = await asyncio.wait({reading}, timeout=0.2)
@@ -49,10 +49,10 @@ async def test_pb_default_reply_delay(thermostat: Thermostat) -> None:
         assert loop.time() - start >= 0.02
     finally:
         writer.close()
-        await server.close()
+        await server.aclose()
 
 
-async def test_pb_hung_unit_neither_answers_nor_acts(pb: PbClient, pb_server: PbTcpServer) -> None:
+async def test_pb_hung_unit_neither_answers_nor_acts(pb: PbClient, pb_server: TcpServer) -> None:
     pb_server.faults.silent = True
     await pb.send(b"{M000BB8\r\n")
     await pb.assert_silent(0.3)
@@ -60,8 +60,8 @@ async def test_pb_hung_unit_neither_answers_nor_acts(pb: PbClient, pb_server: Pb
     assert await pb.ask(b"{M00****\r\n") == b"{S0007D0\r\n"
 
 
-async def test_pb_dropped_connection_and_reconnect(pb: PbClient, pb_server: PbTcpServer) -> None:
-    pb_server.drop_connections()
+async def test_pb_dropped_connection_and_reconnect(pb: PbClient, pb_server: TcpServer) -> None:
+    pb_server.faults.disconnect()
     with pytest.raises((ConnectionResetError, asyncio.IncompleteReadError)):
         await pb.reply()
     reader, writer = await asyncio.open_connection(pb_server.host, pb_server.port)
@@ -88,7 +88,7 @@ async def test_modbus_silent_and_slow(mb: PbClient, modbus_server: HuberModbusSe
     await mb.send(bytes.fromhex("00 02 00 00 00 06 FF 06 00 00 0B B8"))
     await mb.assert_silent(0.3)
     modbus_server.faults.silent = False
-    modbus_server.faults.extra_delay_s = 0.3
+    modbus_server.faults.reply_delay_s = 0.3
     await mb.send(READ_SETPOINT)
     reading = asyncio.ensure_future(mb.reader.readexactly(11))
     done, _ = await asyncio.wait({reading}, timeout=0.15)
@@ -100,7 +100,7 @@ async def test_modbus_silent_and_slow(mb: PbClient, modbus_server: HuberModbusSe
 async def test_modbus_dropped_connection_and_reconnect(
     mb: PbClient, modbus_server: HuberModbusServer
 ) -> None:
-    modbus_server.drop_connections()
+    modbus_server.faults.disconnect()
     assert await asyncio.wait_for(mb.reader.read(1), 1.0) == b""
     reader, writer = await asyncio.open_connection(modbus_server.host, modbus_server.port)
     try:
