@@ -8,8 +8,9 @@ module only moves raw words.
 from __future__ import annotations
 
 import abc
+from collections.abc import Awaitable, Callable
 
-from devices.errors import NotSupported, SensorMissing
+from devices.errors import DeviceDisconnected, DeviceTimeout, NotSupported, ProtocolError, SensorMissing
 from devices.reading import DEFAULT_CLOCK, Applied, Clock, Reading
 from devices.roles import ChillerFaults, ChillerStatus, ControlMode, Limits, Sensor
 
@@ -130,10 +131,46 @@ def decode_status(word: int) -> ChillerStatus:
 class HuberChiller(abc.ABC):
     """Chiller role on top of raw register access; subclasses supply `_read_word` / `_write_word`."""
 
+    retries: int
+
     def __init__(self, name: str, clock: Clock = DEFAULT_CLOCK) -> None:
         self.name = name
         self._clock = clock
         self._watchdog_s = 0
+
+    async def _recovering(
+        self,
+        address: int,
+        word: int | None,
+        once: Callable[[], Awaitable[int]],
+        connected: Callable[[], bool],
+        reconnect: Callable[[], Awaitable[None]],
+    ) -> int:
+        """One request under the Huber recovery policy, the same on every link: a dropped link is reopened once;
+        a read or an absolute write (IDEMPOTENT_WRITES) is then resent and retried after a timeout or a rejected
+        reply, anything else (clearing an error, starting a ramp) raises instead of risking a second effect."""
+        safe = word is None or address in IDEMPOTENT_WRITES
+        attempts = 1 + (self.retries if safe else 0)
+        reopened = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                if not connected() and not reopened:
+                    reopened = True
+                    await reconnect()
+                return await once()
+            except DeviceDisconnected:
+                if reopened:
+                    raise
+                reopened = True
+                await reconnect()
+                if not safe:
+                    raise
+                attempt -= 1  # the reopen gets its own try; timeouts keep their own budget
+            except (DeviceTimeout, ProtocolError):
+                if attempt >= attempts:
+                    raise
 
     @abc.abstractmethod
     async def _read_word(self, address: int) -> int:

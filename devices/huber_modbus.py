@@ -23,7 +23,7 @@ from pymodbus.client import AsyncModbusTcpClient
 from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
 from pymodbus.pdu import ModbusPDU
 
-from devices._huber import IDEMPOTENT_WRITES, HuberChiller, implausible
+from devices._huber import HuberChiller, implausible
 from devices.errors import (
     DeviceDisconnected,
     DeviceError,
@@ -68,28 +68,10 @@ class HuberModbus(HuberChiller):
         self._client.close()
 
     async def _call(self, address: int, value: int | None) -> int:
-        safe = value is None or address in IDEMPOTENT_WRITES
-        attempts = 1 + (self.retries if safe else 0)
-        reopened = False
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                if not self._client.connected and not reopened:
-                    reopened = True
-                    await self._reconnect()
-                return self._word(address, await self._request(address, value))
-            except DeviceDisconnected:
-                if reopened:
-                    raise
-                reopened = True
-                await self._reconnect()
-                if not safe:
-                    raise
-                attempt -= 1
-            except (DeviceTimeout, ProtocolError):
-                if attempt >= attempts:
-                    raise
+        async def once() -> int:
+            return self._word(address, await self._request(address, value))
+
+        return await self._recovering(address, value, once, lambda: self._client.connected, self._reconnect)
 
     async def _reconnect(self) -> None:
         self._client.close()

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import re
 
-from devices._huber import IDEMPOTENT_WRITES, HuberChiller, implausible
-from devices.errors import DeviceDisconnected, DeviceTimeout, ProtocolError
+from devices._huber import HuberChiller, implausible
+from devices.errors import ProtocolError
 from devices.reading import DEFAULT_CLOCK, Clock
 from devices.transport import LineSettings, Port
 
@@ -86,32 +86,15 @@ class HuberPB(HuberChiller):
 
     async def _transact(self, address: int, word: int | None) -> int:
         request = encode(address, word)
-        safe = word is None or address in IDEMPOTENT_WRITES
-        attempts = 1 + (self.retries if safe else 0)
-        reopened = False
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                if not self._port.is_open and not reopened:
-                    reopened = True
-                    await self._port.reopen()
-                async with self._port.exchange() as x:
-                    await x.flush_stale(self.timeout_s)
-                    x.send(request)
-                    reply = await x.read_until(b"\r\n", self.timeout_s, request)
-                return self.parse(address, reply)
-            except DeviceDisconnected:
-                if reopened:
-                    raise
-                reopened = True
-                await self._port.reopen()
-                if not safe:
-                    raise
-                attempt -= 1  # the reopen gets its own try; timeouts keep their own budget
-            except (DeviceTimeout, ProtocolError):
-                if attempt >= attempts:
-                    raise
+
+        async def once() -> int:
+            async with self._port.exchange() as x:
+                await x.flush_stale(self.timeout_s)
+                x.send(request)
+                reply = await x.read_until(b"\r\n", self.timeout_s, request)
+            return self.parse(address, reply)
+
+        return await self._recovering(address, word, once, lambda: self._port.is_open, self._port.reopen)
 
     async def _read_word(self, address: int) -> int:
         return await self._transact(address, None)
