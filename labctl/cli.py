@@ -92,7 +92,7 @@ def _validate_one(file: Path, rig: Rig | None, config: CheckerConfig, parameters
         findings = check(load_protocol(file, parameters), rig, config)
     except InputFileError as exc:
         print_problems(exc)
-        out.print(f"{_escape(str(file))}: [red]invalid[/red] ({len(exc.problems)} problem(s))")
+        out.print(f"{escape(str(file))}: [red]invalid[/red] ({len(exc.problems)} problem(s))")
         log.info("protocol.invalid", file=str(file), problems=len(exc.problems))
         return False
     for finding in findings:
@@ -100,7 +100,7 @@ def _validate_one(file: Path, rig: Rig | None, config: CheckerConfig, parameters
     counts = {s: sum(f.severity is s for f in findings) for s in Severity}
     ok = not any(f.severity.fails for f in findings)
     summary = ", ".join(f"{n} {s}(s)" for s, n in counts.items() if n) or "no findings"
-    out.print(f"{_escape(str(file))}: {'[green]ok[/green]' if ok else '[red]failed[/red]'} ({summary})")
+    out.print(f"{escape(str(file))}: {'[green]ok[/green]' if ok else '[red]failed[/red]'} ({summary})")
     log.info("protocol.checked", file=str(file), ok=ok, **{str(s): n for s, n in counts.items()})
     return ok
 
@@ -115,15 +115,9 @@ _COLOURS = {
 
 def _styled(finding: Finding) -> str:
     colour = _COLOURS[finding.severity]
-    where = f"{_escape(str(finding.location))}: " if finding.location else ""
+    where = f"{escape(str(finding.location))}: " if finding.location else ""
     key = f"{finding.key}: " if finding.key else ""
-    return (
-        f"{where}[{colour}]{finding.severity}[/{colour}]\\[{finding.rule}] {_escape(key + finding.message)}"
-    )
-
-
-def _escape(text: str) -> str:
-    return escape(text)
+    return f"{where}[{colour}]{finding.severity}[/{colour}]\\[{finding.rule}] {escape(key + finding.message)}"
 
 
 @app.command()
@@ -144,5 +138,5 @@ def main() -> None:
     try:
         app()
     except LabctlError as exc:
-        out.print(f"[red]error[/red]: {_escape(str(exc))}")
+        out.print(f"[red]error[/red]: {escape(str(exc))}")
         raise SystemExit(1) from None

@@ -17,8 +17,6 @@ from labctl.sim.serve import ServeOptions, serve
 from simulators.clock import ManualClock
 from simulators.rig import Ports, SimulatedRig
 
-_escape = escape
-
 sim_app = typer.Typer(help="Simulated rigs: serve one for a real controller, list faults, read ledgers.")
 
 
@@ -67,8 +65,8 @@ def sim_serve(
 
     async def announce() -> None:
         await ready.wait()
-        out.print(_escape(rig_out.read_text(encoding="utf-8")))
-        out.print(f"ledger: {_escape(str(ledger_out))}  (labctl sim ledger {_escape(str(ledger_out))})")
+        out.print(escape(rig_out.read_text(encoding="utf-8")))
+        out.print(f"ledger: {escape(str(ledger_out))}  (labctl sim ledger {escape(str(ledger_out))})")
 
     async def main_task() -> None:
         async with asyncio.TaskGroup() as group:
@@ -80,7 +78,7 @@ def sim_serve(
     except KeyboardInterrupt:
         out.print("stopped")
     except OSError as exc:
-        out.print(f"[red]error[/red]: cannot serve: {_escape(str(exc))}")
+        out.print(f"[red]error[/red]: cannot serve: {escape(str(exc))}")
         raise typer.Exit(1) from None
 
 
@@ -101,13 +99,13 @@ def sim_ledger(
     try:
         data = json.loads(ledger.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        out.print(f"[red]error[/red]: cannot read ledger {_escape(str(ledger))}: {_escape(str(exc))}")
+        out.print(f"[red]error[/red]: cannot read ledger {escape(str(ledger))}: {escape(str(exc))}")
         raise typer.Exit(1) from None
     doses = data.get("doser", [])
     runs = data.get("pump", [])
     for i, dose in enumerate(doses, start=1):
-        out.print(_escape(f"dose {i}: " + ", ".join(f"{k}={v}" for k, v in dose.items())))
+        out.print(escape(f"dose {i}: " + ", ".join(f"{k}={v}" for k, v in dose.items())))
     for i, run in enumerate(runs, start=1):
-        out.print(_escape(f"pump run {i}: " + ", ".join(f"{k}={v}" for k, v in run.items())))
+        out.print(escape(f"pump run {i}: " + ", ".join(f"{k}={v}" for k, v in run.items())))
     total = sum(float(d.get("dispensed_g", 0.0) or 0.0) for d in doses)
     out.print(f"{len(doses)} dose(s), {total:.3f} g dispensed; {len(runs)} pump run(s)")
