@@ -13,8 +13,10 @@ import typer
 from rich.markup import escape
 
 from labctl.console import out, print_problems
+from labctl.dryrun.cli import dry_run_command
 from labctl.errors import InputFileError, LabctlError
 from labctl.logs import configure_logging
+from labctl.parameters import parse_parameters
 from labctl.protocol.checks import CheckerConfig, Finding, Severity, check, load_checker_config
 from labctl.protocol.loader import load_protocol
 from labctl.protocol.schema import protocol_schema, rig_schema
@@ -50,16 +52,6 @@ def main_options(
     configure_logging(json=log_json, level=logging.INFO if log_json else logging.WARNING)
 
 
-def _parameters(values: list[str]) -> dict[str, str]:
-    parsed = {}
-    for item in values:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise typer.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--set")
-        parsed[name.strip()] = value.strip()
-    return parsed
-
-
 @app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Protocol files to check.", show_default=False)],
@@ -81,7 +73,7 @@ def validate(
         print_problems(exc)
         log.info("input.invalid", file=exc.problems[0].location.file, problems=len(exc.problems))
         raise typer.Exit(1) from None
-    parameters = _parameters(set_values or [])
+    parameters = parse_parameters(set_values or [])
     failed = [file for file in files if not _validate_one(file, rig, config, parameters)]
     if failed:
         raise typer.Exit(1)
@@ -131,6 +123,7 @@ def schema(
     typer.echo(json.dumps(schemas[kind](), indent=2, ensure_ascii=False))
 
 
+app.command("dry-run")(dry_run_command)
 app.add_typer(sim_app, name="sim")
 
 

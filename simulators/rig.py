@@ -72,10 +72,17 @@ class SimulatedRig:
         self._faults = self._fault_table()
 
     async def serve(
-        self, host: str = "127.0.0.1", ports: Ports | None = None, pty: bool = False
+        self,
+        host: str = "127.0.0.1",
+        ports: Ports | None = None,
+        pty: bool = False,
+        huber_reply_delay_s: float = 0.02,
     ) -> Endpoints:
+        """``huber_reply_delay_s`` is the unit's own answer time (wall seconds); a fast-forwarded dry run sets 0."""
         ports = ports or Ports()
-        pb = await serve_huber_tcp(self.thermostat, host, ports.chiller, faults=self.chiller_wire)
+        pb = await serve_huber_tcp(
+            self.thermostat, host, ports.chiller, reply_delay_s=huber_reply_delay_s, faults=self.chiller_wire
+        )
         modbus = await serve_modbus(self.thermostat, host, ports.chiller_modbus, faults=self.chiller_wire)
         balance = await serve_mettler_tcp(self.mettler, host, ports.balance, self.balance_wire)
         pump = await serve_reglo_tcp(self.reglo, host, ports.pump, self.pump_wire)

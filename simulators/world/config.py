@@ -90,6 +90,9 @@ class WorldConfig:
     doser_rate_g_s: float = 0.125  # 5 g in 40 s
     doser_bias: float = 0.005
     doser_sigma: float = 0.015
+    doser_fine_floor: float = 0.01
+    """A gravimetric head keeps fine-dosing until the pan is at most this fraction below target: the metering
+    error ε then shows mostly as overdose, and only a real flow problem (bridging, empty head) ends short."""
     doser_head_g: float = 60.0
     doser_fall_tau_s: float = 1.0  # powder in flight after the head stops: the tail
     balance_vessel_g: float = 30.0

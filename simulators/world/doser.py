@@ -34,12 +34,13 @@ class Doser:
         self._advance()
 
     def start_dose(self, target_g: float) -> None:
-        """The real dose misses the target by ε ~ N(bias, σ): the head meters volume, not mass."""
+        """The head meters volume, so the dose misses the target by ε ~ N(bias, σ); the balance's fine-dosing
+        phase stops it from ending more than ``doser_fine_floor`` short."""
         self._advance()
         if target_g <= 0:
             raise ValueError("target must be positive")
         eps = self._rng.gauss(self._cfg.doser_bias, self._cfg.doser_sigma)
-        self._goal_g = target_g * (1.0 + eps)
+        self._goal_g = target_g * max(1.0 + eps, 1.0 - self._cfg.doser_fine_floor)
         self._left_head_g = 0.0
         self._landed_g = 0.0
         self._motor = True

@@ -1,0 +1,69 @@
+"""`labctl dry-run`: the protocol on the simulated rig, in seconds, with the summary a chemist would check."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from labctl.console import out, print_problems
+from labctl.dryrun.run import dry_run
+from labctl.engine.control import RunState
+from labctl.errors import InputFileError
+from labctl.journal import Journal
+from labctl.journal.summary import summarize
+from labctl.parameters import parse_parameters
+from labctl.protocol.loader import load_protocol
+from labctl.protocol.source import read_text
+from labctl.protocol.steps import DoseSolid
+from labctl.sim.faults import FaultSchedule, load_fault_schedule
+from labctl.summary_view import print_summary
+from simulators.clock import ManualClock
+from simulators.rig import SimulatedRig
+
+DEFAULT_JOURNAL = Path(".labctl/journal.sqlite")
+
+
+def dry_run_command(
+    protocol: Annotated[Path, typer.Argument(help="Protocol file to run.", show_default=False)],
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated rig (noise, doser error).")] = 1,
+    faults: Annotated[
+        Path | None, typer.Option("--faults", help="Fault schedule (YAML), as for labctl sim serve.")
+    ] = None,
+    journal: Annotated[
+        Path, typer.Option("--journal", help="SQLite journal to append the run to.")
+    ] = DEFAULT_JOURNAL,
+    set_values: Annotated[
+        list[str] | None, typer.Option("--set", help="Set a protocol parameter: NAME=VALUE (repeatable).")
+    ] = None,
+) -> None:
+    """Run PROTOCOL against in-process simulators on a fast-forward clock and print the run's summary."""
+    try:
+        loaded = load_protocol(protocol, parse_parameters(set_values or []))
+        schedule = _schedule(faults)
+    except InputFileError as exc:
+        print_problems(exc)
+        raise typer.Exit(1) from None
+    result = asyncio.run(
+        dry_run(loaded, journal, seed=seed, schedule=schedule, protocol_text=read_text(protocol))
+    )
+    j = Journal(journal)
+    try:
+        summary = summarize(j, result.run_id)
+    finally:
+        j.close()
+    planned = sum(s.total for s in loaded.protocol.steps if isinstance(s, DoseSolid)) or None
+    print_summary(out, summary, planned)
+    for at, name in result.faults:
+        out.print(f"fault injected at {at / 60:.1f} min: {name}")
+    out.print(f"journal: {journal} (run {result.run_id})")
+    if result.state is not RunState.COMPLETED:
+        raise typer.Exit(1)
+
+
+def _schedule(path: Path | None) -> FaultSchedule | None:
+    if path is None:
+        return None
+    return load_fault_schedule(path, SimulatedRig(ManualClock()).fault_names)

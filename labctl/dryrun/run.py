@@ -1,0 +1,83 @@
+"""Wire a dry run: a simulated rig served on loopback sockets, the rig's drivers opened on them by URL, the
+engine on a fast-forward clock, and a journal like any other run's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from labctl.dryrun.clock import FastForwardClock
+from labctl.dryrun.operator import SimulatedOperator
+from labctl.engine.control import RunState
+from labctl.engine.engine import Engine, EngineOptions
+from labctl.journal import Journal
+from labctl.protocol.loader import LoadedProtocol
+from labctl.protocol.source import load_yaml
+from labctl.rig.connect import connect_rig
+from labctl.rig.model import Rig
+from labctl.sim.faults import FaultSchedule
+from labctl.sim.serve import rig_yaml
+from simulators.clock import ManualClock
+from simulators.rig import SimulatedRig
+
+OPERATOR_TIMEOUT_S = 30 * 60.0
+
+
+@dataclass(frozen=True)
+class DryRunResult:
+    run_id: str
+    state: RunState
+    journal: Path
+    ledgers: dict[str, list[dict[str, Any]]]
+    faults: list[tuple[float, str]]
+
+
+async def dry_run(
+    loaded: LoadedProtocol,
+    journal_path: Path,
+    *,
+    seed: int = 1,
+    schedule: FaultSchedule | None = None,
+    protocol_text: str,
+    period_s: float = 1.0,
+) -> DryRunResult:
+    sim_clock = ManualClock()
+    sim = SimulatedRig(sim_clock, seed=seed)
+    endpoints = await sim.serve(huber_reply_delay_s=0.0)
+    try:
+        served = rig_yaml(endpoints, 1.0).replace("rig: sim", "rig: dry-run", 1)
+        rig_text = "\n".join(line for line in served.splitlines() if not line.startswith("#")) + "\n"
+        data, _ = load_yaml(rig_text, "<dry-run rig>")
+        rig = Rig.model_validate(data)
+        clock = FastForwardClock(sim_clock, sim, schedule)
+        devices = await connect_rig(rig, clock.now)
+        journal = Journal(journal_path)
+        try:
+            run_id = journal.create_run(
+                mode="dry-run",
+                protocol_file=loaded.file,
+                protocol_sha256=loaded.sha256,
+                protocol_text=protocol_text,
+                parameters=dict(loaded.parameters),
+                rig_name=rig.rig,
+                rig_text=rig_text,
+                seed=seed,
+            )
+            engine = Engine(
+                loaded,
+                devices,
+                journal,
+                clock,
+                options=EngineOptions(period_s=period_s, operator_timeout_s=OPERATOR_TIMEOUT_S),
+                operator=SimulatedOperator(),
+            )
+            try:
+                state = await engine.run()
+            finally:
+                await devices.close()
+        finally:
+            journal.close()
+        return DryRunResult(run_id, state, journal_path, sim.ledgers(), clock.injected)
+    finally:
+        await sim.close()

@@ -1,0 +1,64 @@
+"""The one in-process control surface: pause, resume, abort, acknowledge an alarm, confirm a prompt.
+
+The CLI, a dry run's simulated operator and (later) MQTT all call these; each call answers at once with
+accepted or rejected and a reason, and an accepted command is journalled with who sent it. Effects on the
+instruments happen in the engine's own cycle, never in the caller's task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class RunState(StrEnum):
+    STARTING = "starting"
+    RUNNING = "running"
+    PAUSED = "paused"
+    TRIPPED = "tripped"
+    EMERGENCY = "emergency"
+    COMPLETED = "completed"
+    ABORTED = "aborted"
+    FAILED = "failed"
+    HALTED = "halted"
+    """A dry run that ended waiting for an operator nobody plays."""
+
+    @property
+    def finished(self) -> bool:
+        return self in (RunState.COMPLETED, RunState.ABORTED, RunState.FAILED, RunState.HALTED)
+
+
+class Verb(StrEnum):
+    PAUSE = "pause"
+    RESUME = "resume"
+    ABORT = "abort"
+    ACK_ALARM = "ack-alarm"
+    CONFIRM_PROMPT = "confirm-prompt"
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    verb: Verb
+    accepted: bool
+    reason: str
+
+    @classmethod
+    def ok(cls, verb: Verb, reason: str = "accepted") -> CommandResult:
+        return cls(verb, True, reason)
+
+    @classmethod
+    def no(cls, verb: Verb, reason: str) -> CommandResult:
+        return cls(verb, False, reason)
+
+
+@dataclass
+class Prompt:
+    id: str
+    step: str
+    message: str
+    opened_at: float
+    answered_by: str | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.answered_by is not None

@@ -1,0 +1,410 @@
+"""The run: steps one after another, each advanced once per supervision cycle, under interlocks and operator
+control, with every decision in the journal.
+
+One cycle = sleep one poll period on the engine clock → poll → interlocks (trip actions go out here, before any
+step gets its turn) → commands and the operator → the current step's next move. Steps are async generators
+that `yield` to wait for the next cycle, so a step never waits on the clock itself and a dry run stays
+deterministic. Long instrument jobs (a dose) run as tasks the engine owns; the step watches them finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import structlog
+
+from devices.errors import DeviceError
+from devices.roles import ControlMode
+from labctl.engine.accumulation import OxidantModel
+from labctl.engine.alarms import Alarm, AlarmBoard, Level
+from labctl.engine.clock import EngineClock
+from labctl.engine.control import CommandResult, Prompt, RunState, Verb
+from labctl.engine.errors import EngineError, RunAborted
+from labctl.engine.interlocks import Change, InterlockMonitor
+from labctl.engine.snapshot import Snapshot
+from labctl.engine.steps import handler_for
+from labctl.engine.supervisor import Supervisor, reading_record
+from labctl.journal import Journal
+from labctl.protocol.checks.config import CheckerConfig
+from labctl.protocol.loader import LoadedProtocol
+from labctl.protocol.model import Action, MaterialClass, Protocol
+from labctl.rig.connect import RigDevices
+
+log = structlog.get_logger("labctl.engine")
+T = TypeVar("T")
+
+_LEVELS = {
+    Action.WARN: Level.WARNING,
+    Action.ALARM: Level.ALARM,
+    Action.HOLD: Level.HOLD,
+    Action.TRIP: Level.TRIP,
+    Action.EMERGENCY: Level.EMERGENCY,
+    Action.COMPROMISE: Level.COMPROMISED,
+}
+
+
+class OperatorAbsent(EngineError):
+    """A dry run waited longer than allowed for an operator decision nobody is there to make."""
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    period_s: float = 1.0
+    operator_timeout_s: float | None = None
+    """Dry runs only: end the run (state halted, rig safe) after waiting this long for a person."""
+
+
+Operator = Callable[["Engine"], None]
+"""Called once per cycle; a dry run's simulated operator answers prompts through the control API."""
+
+
+class Engine:
+    def __init__(
+        self,
+        loaded: LoadedProtocol,
+        devices: RigDevices,
+        journal: Journal,
+        clock: EngineClock,
+        *,
+        options: EngineOptions | None = None,
+        operator: Operator | None = None,
+    ) -> None:
+        self.loaded = loaded
+        self.protocol: Protocol = loaded.protocol
+        self.devices = devices
+        self.journal = journal
+        self.clock = clock
+        self.options = options or EngineOptions()
+        self.operator = operator
+        self.state = RunState.STARTING
+        self.step_id: str | None = None
+        self.alarms = AlarmBoard()
+        self.prompt: Prompt | None = None
+        self.oxidant = _oxidant_model(self.protocol)
+        self.supervisor = Supervisor(devices.chiller, clock, self.options.period_s, self.oxidant)
+        self.interlocks = InterlockMonitor(self.protocol.interlocks)
+        self.step_setpoint: float | None = None
+        self.additions_running: set[str] = set()
+        """'doser' / 'pump' while an addition may be flowing: what a trip must stop."""
+        self.compromised = False
+        self._abort: RunAborted | None = None
+        self._waiting_since: float | None = None
+        self._tasks: asyncio.TaskGroup | None = None
+        self._spawned: set[asyncio.Task[Any]] = set()
+        self._prompts = 0
+
+    # --- what steps use --------------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self.supervisor.snapshot
+
+    def record(self, kind: str, data: dict[str, Any], *, durable: bool = True) -> None:
+        self.journal.append(self.now(), kind, data, step=self.step_id, durable=durable)
+
+    async def send(self, device: str, command: str, call: Awaitable[T], **data: Any) -> T:
+        """Journal a command before it goes out and its reply after: what changes the world is written first."""
+        self.record("command", {"device": device, "command": command, **data})
+        try:
+            result = await call
+        except DeviceError as exc:
+            self.record("command.failed", {"device": device, "command": command, "error": str(exc)})
+            raise
+        self.record("command.reply", {"device": device, "command": command, "reply": _plain(result)})
+        return result
+
+    def spawn(self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+        assert self._tasks is not None, "the engine is not running"
+        task = self._tasks.create_task(coro)
+        self._spawned.add(task)
+        task.add_done_callback(self._spawned.discard)
+        return task
+
+    def raise_alarm(self, alarm_id: str, level: Level, message: str) -> None:
+        alarm = Alarm(alarm_id, level, message, self.now(), _reading(self.snapshot))
+        if self.alarms.raise_(alarm):
+            log.warning("alarm.raised", alarm=alarm_id, level=str(level), message=message)
+            self.record("alarm.raised", alarm.as_dict())
+
+    def clear_alarm(self, alarm_id: str) -> None:
+        cleared = self.alarms.condition_gone(alarm_id)
+        alarm = self.alarms.get(alarm_id)
+        if alarm is not None:
+            self.record("alarm.cleared" if cleared else "alarm.condition-gone", {"id": alarm_id})
+
+    def open_prompt(self, message: str) -> Prompt:
+        self._prompts += 1
+        prompt = Prompt(f"{self.step_id}#{self._prompts}", self.step_id or "", message, self.now())
+        self.prompt = prompt
+        self.record("prompt.opened", {"id": prompt.id, "message": message})
+        return prompt
+
+    def pause_for_operator(self, reason: str) -> None:
+        if self.state is RunState.RUNNING:
+            self._set_state(RunState.PAUSED, reason, "labctl")
+
+    def addition_blockers(self) -> list[str]:
+        """Why no addition may start now, beyond a step's own gate: pause, trip, active `hold` interlocks."""
+        blockers = [f"run {self.state}"] if self.state is not RunState.RUNNING else []
+        blockers += [f"interlock {i.id} ({i.when})" for i in self.interlocks.active(Action.HOLD)]
+        return blockers
+
+    async def set_temperature(self, target: float, control: str) -> None:
+        chiller = self.devices.chiller
+        if chiller is None:
+            raise EngineError("this step needs a chiller and the rig has none")
+        mode = ControlMode.PROCESS if control == "process" else ControlMode.INTERNAL
+        self.step_setpoint = target
+        await self.send("chiller", "control-mode", chiller.set_control_mode(mode), mode=mode.name.lower())
+        applied = await self.send("chiller", "setpoint", chiller.set_setpoint(target), setpoint_C=target)
+        self.supervisor.note_setpoint(applied.in_force)
+        if applied.limited:
+            self.raise_alarm(
+                "setpoint-limited",
+                Level.ALARM,
+                f"chiller limited setpoint {target} °C to {applied.in_force} °C",
+            )
+        status = self.snapshot.status
+        if status is None or not status.temperature_control:
+            await self.send("chiller", "start-temperature-control", chiller.start_temperature_control())
+
+    # --- control API -------------------------------------------------------------------------------------------
+
+    def command(self, verb: Verb, by: str, target: str | None = None) -> CommandResult:
+        result = self._decide(verb, by, target)
+        self.record(
+            "operator.command",
+            {
+                "verb": str(verb),
+                "by": by,
+                "target": target,
+                "accepted": result.accepted,
+                "reason": result.reason,
+            },
+        )
+        return result
+
+    def _decide(self, verb: Verb, by: str, target: str | None) -> CommandResult:
+        if self.state.finished:
+            return CommandResult.no(verb, f"the run has ended ({self.state})")
+        match verb:
+            case Verb.PAUSE:
+                if self.state is not RunState.RUNNING:
+                    return CommandResult.no(verb, f"run is {self.state}, not running")
+                self._set_state(RunState.PAUSED, "operator pause", by)
+            case Verb.RESUME:
+                return self._resume(by)
+            case Verb.ABORT:
+                self._abort = RunAborted(target or "operator abort", by)
+            case Verb.ACK_ALARM:
+                return self._acknowledge(target, by)
+            case Verb.CONFIRM_PROMPT:
+                prompt = self.prompt
+                if prompt is None or prompt.answered or (target is not None and target != prompt.id):
+                    return CommandResult.no(verb, "no such prompt is waiting")
+                prompt.answered_by = by
+                self.prompt = None
+                self.record("prompt.confirmed", {"id": prompt.id, "by": by})
+        return CommandResult.ok(verb)
+
+    def _resume(self, by: str) -> CommandResult:
+        if self.state is not RunState.PAUSED:
+            why = "acknowledge the trip first" if self.state in (RunState.TRIPPED, RunState.EMERGENCY) else ""
+            return CommandResult.no(
+                Verb.RESUME, f"run is {self.state}, not paused" + (f": {why}" if why else "")
+            )
+        active = self.interlocks.active(Action.TRIP, Action.EMERGENCY)
+        if active:
+            return CommandResult.no(Verb.RESUME, f"interlock {active[0].id} still active ({active[0].when})")
+        self._set_state(RunState.RUNNING, "operator resume", by)
+        return CommandResult.ok(Verb.RESUME)
+
+    def _acknowledge(self, alarm_id: str | None, by: str) -> CommandResult:
+        if alarm_id is None:
+            return CommandResult.no(Verb.ACK_ALARM, "which alarm? give its id")
+        alarm = self.alarms.acknowledge(alarm_id, by)
+        if alarm is None:
+            return CommandResult.no(Verb.ACK_ALARM, f"no unacknowledged alarm {alarm_id!r}")
+        self.record("alarm.acknowledged", {"id": alarm_id, "by": by})
+        if not alarm.active:
+            self.record("alarm.cleared", {"id": alarm_id})
+        if self.state in (RunState.TRIPPED, RunState.EMERGENCY) and not self.alarms.unacknowledged(
+            Level.TRIP, Level.EMERGENCY
+        ):
+            self._set_state(RunState.PAUSED, "trip acknowledged; resume when safe", by)
+        return CommandResult.ok(Verb.ACK_ALARM)
+
+    def _set_state(self, state: RunState, reason: str, by: str) -> None:
+        if state is self.state:
+            return
+        log.info("run.state", state=str(state), reason=reason, by=by)
+        self.record("run.state", {"from": str(self.state), "to": str(state), "reason": reason, "by": by})
+        self.state = state
+        self._waiting_since = None if state is RunState.RUNNING else self.now()
+
+    # --- the run -------------------------------------------------------------------------------------------------
+
+    async def run(self) -> RunState:
+        self.record("run.started", {"protocol": self.protocol.metadata.name, "rig": self.devices.name})
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                self._tasks = tasks
+                await self._steps()
+        except BaseException as exc:
+            self._set_state(RunState.FAILED, f"{type(exc).__name__}: {exc}", "labctl")
+            raise
+        finally:
+            self._tasks = None
+            await self._leave_safe()
+            self.record("run.ended", {"state": str(self.state), "compromised": self.compromised})
+        return self.state
+
+    async def _steps(self) -> None:
+        """All steps in order; an abort or an absent operator ends the run here, with its instrument jobs
+        stopped and cancelled, so the task group only ever sees real failures."""
+        try:
+            await self._observe()
+            self._set_state(RunState.RUNNING, "start", "labctl")
+            for index, step in enumerate(self.protocol.steps):
+                await self._run_step(step.id or f"step-{index + 1}", step, handler_for(step))
+            self._set_state(RunState.COMPLETED, "all steps done", "labctl")
+        except RunAborted as exc:
+            await self._stop_additions()
+            self._set_state(RunState.ABORTED, exc.reason, exc.by)
+        except OperatorAbsent as exc:
+            await self._stop_additions()
+            self._set_state(RunState.HALTED, str(exc), "labctl")
+        finally:
+            for task in self._spawned:
+                task.cancel()
+
+    async def _run_step(
+        self, step_id: str, step: Any, handler: Callable[[Any, Engine], AsyncGenerator[None, None]]
+    ) -> None:
+        self.step_id = step_id
+        self.record("step.started", {"kind": step.step})
+        async with contextlib.aclosing(handler(step, self)) as moves:
+            async for _ in moves:
+                await self._cycle()
+        for material in step.consumes:
+            if self.oxidant is not None and _is_oxidant(self.protocol, material):
+                self.oxidant.consumed()
+        self.record("step.completed", {"kind": step.step})
+
+    async def _cycle(self) -> None:
+        while True:
+            await self.clock.sleep(self.options.period_s)
+            await self._observe()
+            if self.operator is not None:
+                self.operator(self)
+            if self._abort is not None:
+                raise self._abort
+            if self.state is RunState.RUNNING:
+                return
+            self._check_waiting()
+
+    def _check_waiting(self) -> None:
+        limit = self.options.operator_timeout_s
+        since = self._waiting_since
+        if limit is not None and since is not None and self.now() - since > limit:
+            raise OperatorAbsent(f"no operator answered within {limit / 60:g} min while {self.state}")
+
+    async def _observe(self) -> None:
+        snap = await self.supervisor.poll()
+        self.record("reading", reading_record(snap), durable=False)
+        for change in self.interlocks.evaluate(snap, self.step_id):
+            await self._interlock_changed(change)
+
+    async def _interlock_changed(self, change: Change) -> None:
+        lock = change.interlock
+        self.record("interlock", {"id": lock.id, "when": str(lock.when), "active": change.active})
+        if not change.active:
+            self.clear_alarm(lock.id)
+            return
+        self.raise_alarm(lock.id, _LEVELS[lock.action], lock.message or f"{lock.when}")
+        if lock.action in (Action.TRIP, Action.EMERGENCY):
+            await self._trip(lock.id, RunState.TRIPPED if lock.action is Action.TRIP else RunState.EMERGENCY)
+        elif lock.action is Action.COMPROMISE and not self.compromised:
+            self.compromised = True
+            self.record("batch.compromised", {"interlock": lock.id})
+
+    async def _trip(self, why: str, state: RunState) -> None:
+        """Stop every addition at once, full cooling, and wait for a person: never resumes by itself."""
+        await self._stop_additions()
+        await self._full_cooling()
+        if not (self.state is RunState.EMERGENCY and state is RunState.TRIPPED):
+            self._set_state(state, f"interlock {why}", "labctl")
+
+    async def _stop_additions(self) -> None:
+        if "doser" in self.additions_running and self.devices.doser is not None:
+            with contextlib.suppress(DeviceError):
+                await self.send("doser", "stop", self.devices.doser.stop())
+        if "pump" in self.additions_running and self.devices.pump is not None:
+            with contextlib.suppress(DeviceError):
+                await self.send("pump", "stop", self.devices.pump.stop())
+
+    def safe_setpoint(self) -> float | None:
+        chiller = self.protocol.equipment.chiller
+        if chiller is not None and chiller.temperature_range is not None:
+            return chiller.temperature_range[0]
+        return self.step_setpoint
+
+    async def _full_cooling(self) -> None:
+        target, chiller = self.safe_setpoint(), self.devices.chiller
+        if target is None or chiller is None:
+            return
+        try:
+            applied = await self.send("chiller", "setpoint", chiller.set_setpoint(target), setpoint_C=target)
+            self.supervisor.note_setpoint(applied.in_force)
+        except DeviceError as exc:
+            self.raise_alarm("safe-setpoint-failed", Level.ALARM, f"could not set full cooling: {exc}")
+
+    async def _leave_safe(self) -> None:
+        """Additions stopped; after anything but a completed run the chiller goes to the safe setpoint. The
+        chiller is never switched off."""
+        with contextlib.suppress(Exception):
+            await self._stop_additions()
+        if self.state is not RunState.COMPLETED:
+            with contextlib.suppress(Exception):
+                await self._full_cooling()
+
+
+def _plain(value: object) -> object:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    fields = getattr(value, "__dataclass_fields__", None)
+    if fields is not None:
+        return {name: _plain(getattr(value, name)) for name in fields}
+    return str(value)
+
+
+def _reading(snap: Snapshot) -> dict[str, Any]:
+    rec = reading_record(snap)
+    return {k: rec[k] for k in ("Tr_C", "Tj_C", "dTr_dt_K_min", "MTSR_C")}
+
+
+def _is_oxidant(protocol: Protocol, material_id: str) -> bool:
+    material = protocol.material(material_id)
+    if material is None:
+        return False
+    return MaterialClass.OXIDANT in material.classes or MaterialClass.PERMANGANATE in material.classes
+
+
+def _oxidant_model(protocol: Protocol) -> OxidantModel | None:
+    """Only a protocol that doses an oxidant into a vessel of known heat capacity has an MTSR."""
+    reactor = protocol.reactor
+    if reactor is None or reactor.heat_capacity is None:
+        return None
+    cfg = CheckerConfig()
+    return OxidantModel(
+        heat_capacity_j_k=reactor.heat_capacity * 1000.0,
+        enthalpy_j_mol=cfg.dosing_enthalpy * 1000.0,
+        tau_0c_s=cfg.consumption_tau,
+    )

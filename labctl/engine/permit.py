@@ -1,0 +1,47 @@
+"""The dosing permit (process-model §4): a portion is released only when every gate condition holds on fresh
+readings, the chiller runs without fault, the minimum interval has passed and nothing holds additions.
+
+Gate hysteresis: once a gate condition has failed it must hold `hysteresis` inside its limit before it passes
+again (after `Tr <= 5 °C` failed, only below 4 °C), so a reading hovering at the limit cannot release portions.
+"""
+
+from __future__ import annotations
+
+from labctl.engine.conditions import holds
+from labctl.engine.snapshot import Snapshot
+from labctl.protocol.steps import GateCondition
+
+
+class DosingPermit:
+    def __init__(self, gate: list[GateCondition], min_interval_s: float) -> None:
+        self._gate = gate
+        self._min_interval_s = min_interval_s
+        self._latched = [False] * len(gate)
+
+    def blockers(self, snap: Snapshot, last_start: float | None) -> list[str]:
+        """Why a portion may not start now; an empty list is the permit."""
+        reasons: list[str] = []
+        if snap.tr_stale():
+            reasons.append("Tr reading not fresh")
+        elif snap.tr_missing():
+            reasons.append("Tr probe missing")
+        if not snap.chiller.online:
+            reasons.append("chiller offline")
+        elif snap.chiller_fault():
+            reasons.append("chiller fault")
+        elif snap.status is None or snap.chiller_stopped():
+            reasons.append("chiller not running")
+        if snap.doser_fault is not None:
+            reasons.append(f"doser: {snap.doser_fault}")
+        if last_start is not None and snap.at - last_start < self._min_interval_s:
+            reasons.append("minimum interval")
+        for i, g in enumerate(self._gate):
+            margin = (g.hysteresis or 0.0) if self._latched[i] else 0.0
+            ok = holds(g.when, snap, margin)
+            if ok:
+                self._latched[i] = False
+            else:
+                if ok is False and g.hysteresis:
+                    self._latched[i] = True
+                reasons.append(f"gate {g.when}" + (" (unknown)" if ok is None else ""))
+        return reasons

@@ -1,0 +1,178 @@
+"""Portion-wise solid dosing: each portion waits for the permit, is journalled before its start goes out, and
+is settled from the doser's own record of what it dispensed.
+
+Exactly once: `portion.start` is committed before `QRA 61 1` is written. If the dose's outcome is lost (link
+down, timeout) the start is never re-sent; the doser's last result is read instead and recorded. A shortfall
+(a stopped or failed portion) is carried into the next portions' targets, never dosed blindly again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from devices.errors import DeviceError, DosingFailed, OutcomeUnknown
+from devices.roles import Doser
+from labctl.engine.alarms import Level
+from labctl.engine.errors import EngineError
+from labctl.engine.permit import DosingPermit
+from labctl.protocol.model import MaterialClass
+from labctl.protocol.steps import DoseSolid
+
+if TYPE_CHECKING:
+    from labctl.engine.engine import Engine
+
+STOPPED_BY_HOST = 8
+
+
+@dataclass(frozen=True)
+class DoseOutcome:
+    """How a dose ended as far as the link could tell: `code` None = done, else the Quantos `I` code."""
+
+    code: int | None = None
+    unknown: str | None = None
+    error: str | None = None
+
+
+async def _dose(doser: Doser) -> DoseOutcome:
+    try:
+        await doser.dose()
+    except DosingFailed as exc:
+        return DoseOutcome(code=exc.error_code, error=exc.message)
+    except OutcomeUnknown as exc:
+        return DoseOutcome(unknown=exc.message)
+    except DeviceError as exc:
+        return DoseOutcome(unknown=str(exc))
+    return DoseOutcome()
+
+
+class Dosing:
+    def __init__(self, step: DoseSolid, eng: Engine, doser: Doser) -> None:
+        self.step, self.eng, self.doser = step, eng, doser
+        self.count = step.portion_count()
+        self.done = 0
+        self.dispensed_g = 0.0
+        self.permit = DosingPermit(step.gate, step.min_interval)
+        self.last_start: float | None = None
+        self.first_start: float | None = None
+        self.window_noted = False
+        material = eng.protocol.material(step.material)
+        oxidant = material is not None and bool(
+            {MaterialClass.OXIDANT, MaterialClass.PERMANGANATE} & set(material.classes)
+        )
+        self.mol_per_g = 1.0 / material.molar_mass if oxidant and material and material.molar_mass else None
+        self._blockers: list[str] = []
+
+    def next_target(self) -> float:
+        """The rest spread over the portions left; never more than a declared portion plus its tolerance."""
+        share = (self.step.total - self.dispensed_g) / (self.count - self.done)
+        return min(share, self.step.portion_mass() * (1 + self.step.tolerance / 100))
+
+    def blockers(self) -> list[str]:
+        reasons = self.eng.addition_blockers() + self.permit.blockers(self.eng.snapshot, self.last_start)
+        if reasons != self._blockers:
+            self._blockers = reasons
+            if reasons:
+                self.eng.record("portion.waiting", {"portion": self.done + 1, "for": reasons})
+        return reasons
+
+    async def start_portion(self, target: float) -> None:
+        eng, n = self.eng, self.done + 1
+        eng.record("portion.planned", {"portion": n, "target_g": round(target, 4), "of": self.count})
+        await eng.send("doser", "target", self.doser.set_target(target), grams=round(target, 4))
+        tr = eng.snapshot.tr_value()
+        eng.record("portion.start", {"portion": n, "target_g": round(target, 4), "Tr_C": tr})
+        eng.additions_running.add("doser")
+        if self.oxidant_model_on():
+            eng.oxidant.add(target * self.mol_per_g)  # type: ignore[union-attr,operator]
+        now = eng.now()
+        self.last_start = now
+        self.first_start = self.first_start if self.first_start is not None else now
+
+    def oxidant_model_on(self) -> bool:
+        return self.eng.oxidant is not None and self.mol_per_g is not None
+
+    async def settle(self, target: float, outcome: DoseOutcome) -> None:
+        """Record what the doser really dispensed; pause for a person on anything but a clean end."""
+        eng, n = self.eng, self.done + 1
+        eng.additions_running.discard("doser")
+        try:
+            result = await eng.send("doser", "last-result", self.doser.last_dose_result())
+            mass = result.value
+        except DeviceError as exc:
+            mass = None
+            eng.raise_alarm("doser-result-unknown", Level.ALARM, f"portion {n}: result unreadable: {exc}")
+        eng.record(
+            "portion.result",
+            {
+                "portion": n,
+                "target_g": round(target, 4),
+                "dispensed_g": mass,
+                "code": outcome.code,
+                "outcome": "unknown-reconciled"
+                if outcome.unknown
+                else ("done" if outcome.code is None else "failed"),
+                "detail": outcome.unknown or outcome.error,
+                "Tr_C": eng.snapshot.tr_value(),
+            },
+        )
+        if mass is not None and self.oxidant_model_on():
+            eng.oxidant.add((mass - target) * self.mol_per_g)  # type: ignore[union-attr,operator]
+        self.dispensed_g += mass or 0.0
+        if outcome.code is None and outcome.unknown is None:
+            self.done += 1
+            eng.supervisor.mark_doser(True)
+            return
+        self._after_failure(n, outcome, mass)
+
+    def _after_failure(self, n: int, outcome: DoseOutcome, mass: float | None) -> None:
+        eng = self.eng
+        if mass is None:
+            eng.supervisor.mark_doser(True, fault="last result unknown")
+        if outcome.code == STOPPED_BY_HOST:
+            return  # the trip or abort that stopped it is already the operator's business
+        what = outcome.unknown or outcome.error or "dose failed"
+        eng.raise_alarm("doser-error", Level.ALARM, f"portion {n}: {what}; dispensed {mass} g")
+        eng.pause_for_operator(f"doser error on portion {n}")
+
+    def note_window(self) -> None:
+        window = self.step.window
+        if window is None or self.window_noted or self.first_start is None:
+            return
+        if self.eng.now() - self.first_start > window:
+            self.window_noted = True
+            self.eng.record("dose.window-exceeded", {"window_s": window, "portions_done": self.done})
+            if self.step.on_window_exceeded == "pause":
+                self.eng.pause_for_operator("dosing window exceeded")
+
+
+async def dose_solid(step: DoseSolid, eng: Engine) -> AsyncGenerator[None, None]:
+    doser = eng.devices.doser
+    if doser is None:
+        raise EngineError("dose_solid needs a doser and the rig has none")
+    run = Dosing(step, eng, doser)
+    await eng.send("doser", "tolerance", doser.set_tolerance(step.tolerance), percent=step.tolerance)
+    while run.done < run.count:
+        run.note_window()
+        if run.blockers():
+            yield
+            continue
+        target = run.next_target()
+        await run.start_portion(target)
+        task = eng.spawn(_dose(doser))
+        while not task.done():
+            yield
+        await run.settle(target, task.result())
+        yield
+    eng.record(
+        "dose.completed",
+        {"planned_g": step.total, "dispensed_g": round(run.dispensed_g, 4), "portions": run.count},
+    )
+    tolerance_g = step.total * step.tolerance / 100
+    if abs(run.dispensed_g - step.total) > tolerance_g:
+        eng.raise_alarm(
+            f"{eng.step_id}-total",
+            Level.WARNING,
+            f"dosed {run.dispensed_g:.2f} g of {step.total:g} g planned",
+        )

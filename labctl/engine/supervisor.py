@@ -1,0 +1,111 @@
+"""Polls the instruments once per cycle and turns what came back into a Snapshot.
+
+A failed read is a decision input, not a crash: the link is marked offline with the error, the last readings are
+kept with their old times (so they go stale), and the next poll tries again (the drivers reopen dropped links).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import structlog
+
+from devices.errors import DeviceError
+from devices.reading import Reading
+from devices.roles import Chiller
+from labctl.engine.accumulation import OxidantModel
+from labctl.engine.clock import EngineClock
+from labctl.engine.snapshot import LinkState, Snapshot
+from labctl.engine.trend import Trend
+
+log = structlog.get_logger("labctl.engine")
+
+SETPOINT_EVERY = 10
+"""Read the setpoint back every this many polls (it only changes when labctl writes it, or someone at the unit)."""
+
+
+class Supervisor:
+    def __init__(
+        self, chiller: Chiller | None, clock: EngineClock, period_s: float, oxidant: OxidantModel | None
+    ) -> None:
+        self._chiller = chiller
+        self._clock = clock
+        self.period_s = period_s
+        self.oxidant = oxidant
+        self.trend = Trend()
+        self._polls = 0
+        self.snapshot = Snapshot(at=clock.now(), stale_after_s=2 * period_s)
+
+    async def poll(self) -> Snapshot:
+        now = self._clock.now()
+        changes: dict[str, Any] = {"at": now}
+        if self._chiller is not None:
+            changes.update(await self._poll_chiller(self._chiller, now))
+        snap = dataclasses.replace(self.snapshot, **changes)
+        tr = snap.tr_value()
+        if tr is not None and snap.tr is not None:
+            self.trend.add(snap.tr.at, tr)
+        if self.oxidant is not None:
+            self.oxidant.advance(now, tr)
+        snap = dataclasses.replace(
+            snap,
+            tr_rate_k_min=self.trend.per_minute() if tr is not None else None,
+            mtsr_c=self.oxidant.mtsr(tr) if self.oxidant is not None else None,
+        )
+        self._polls += 1
+        self.snapshot = snap
+        return snap
+
+    def mark_doser(self, online: bool, error: str | None = None, fault: str | None = None) -> None:
+        link = LinkState(online, error, self._clock.now()) if online != self.snapshot.doser.online else None
+        self.snapshot = dataclasses.replace(
+            self.snapshot,
+            doser=link or dataclasses.replace(self.snapshot.doser, error=error),
+            doser_fault=fault,
+        )
+
+    async def _poll_chiller(self, chiller: Chiller, now: float) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        try:
+            out["tr"] = await chiller.process_temperature()
+            out["tj"] = await chiller.internal_temperature()
+            status = await chiller.status()
+            out["status"] = status.value
+            error = 0
+            if status.value is not None and status.value.error:
+                error = (await chiller.faults()).error
+            out["chiller_error"] = error
+            if self._polls % SETPOINT_EVERY == 0:
+                out["setpoint"] = (await chiller.get_setpoint()).value
+        except DeviceError as exc:
+            if self.snapshot.chiller.online:
+                log.warning("chiller.offline", error=str(exc))
+                out["chiller"] = LinkState(False, str(exc), now)
+            return out
+        if not self.snapshot.chiller.online:
+            log.warning("chiller.online")
+            out["chiller"] = LinkState(True, None, now)
+        return out
+
+    def note_setpoint(self, applied: float) -> None:
+        self.snapshot = dataclasses.replace(self.snapshot, setpoint=applied)
+
+
+def reading_record(snap: Snapshot) -> dict[str, Any]:
+    """One journal row of readings; absent values stay absent (null), never 0."""
+
+    def value(r: Reading[float] | None) -> float | None:
+        return None if r is None or r.value is None else round(r.value, 3)
+
+    return {
+        "Tr_C": value(snap.tr) if not snap.tr_stale() else None,
+        "Tr_state": "stale" if snap.tr_stale() else ("missing" if snap.tr_missing() else "ok"),
+        "Tj_C": snap.tj_value(),
+        "Tset_C": snap.setpoint,
+        "dTr_dt_K_min": None if snap.tr_rate_k_min is None else round(snap.tr_rate_k_min, 3),
+        "MTSR_C": None if snap.mtsr_c is None else round(snap.mtsr_c, 2),
+        "chiller_online": snap.chiller.online,
+        "chiller_error": snap.chiller_error,
+        "status": None if snap.status is None else snap.status.raw,
+    }

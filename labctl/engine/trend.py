@@ -1,0 +1,36 @@
+"""dTr/dt from recent readings: a least-squares slope, so one noisy sample neither trips nor opens a gate."""
+
+from __future__ import annotations
+
+from collections import deque
+
+WINDOW_S = 60.0
+MIN_SPAN_S = 20.0
+
+
+class Trend:
+    def __init__(self, window_s: float = WINDOW_S) -> None:
+        self.window_s = window_s
+        self._points: deque[tuple[float, float]] = deque()
+
+    def add(self, t: float, value: float) -> None:
+        if self._points and t <= self._points[-1][0]:
+            return
+        self._points.append((t, value))
+        while self._points and t - self._points[0][0] > self.window_s:
+            self._points.popleft()
+
+    def clear(self) -> None:
+        self._points.clear()
+
+    def per_minute(self) -> float | None:
+        """Slope in K/min, or None until the window spans enough time to say."""
+        pts = self._points
+        if len(pts) < 3 or pts[-1][0] - pts[0][0] < MIN_SPAN_S:
+            return None
+        n = len(pts)
+        mt = sum(t for t, _ in pts) / n
+        mv = sum(v for _, v in pts) / n
+        sxx = sum((t - mt) ** 2 for t, _ in pts)
+        sxy = sum((t - mt) * (v - mv) for t, v in pts)
+        return sxy / sxx * 60.0

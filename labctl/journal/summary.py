@@ -1,0 +1,136 @@
+"""A run's summary, computed from its journal alone: steps, portions, temperatures, alarms, the quench peak.
+
+Everything here is derived from records, so a summary printed at the end of a run and one computed later from
+the file agree.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from labctl.journal.journal import Journal, Record
+
+BAND_HIGH_C = 5.0
+QUENCH_WATCH_S = 15 * 60.0
+
+
+@dataclass
+class StepSummary:
+    id: str
+    kind: str
+    started_s: float
+    ended_s: float | None = None
+    tr_min: float | None = None
+    tr_max: float | None = None
+
+    @property
+    def duration_s(self) -> float | None:
+        return None if self.ended_s is None else self.ended_s - self.started_s
+
+
+@dataclass
+class PortionSummary:
+    number: int
+    started_s: float
+    target_g: float
+    tr_before: float | None
+    dispensed_g: float | None = None
+    outcome: str | None = None
+    tr_peak_after: float | None = None
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    state: str | None
+    steps: list[StepSummary] = field(default_factory=list)
+    portions: list[PortionSummary] = field(default_factory=list)
+    alarms: list[dict[str, Any]] = field(default_factory=list)
+    minutes_above_band: float = 0.0
+    quench_peak_c: float | None = None
+    dosed_g: float = 0.0
+    duration_s: float = 0.0
+
+
+def summarize(journal: Journal, run_id: str) -> RunSummary:
+    records = list(journal.records(run_id))
+    summary = RunSummary(run_id, _final_state(records))
+    _steps(records, summary)
+    _portions(records, summary)
+    summary.alarms = [r.data | {"t_s": r.t_s} for r in records if r.kind == "alarm.raised"]
+    summary.minutes_above_band = _minutes_above(records, summary)
+    summary.quench_peak_c = _quench_peak(records)
+    summary.dosed_g = sum(p.dispensed_g or 0.0 for p in summary.portions)
+    summary.duration_s = records[-1].t_s - records[0].t_s if records else 0.0
+    return summary
+
+
+def _final_state(records: list[Record]) -> str | None:
+    ends = [r for r in records if r.kind == "run.ended"]
+    return str(ends[-1].data["state"]) if ends else None
+
+
+def _tr(record: Record) -> float | None:
+    value = record.data.get("Tr_C")
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _steps(records: list[Record], summary: RunSummary) -> None:
+    current: StepSummary | None = None
+    for r in records:
+        if r.kind == "step.started":
+            current = StepSummary(r.step or "", r.data["kind"], r.t_s)
+            summary.steps.append(current)
+        elif r.kind == "step.completed" and current is not None:
+            current.ended_s = r.t_s
+        elif r.kind == "reading" and current is not None and (tr := _tr(r)) is not None:
+            current.tr_min = tr if current.tr_min is None else min(current.tr_min, tr)
+            current.tr_max = tr if current.tr_max is None else max(current.tr_max, tr)
+
+
+def _portions(records: list[Record], summary: RunSummary) -> None:
+    for r in records:
+        if r.kind == "portion.start":
+            summary.portions.append(PortionSummary(r.data["portion"], r.t_s, r.data["target_g"], _tr(r)))
+        elif r.kind == "portion.result" and summary.portions:
+            last = summary.portions[-1]
+            last.dispensed_g, last.outcome = r.data["dispensed_g"], r.data["outcome"]
+    for i, portion in enumerate(summary.portions):
+        end = (
+            summary.portions[i + 1].started_s if i + 1 < len(summary.portions) else portion.started_s + 600.0
+        )
+        temps = [
+            t
+            for r in records
+            if r.kind == "reading" and portion.started_s <= r.t_s < end and (t := _tr(r)) is not None
+        ]
+        portion.tr_peak_after = max(temps) if temps else None
+
+
+def _minutes_above(records: list[Record], summary: RunSummary) -> float:
+    """Time with Tr above the band's top while oxidant was being dosed or held (dose_solid and hold steps)."""
+    windows = [
+        (s.started_s, s.ended_s or float("inf")) for s in summary.steps if s.kind in ("dose_solid", "hold")
+    ]
+    readings = [(r.t_s, _tr(r)) for r in records if r.kind == "reading"]
+    above = 0.0
+    for (t0, tr), (t1, _) in itertools.pairwise(readings):
+        if tr is not None and tr > BAND_HIGH_C and any(a <= t0 < b for a, b in windows):
+            above += t1 - t0
+    return above / 60.0
+
+
+def _quench_peak(records: list[Record]) -> float | None:
+    starts = [r.t_s for r in records if r.kind == "quench.started"]
+    if not starts:
+        return None
+    temps = [
+        t
+        for r in records
+        if r.kind == "reading"
+        and starts[0] <= r.t_s <= starts[0] + QUENCH_WATCH_S
+        and (t := _tr(r)) is not None
+    ]
+    return max(temps) if temps else None

@@ -1,0 +1,99 @@
+"""Open the instruments a rig file names: one driver per role, sharing a port where two roles share one
+(the Quantos doser and its balance speak MT-SICS on the same line)."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+from devices.errors import DeviceError
+from devices.huber_modbus import HuberModbus
+from devices.huber_pb import HuberPB
+from devices.mettler import MettlerBalance, QuantosDoser, open_quantos
+from devices.reading import Clock
+from devices.reglo import RegloICC
+from devices.roles import Balance, Chiller, Doser, Pump
+from labctl.errors import LabctlError
+from labctl.rig.model import Instrument, Rig
+
+CHILLER_DRIVERS = ("huber-pb", "huber-modbus")
+MANUAL = "manual"
+
+
+class RigConnectError(LabctlError):
+    """An instrument of the rig could not be opened; names the role, driver and port."""
+
+
+@dataclass
+class RigDevices:
+    """The drivers behind each role; None for a role the rig fills by hand (`driver: manual`) or not at all."""
+
+    name: str
+    chiller: Chiller | None = None
+    balance: Balance | None = None
+    doser: Doser | None = None
+    pump: Pump | None = None
+
+    async def close(self) -> None:
+        for device in (self.chiller, self.balance, self.doser, self.pump):
+            if device is not None:
+                with contextlib.suppress(DeviceError, OSError):  # a dead link must not hide why the run ended
+                    await device.close()
+
+
+def _port(role: str, inst: Instrument) -> str:
+    if not inst.port:
+        raise RigConnectError(f"rig role {role} (driver {inst.driver}) has no port")
+    return inst.port
+
+
+async def _chiller(inst: Instrument, clock: Clock) -> Chiller:
+    port = _port("chiller", inst)
+    if inst.driver == "huber-pb":
+        return await HuberPB.open(port, name="chiller", clock=clock)
+    if inst.driver == "huber-modbus":
+        host, _, number = port.removeprefix("tcp://").rpartition(":")
+        chiller = HuberModbus(host or "127.0.0.1", int(number or 502), name="chiller", clock=clock)
+        await chiller.connect()
+        return chiller
+    raise RigConnectError(
+        f"chiller driver {inst.driver!r} unknown; expected one of {', '.join(CHILLER_DRIVERS)}"
+    )
+
+
+async def _quantos(rig: Rig, clock: Clock) -> tuple[MettlerBalance | None, QuantosDoser | None]:
+    doser, balance = rig.instruments.doser, rig.instruments.balance
+    if doser is None and balance is None:
+        return None, None
+    if doser is not None and doser.driver != "quantos":
+        raise RigConnectError(f"doser driver {doser.driver!r} unknown; expected quantos")
+    if balance is not None and balance.driver != "mt-sics":
+        raise RigConnectError(f"balance driver {balance.driver!r} unknown; expected mt-sics")
+    ports = {_port(role, inst) for role, inst in (("doser", doser), ("balance", balance)) if inst is not None}
+    if len(ports) != 1:
+        raise RigConnectError("the Quantos doser and its balance must share one port")
+    b, d = await open_quantos(ports.pop(), name="doser", clock=clock)
+    return (b if balance is not None else None), (d if doser is not None else None)
+
+
+async def connect_rig(rig: Rig, clock: Clock) -> RigDevices:
+    """Open every instrument; on failure close what was opened and say which one failed."""
+    devices = RigDevices(rig.rig)
+    inst = rig.instruments
+    try:
+        if inst.chiller is not None and inst.chiller.driver != MANUAL:
+            devices.chiller = await _chiller(inst.chiller, clock)
+        devices.balance, devices.doser = await _quantos(rig, clock)
+        if inst.quench_pump is not None and inst.quench_pump.driver != MANUAL:
+            if inst.quench_pump.driver != "reglo-icc":
+                raise RigConnectError(f"pump driver {inst.quench_pump.driver!r} unknown; expected reglo-icc")
+            devices.pump = await RegloICC.open(
+                _port("quench_pump", inst.quench_pump), name="pump", clock=clock
+            )
+    except DeviceError as exc:
+        await devices.close()
+        raise RigConnectError(f"cannot open the rig's {exc.device}: {exc.message}") from None
+    except RigConnectError:
+        await devices.close()
+        raise
+    return devices
