@@ -26,6 +26,8 @@ CIRCULATION = 0x16
 SETPOINT_MIN = 0x30
 SETPOINT_MAX = 0x31
 WATCHDOG = 0x40
+WATCHDOG2 = 0x41
+SETPOINT2 = 0x42
 ALARM_INTERNAL_HIGH = 0x51
 ALARM_INTERNAL_LOW = 0x52
 ALARM_PROCESS_HIGH = 0x53
@@ -46,6 +48,8 @@ IDEMPOTENT_WRITES = frozenset(
         SETPOINT_MIN,
         SETPOINT_MAX,
         WATCHDOG,
+        WATCHDOG2,
+        SETPOINT2,
         ALARM_INTERNAL_HIGH,
         ALARM_INTERNAL_LOW,
         ALARM_PROCESS_HIGH,
@@ -61,6 +65,7 @@ TEMPERATURES = frozenset(
         PROCESS_T,
         SETPOINT_MIN,
         SETPOINT_MAX,
+        SETPOINT2,
         ALARM_INTERNAL_HIGH,
         ALARM_INTERNAL_LOW,
         ALARM_PROCESS_HIGH,
@@ -137,6 +142,7 @@ class HuberChiller(abc.ABC):
         self.name = name
         self._clock = clock
         self._watchdog_s = 0
+        self._watchdog2_s = 0
 
     async def _recovering(
         self,
@@ -297,11 +303,28 @@ class HuberChiller(abc.ABC):
         self._watchdog_s = await self.write(WATCHDOG, seconds)
         return self._watchdog_s
 
+    async def arm_fallback_watchdog(self, seconds: int, safe_setpoint: float) -> Applied[float]:
+        """Watchdog 2 (E-grade Professional): if not fed within `seconds` the unit switches to `safe_setpoint`
+        and keeps running. Returns the fallback setpoint in force (the unit may limit it)."""
+        if not 1 <= seconds <= WATCHDOG_MAX_S:
+            raise ValueError("Huber watchdog takes 1–150 s (0 disarms)")
+        applied = await self.write_celsius(SETPOINT2, safe_setpoint)
+        self._watchdog2_s = await self.write(WATCHDOG2, seconds)
+        return applied
+
     async def feed_watchdog(self) -> None:
-        """Rewrite the armed period; the unit faults if this does not happen in time."""
-        if self._watchdog_s == 0:
+        """Rewrite the armed period(s); the unit acts if this does not happen in time."""
+        if self._watchdog_s == 0 and self._watchdog2_s == 0:
             raise RuntimeError(f"{self.name}: watchdog not armed")
-        await self.write(WATCHDOG, self._watchdog_s)
+        if self._watchdog_s:
+            await self.write(WATCHDOG, self._watchdog_s)
+        if self._watchdog2_s:
+            await self.write(WATCHDOG2, self._watchdog2_s)
 
     async def disarm_watchdog(self) -> None:
+        """Both watchdogs, armed by this driver or by an earlier controller (a restarted labctl)."""
         self._watchdog_s = await self.write(WATCHDOG, 0)
+        try:
+            self._watchdog2_s = await self.write(WATCHDOG2, 0)
+        except NotSupported:
+            self._watchdog2_s = 0  # below E-grade Professional there is no watchdog 2 to disarm

@@ -16,7 +16,6 @@ from labctl.journal import Journal
 from labctl.journal.summary import summarize
 from labctl.parameters import parse_parameters
 from labctl.protocol.loader import load_protocol
-from labctl.protocol.source import read_text
 from labctl.protocol.steps import DoseSolid
 from labctl.sim.faults import FaultSchedule, load_fault_schedule
 from labctl.summary_view import print_summary
@@ -46,9 +45,7 @@ def dry_run_command(
     except InputFileError as exc:
         print_problems(exc)
         raise typer.Exit(1) from None
-    result = asyncio.run(
-        dry_run(loaded, journal, seed=seed, schedule=schedule, protocol_text=read_text(protocol))
-    )
+    result = asyncio.run(dry_run(loaded, journal, seed=seed, schedule=schedule))
     j = Journal(journal)
     try:
         summary = summarize(j, result.run_id)

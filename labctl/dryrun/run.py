@@ -13,6 +13,7 @@ from labctl.engine.control import RunState
 from labctl.engine.engine import Engine, EngineOptions
 from labctl.journal import Journal
 from labctl.protocol.loader import LoadedProtocol
+from labctl.protocol.model import Protocol
 from labctl.protocol.source import load_yaml
 from labctl.rig.connect import connect_rig
 from labctl.rig.model import Rig
@@ -20,8 +21,22 @@ from labctl.sim.faults import FaultSchedule
 from labctl.sim.serve import rig_yaml
 from simulators.clock import ManualClock
 from simulators.rig import SimulatedRig
+from simulators.world import WorldConfig
+from simulators.world.config import COOLING_CLASSES
 
 OPERATOR_TIMEOUT_S = 30 * 60.0
+CHILLER_MARGIN_K = 10.0
+
+
+def world_for(protocol: Protocol) -> WorldConfig:
+    """The physics of the smallest cooling class that reaches the protocol's lowest setpoint with the checker's
+    10 K margin: the −40 °C class the scale-up's reference outcomes were made with, a colder unit for MgBr."""
+    needs = protocol.equipment.chiller
+    lowest = needs.temperature_range[0] if needs is not None and needs.temperature_range is not None else 0.0
+    for curve in COOLING_CLASSES:
+        if curve.points[0][0] <= lowest - CHILLER_MARGIN_K:
+            return WorldConfig(cooling=curve)
+    return WorldConfig(cooling=COOLING_CLASSES[-1])
 
 
 @dataclass(frozen=True)
@@ -39,11 +54,10 @@ async def dry_run(
     *,
     seed: int = 1,
     schedule: FaultSchedule | None = None,
-    protocol_text: str,
     period_s: float = 1.0,
 ) -> DryRunResult:
     sim_clock = ManualClock()
-    sim = SimulatedRig(sim_clock, seed=seed)
+    sim = SimulatedRig(sim_clock, seed=seed, world_config=world_for(loaded.protocol))
     endpoints = await sim.serve(huber_reply_delay_s=0.0)
     try:
         served = rig_yaml(endpoints, 1.0).replace("rig: sim", "rig: dry-run", 1)
@@ -58,7 +72,7 @@ async def dry_run(
                 mode="dry-run",
                 protocol_file=loaded.file,
                 protocol_sha256=loaded.sha256,
-                protocol_text=protocol_text,
+                protocol_text=loaded.text,
                 parameters=dict(loaded.parameters),
                 rig_name=rig.rig,
                 rig_text=rig_text,

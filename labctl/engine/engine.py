@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import structlog
 
-from devices.errors import DeviceError
+from devices.errors import DeviceError, NotSupported
 from devices.roles import ControlMode
 from labctl.engine.accumulation import OxidantModel
 from labctl.engine.alarms import Alarm, AlarmBoard, Level
@@ -45,6 +45,12 @@ _LEVELS = {
     Action.EMERGENCY: Level.EMERGENCY,
     Action.COMPROMISE: Level.COMPROMISED,
 }
+
+
+WATCHDOG_S = 60
+"""Chiller fallback watchdog: process seconds without labctl before the unit goes to the safe setpoint."""
+WATCHDOG_FEED_S = 10.0
+DRAIN_CYCLES = 30
 
 
 class OperatorAbsent(EngineError):
@@ -95,6 +101,7 @@ class Engine:
         self._waiting_since: float | None = None
         self._tasks: asyncio.TaskGroup | None = None
         self._spawned: set[asyncio.Task[Any]] = set()
+        self._watchdog_fed: float | None = None
         self._prompts = 0
 
     # --- what steps use --------------------------------------------------------------------------------------
@@ -271,6 +278,7 @@ class Engine:
         stopped and cancelled, so the task group only ever sees real failures."""
         try:
             await self._observe()
+            await self._program_chiller()
             self._set_state(RunState.RUNNING, "start", "labctl")
             for index, step in enumerate(self.protocol.steps):
                 await self._run_step(step.id or f"step-{index + 1}", step, handler_for(step))
@@ -282,8 +290,17 @@ class Engine:
             await self._stop_additions()
             self._set_state(RunState.HALTED, str(exc), "labctl")
         finally:
-            for task in self._spawned:
-                task.cancel()
+            await self._drain()
+
+    async def _drain(self) -> None:
+        """Instrument jobs still running when the steps end (a stopped dose finishing) get a little process
+        time to report what they did, then are cancelled."""
+        for _ in range(DRAIN_CYCLES):
+            if not self._spawned:
+                return
+            await self.clock.sleep(self.options.period_s)
+        for task in list(self._spawned):
+            task.cancel()
 
     async def _run_step(
         self, step_id: str, step: Any, handler: Callable[[Any, Engine], AsyncGenerator[None, None]]
@@ -316,7 +333,53 @@ class Engine:
         if limit is not None and since is not None and self.now() - since > limit:
             raise OperatorAbsent(f"no operator answered within {limit / 60:g} min while {self.state}")
 
+    async def _program_chiller(self) -> None:
+        """The unit's own protection, so it stays safe if labctl dies: setpoint limits to the protocol's range
+        and watchdog 2, which switches to the safe setpoint and keeps running when labctl stops feeding it.
+        (Watchdog 1 and the unit's alarm limits stop the unit on expiry: worse than a stale setpoint.)"""
+        chiller, needs = self.devices.chiller, self.protocol.equipment.chiller
+        if chiller is None:
+            return
+        if needs is not None and needs.temperature_range is not None:
+            low, high = needs.temperature_range
+            limits = await self.send(
+                "chiller", "setpoint-limits", chiller.set_setpoint_limits(low, high), low_C=low, high_C=high
+            )
+            if (limits.low, limits.high) != (low, high):
+                self.raise_alarm(
+                    "chiller-limits",
+                    Level.WARNING,
+                    f"unit holds setpoint limits {limits.low}–{limits.high} °C",
+                )
+        safe = self.safe_setpoint()
+        if safe is None:
+            return
+        try:
+            await self.send(
+                "chiller",
+                "fallback-watchdog",
+                chiller.arm_fallback_watchdog(WATCHDOG_S, safe),
+                seconds=WATCHDOG_S,
+                safe_C=safe,
+            )
+            self._watchdog_fed = self.now()
+        except NotSupported:
+            self.raise_alarm(
+                "no-chiller-watchdog",
+                Level.WARNING,
+                "the chiller has no fallback watchdog: if labctl stops, it keeps its last setpoint",
+            )
+
+    async def _feed_watchdog(self) -> None:
+        chiller = self.devices.chiller
+        if chiller is None or self._watchdog_fed is None or self.now() - self._watchdog_fed < WATCHDOG_FEED_S:
+            return
+        with contextlib.suppress(DeviceError):  # a dead link shows as chiller offline in the next poll
+            await chiller.feed_watchdog()
+            self._watchdog_fed = self.now()
+
     async def _observe(self) -> None:
+        await self._feed_watchdog()
         snap = await self.supervisor.poll()
         self.record("reading", reading_record(snap), durable=False)
         for change in self.interlocks.evaluate(snap, self.step_id):
@@ -374,6 +437,10 @@ class Engine:
         if self.state is not RunState.COMPLETED:
             with contextlib.suppress(Exception):
                 await self._full_cooling()
+        if self._watchdog_fed is not None and self.devices.chiller is not None:
+            with contextlib.suppress(DeviceError):
+                await self.send("chiller", "disarm-watchdog", self.devices.chiller.disarm_watchdog())
+                self._watchdog_fed = None
 
 
 def _plain(value: object) -> object:

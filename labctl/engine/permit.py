@@ -31,6 +31,8 @@ class DosingPermit:
             reasons.append("chiller fault")
         elif snap.status is None or snap.chiller_stopped():
             reasons.append("chiller not running")
+        if not snap.doser.online:
+            reasons.append("doser offline")
         if snap.doser_fault is not None:
             reasons.append(f"doser: {snap.doser_fault}")
         if last_start is not None and snap.at - last_start < self._min_interval_s:

@@ -189,8 +189,8 @@ class Journal:
         query = "SELECT seq, run_id, t_s, wall, kind, step, data FROM records WHERE run_id = ?"
         args: tuple[str, ...] = (str(rid),)
         if kind is not None:
-            query += " AND (kind = ? OR kind LIKE ?)"
-            args += (kind, kind + ".%")
+            query += " AND (kind = ? OR substr(kind, 1, length(?)) = ?)"
+            args += (kind, kind + ".", kind + ".")
         for row in self._db.execute(query + " ORDER BY seq", args):
             seq, rid_, t_s, wall, kind_, step, data = row
             yield Record(seq, rid_, t_s, wall, kind_, step, json.loads(data))

@@ -29,6 +29,8 @@ class LoadedProtocol:
     file: str
     sha256: str
     parameters: Mapping[str, object]
+    text: str
+    """The file exactly as loaded and hashed: what the journal keeps as the record of what ran."""
 
 
 def load_protocol(path: Path | str, parameters: Mapping[str, str] | None = None) -> LoadedProtocol:
@@ -56,7 +58,7 @@ def parse_protocol(text: str, file: str, parameters: Mapping[str, str] | None = 
     except ValidationError as exc:
         raise InputFileError(validation_problems(exc, data, source, Protocol)) from None
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return LoadedProtocol(protocol, source, file, digest, values)
+    return LoadedProtocol(protocol, source, file, digest, values, text)
 
 
 def _substitute_parameters(

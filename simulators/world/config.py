@@ -30,6 +30,11 @@ class CoolingCurve:
 
 MINUS_40_CLASS = CoolingCurve("-40 °C class", ((-40.0, 0.0), (-20.0, 150.0), (0.0, 300.0)))
 MINUS_50_CLASS = CoolingCurve("-50 °C class", ((-50.0, 0.0), (-40.0, 170.0), (-20.0, 500.0), (0.0, 800.0)))
+MINUS_75_CLASS = CoolingCurve(
+    "-75 °C class", ((-75.0, 0.0), (-60.0, 250.0), (-40.0, 600.0), (-20.0, 900.0), (0.0, 1100.0))
+)
+"""Ours, an estimate in the shape of the spec's two classes (a Unistat 705-like unit): MgBr storage at −60 °C."""
+COOLING_CLASSES = (MINUS_40_CLASS, MINUS_50_CLASS, MINUS_75_CLASS)
 
 GAS_CONSTANT = 8.314  # J/(mol·K)
 KMNO4_G_PER_MOL = 158.034

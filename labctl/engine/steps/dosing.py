@@ -90,6 +90,13 @@ class Dosing:
         self.last_start = now
         self.first_start = self.first_start if self.first_start is not None else now
 
+    async def portion(self, target: float) -> DoseOutcome:
+        """The dose and its settlement in one task, so what was dispensed is recorded even while the run is
+        tripped or paused and the step itself is not being advanced."""
+        outcome = await _dose(self.doser)
+        await self.settle(target, outcome)
+        return outcome
+
     def oxidant_model_on(self) -> bool:
         return self.eng.oxidant is not None and self.mol_per_g is not None
 
@@ -160,10 +167,9 @@ async def dose_solid(step: DoseSolid, eng: Engine) -> AsyncGenerator[None, None]
             continue
         target = run.next_target()
         await run.start_portion(target)
-        task = eng.spawn(_dose(doser))
+        task = eng.spawn(run.portion(target))
         while not task.done():
             yield
-        await run.settle(target, task.result())
         yield
     eng.record(
         "dose.completed",

@@ -1,0 +1,91 @@
+"""Fault dry runs: what the engine does when the simulated rig fails the way real rigs do. Faults are
+injected by name at a process time in the middle of the third portion (dosing starts at about 25 min)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from labctl.engine.control import RunState
+from tests.dryrun.conftest import MGBR_STORAGE, DryRun, run_dry
+
+MID_DOSING_S = 27.5 * 60
+
+
+def _state_changes(run: DryRun) -> list[str]:
+    return [r.data["to"] for r in run.of("run.state")]
+
+
+def _no_portion_after(run: DryRun, t: float) -> None:
+    assert [r for r in run.of("portion.start") if r.t_s > t] == []
+
+
+async def test_a_chiller_failure_during_dosing_trips_before_tr_reaches_10_c(tmp_path: Path) -> None:
+    run = await run_dry(tmp_path, faults=[(MID_DOSING_S, "chiller.compressor-failure")])
+    trip = run.first("interlock", id="chiller-fault", active=True)
+    assert trip.t_s - MID_DOSING_S <= 2.0  # the next poll
+    stop = run.first("command", device="doser", command="stop")
+    assert stop.t_s == trip.t_s  # the same cycle, before any step moves
+    assert max(r.data["Tr_C"] for r in run.readings_between(MID_DOSING_S, stop.t_s)) < 10.0
+    cooling = run.first("command", device="chiller", command="setpoint", setpoint_C=-10.0)
+    assert cooling.t_s == trip.t_s
+    _no_portion_after(run, trip.t_s)
+    # held: tripped, waiting for a person who never comes in a dry run; never resumed by itself
+    assert _state_changes(run)[-2:] == ["tripped", "halted"]
+    assert run.result.state is RunState.HALTED
+    stopped = [d for d in run.result.ledgers["doser"] if d["outcome"] == "I 8"]
+    assert len(stopped) == 1  # the portion in flight was stopped by the host
+    journal_g = sum(r.data["dispensed_g"] for r in run.of("portion.result"))
+    assert journal_g == pytest.approx(sum(d["dispensed_g"] for d in run.result.ledgers["doser"]), abs=1e-3)
+
+
+async def test_an_unplugged_probe_trips_and_is_never_replaced_by_the_jacket(tmp_path: Path) -> None:
+    run = await run_dry(tmp_path, faults=[(MID_DOSING_S, "chiller.probe-unplugged")])
+    trip = run.first("interlock", id="probe-missing", active=True)
+    assert trip.t_s - MID_DOSING_S <= 2.0
+    assert run.first("command", device="doser", command="stop").t_s == trip.t_s
+    after = [r.data for r in run.readings_between(trip.t_s, float("inf"))]
+    assert after
+    assert all(d["Tr_C"] is None and d["Tr_state"] == "missing" for d in after)
+    assert all(isinstance(d["Tj_C"], float) for d in after)  # the jacket is read, and not used as Tr
+    _no_portion_after(run, trip.t_s)
+    assert run.result.state is RunState.HALTED
+    assert "tripped" in _state_changes(run)
+
+
+async def test_a_powder_flow_error_pauses_for_the_operator_with_the_real_mass_recorded(
+    tmp_path: Path,
+) -> None:
+    run = await run_dry(tmp_path, faults=[(MID_DOSING_S, "doser.powder-flow-error")])
+    failed = run.first("portion.result", outcome="failed")
+    assert failed.data["code"] == 7
+    ledger = run.result.ledgers["doser"]
+    assert ledger[-1]["outcome"] == "I 7"
+    assert failed.data["dispensed_g"] == pytest.approx(ledger[-1]["dispensed_g"], abs=1e-3)
+    assert failed.data["dispensed_g"] < failed.data["target_g"]
+    alarm = run.first("alarm.raised", id="doser-error")
+    assert "portion 3" in alarm.data["message"]
+    assert _state_changes(run)[-2:] == ["paused", "halted"]
+    _no_portion_after(run, failed.t_s)  # never retried blindly
+    journal_g = sum(r.data["dispensed_g"] for r in run.of("portion.result"))
+    assert journal_g == pytest.approx(sum(d["dispensed_g"] for d in ledger), abs=1e-3)
+
+
+async def test_mgbr_storage_losing_its_cooling_raises_the_alarms_in_order(tmp_path: Path) -> None:
+    run = await run_dry(
+        tmp_path,
+        MGBR_STORAGE,
+        faults=[(90 * 60, "chiller.circulation-stop")],
+        parameters={"storage_time": "3 h"},
+    )
+    raised = [(r.data["id"], r.data["level"]) for r in run.of("alarm.raised")]
+    assert raised == [
+        ("chiller-fault", "alarm"),
+        ("storage-warm", "warning"),
+        ("storage-alarm", "alarm"),
+        ("store-excursion", "alarm"),  # the hold step's own band [-70, -45] °C
+        ("batch-lost", "compromised"),
+    ]
+    assert run.of("batch.compromised") != []
+    assert run.first("run.ended").data["compromised"] is True
