@@ -40,7 +40,7 @@ from devices.errors import (
     OutcomeUnknown,
     ProtocolError,
 )
-from devices.reading import DEFAULT_CLOCK, Clock, Reading
+from devices.reading import DEFAULT_CLOCK, Clock, DoseResult, Reading
 from devices.roles import DoorState, ToleranceMode
 from devices.transport import Exchange, LineSettings, Port
 
@@ -348,11 +348,41 @@ class QuantosDoser:
 
         return await self._sics.guarded(attempt, retry=True)
 
+    async def set_sample_id(self, sample_id: str) -> None:
+        """`QRD 1 1 8`: the id the next dose's result carries, so a restarted controller can tell its own dose
+        from an earlier one."""
+        if not 0 < len(sample_id) <= 20 or not sample_id.isprintable() or " " in sample_id:
+            raise ValueError("sample id: 1–20 printable characters without spaces")
+        await self._sics.call(
+            f"QRD 1 1 8 {sample_id}", "QRD 1 1 8", parse=self._sics.acknowledged, retry=True
+        )
+
     async def last_dose_result(self) -> Reading[float]:
         """Dosed mass of the last dose in g, from the doser's own record (also after a lost link)."""
-        grams = await self._xml_grams("QRD 2 4 12", "Content")
+        return Reading((await self.last_dose()).grams, self._clock())
+
+    async def last_dose(self) -> DoseResult:
+        """The doser's record of its last dose: sample id, mass, and its outcome as the doser states it."""
+
+        async def attempt() -> DoseResult:
+            async with self._sics.port.exchange() as x:
+                await x.flush_stale(self._sics.timeout_s)
+                text = "\n".join(await self._sics._conversation(x, "QRD 2 4 12", None, None))
+            m = re.search(_XML_VALUE.format(tag="Content"), text)
+            if m is None:
+                raise ProtocolError(self.name, text, "no <Content Unit=…> value")
+            sample = re.search(r"<Sample_ID>\s*([^<]*?)\s*</Sample_ID>", text)
+            outcome = re.search(r"<Outcome>\s*([^<]*?)\s*</Outcome>", text)
+            return DoseResult(
+                sample[1] if sample else None,
+                _grams(self.name, text, m[2], m[1]),
+                outcome[1] if outcome else None,
+                self._clock(),
+            )
+
+        result = await self._sics.guarded(attempt, retry=True)
         self.outcome_unknown = False
-        return Reading(grams, self._clock())
+        return result
 
     async def remaining_quantity(self) -> Reading[float]:
         return Reading(await self._xml_grams("QRD 2 4 11", "Rem._quantity"), self._clock())

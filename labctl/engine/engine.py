@@ -25,10 +25,11 @@ from labctl.engine.clock import EngineClock
 from labctl.engine.control import CommandResult, Prompt, RunState, Verb
 from labctl.engine.errors import EngineError, RunAborted
 from labctl.engine.interlocks import Change, InterlockMonitor
+from labctl.engine.resume import ResumePoint, step_ids
 from labctl.engine.snapshot import Snapshot
 from labctl.engine.steps import handler_for
 from labctl.engine.supervisor import Supervisor, reading_record
-from labctl.journal import Journal
+from labctl.journal import Journal, Record
 from labctl.protocol.checks.config import CheckerConfig
 from labctl.protocol.loader import LoadedProtocol
 from labctl.protocol.model import Action, MaterialClass, Protocol
@@ -102,6 +103,7 @@ class Engine:
         self._tasks: asyncio.TaskGroup | None = None
         self._spawned: set[asyncio.Task[Any]] = set()
         self._watchdog_fed: float | None = None
+        self._previous: dict[str, list[Record]] = {}
         self._prompts = 0
 
     # --- what steps use --------------------------------------------------------------------------------------
@@ -169,6 +171,7 @@ class Engine:
             raise EngineError("this step needs a chiller and the rig has none")
         mode = ControlMode.PROCESS if control == "process" else ControlMode.INTERNAL
         self.step_setpoint = target
+        self.record("setpoint.step", {"setpoint_C": target, "control": control})
         await self.send("chiller", "control-mode", chiller.set_control_mode(mode), mode=mode.name.lower())
         applied = await self.send("chiller", "setpoint", chiller.set_setpoint(target), setpoint_C=target)
         self.supervisor.note_setpoint(applied.in_force)
@@ -258,12 +261,15 @@ class Engine:
 
     # --- the run -------------------------------------------------------------------------------------------------
 
-    async def run(self) -> RunState:
-        self.record("run.started", {"protocol": self.protocol.metadata.name, "rig": self.devices.name})
+    async def run(self, resume: ResumePoint | None = None) -> RunState:
+        if resume is None:
+            self.record("run.started", {"protocol": self.protocol.metadata.name, "rig": self.devices.name})
+        else:
+            self._restore(resume)
         try:
             async with asyncio.TaskGroup() as tasks:
                 self._tasks = tasks
-                await self._steps()
+                await self._steps(resume)
         except BaseException as exc:
             self._set_state(RunState.FAILED, f"{type(exc).__name__}: {exc}", "labctl")
             raise
@@ -273,15 +279,22 @@ class Engine:
             self.record("run.ended", {"state": str(self.state), "compromised": self.compromised})
         return self.state
 
-    async def _steps(self) -> None:
-        """All steps in order; an abort or an absent operator ends the run here, with its instrument jobs
-        stopped and cancelled, so the task group only ever sees real failures."""
+    async def _steps(self, resume: ResumePoint | None) -> None:
+        """All steps in order (from the resume point on); an abort or an absent operator ends the run here, with
+        its instrument jobs stopped and cancelled, so the task group only ever sees real failures."""
+        first = resume.step_index if resume is not None else 0
         try:
             await self._observe()
             await self._program_chiller()
-            self._set_state(RunState.RUNNING, "start", "labctl")
-            for index, step in enumerate(self.protocol.steps):
-                await self._run_step(step.id or f"step-{index + 1}", step, handler_for(step))
+            if resume is None or resume.state is RunState.RUNNING:
+                await self._reapply_setpoint(resume)
+                self._set_state(RunState.RUNNING, "start" if resume is None else "resumed", "labctl")
+            else:
+                self._set_state(resume.state, "resumed as it was left: waiting for an operator", "labctl")
+            ids = step_ids(self.protocol)
+            for index in range(first, len(ids)):
+                step = self.protocol.steps[index]
+                await self._run_step(ids[index], step, handler_for(step))
             self._set_state(RunState.COMPLETED, "all steps done", "labctl")
         except RunAborted as exc:
             await self._stop_additions()
@@ -291,6 +304,38 @@ class Engine:
             self._set_state(RunState.HALTED, str(exc), "labctl")
         finally:
             await self._drain()
+
+    def _restore(self, resume: ResumePoint) -> None:
+        self.state = RunState.STARTING
+        self._previous = resume.previous
+        self.compromised = resume.compromised
+        if self.oxidant is not None:
+            self.oxidant.unreacted_mol = resume.unreacted_mol  # no decay counted over the downtime
+        for record in resume.alarms:
+            data = record.data
+            alarm = Alarm(
+                data["id"], Level(data["level"]), data["message"], record.t_s, data.get("reading", {})
+            )
+            alarm.acknowledged_by = "(before restart)" if data["id"] in resume.acknowledged else None
+            self.alarms.raise_(alarm)
+        self.step_setpoint = resume.step_setpoint[0] if resume.step_setpoint else None
+        self.record(
+            "run.resumed",
+            {
+                "step_index": resume.step_index,
+                "state": str(resume.state),
+                "open_alarms": [r.data["id"] for r in resume.alarms],
+            },
+        )
+
+    async def _reapply_setpoint(self, resume: ResumePoint | None) -> None:
+        """The unit's watchdog may have moved it to the safe setpoint while labctl was down."""
+        if resume is not None and resume.step_setpoint is not None:
+            await self.set_temperature(*resume.step_setpoint)
+
+    def previous(self) -> list[Record]:
+        """The current step's records from before a restart; empty on a first run."""
+        return self._previous.get(self.step_id or "", [])
 
     async def _drain(self) -> None:
         """Instrument jobs still running when the steps end (a stopped dose finishing) get a little process
@@ -381,7 +426,10 @@ class Engine:
     async def _observe(self) -> None:
         await self._feed_watchdog()
         snap = await self.supervisor.poll()
-        self.record("reading", reading_record(snap), durable=False)
+        reading = reading_record(snap)
+        if self.oxidant is not None:
+            reading["unreacted_mol"] = round(self.oxidant.unreacted_mol, 6)
+        self.record("reading", reading, durable=False)
         for change in self.interlocks.evaluate(snap, self.step_id):
             await self._interlock_changed(change)
 

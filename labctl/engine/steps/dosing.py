@@ -17,6 +17,7 @@ from devices.roles import Doser
 from labctl.engine.alarms import Level
 from labctl.engine.errors import EngineError
 from labctl.engine.permit import DosingPermit
+from labctl.journal import Record
 from labctl.protocol.model import MaterialClass
 from labctl.protocol.steps import DoseSolid
 
@@ -63,6 +64,24 @@ class Dosing:
         )
         self.mol_per_g = 1.0 / material.molar_mass if oxidant and material and material.molar_mass else None
         self._blockers: list[str] = []
+        self.starts = 0
+        self._tag = (eng.journal.run_id or "run")[-6:]
+
+    def restore(self, records: list[Record]) -> Record | None:
+        """Progress from before a restart; returns a `portion.start` whose outcome was never recorded."""
+        pending: Record | None = None
+        for r in records:
+            if r.kind == "portion.start":
+                self.starts += 1
+                pending = r
+                self.last_start = r.t_s
+                self.first_start = r.t_s if self.first_start is None else self.first_start
+            elif r.kind in ("portion.result", "portion.not-started"):
+                pending = None
+                self.dispensed_g += r.data.get("dispensed_g") or 0.0
+                if r.data.get("outcome") in ("done", "reconciled"):
+                    self.done += 1
+        return pending
 
     def next_target(self) -> float:
         """The rest spread over the portions left; never more than a declared portion plus its tolerance."""
@@ -81,8 +100,13 @@ class Dosing:
         eng, n = self.eng, self.done + 1
         eng.record("portion.planned", {"portion": n, "target_g": round(target, 4), "of": self.count})
         await eng.send("doser", "target", self.doser.set_target(target), grams=round(target, 4))
+        self.starts += 1
+        sample = f"{self._tag}-{self.starts}"
+        await eng.send("doser", "sample-id", self.doser.set_sample_id(sample), sample_id=sample)
         tr = eng.snapshot.tr_value()
-        eng.record("portion.start", {"portion": n, "target_g": round(target, 4), "Tr_C": tr})
+        eng.record(
+            "portion.start", {"portion": n, "target_g": round(target, 4), "Tr_C": tr, "sample_id": sample}
+        )
         eng.additions_running.add("doser")
         if self.oxidant_model_on():
             eng.oxidant.add(target * self.mol_per_g)  # type: ignore[union-attr,operator]
@@ -110,6 +134,11 @@ class Dosing:
         except DeviceError as exc:
             mass = None
             eng.raise_alarm("doser-result-unknown", Level.ALARM, f"portion {n}: result unreadable: {exc}")
+        how = "unknown-reconciled" if outcome.unknown else ("done" if outcome.code is None else "failed")
+        self.record_result(target, outcome, mass, how)
+
+    def record_result(self, target: float, outcome: DoseOutcome, mass: float | None, how: str) -> None:
+        eng, n = self.eng, self.done + 1
         eng.record(
             "portion.result",
             {
@@ -117,9 +146,7 @@ class Dosing:
                 "target_g": round(target, 4),
                 "dispensed_g": mass,
                 "code": outcome.code,
-                "outcome": "unknown-reconciled"
-                if outcome.unknown
-                else ("done" if outcome.code is None else "failed"),
+                "outcome": how,
                 "detail": outcome.unknown or outcome.error,
                 "Tr_C": eng.snapshot.tr_value(),
             },
@@ -132,6 +159,36 @@ class Dosing:
             eng.supervisor.mark_doser(True)
             return
         self._after_failure(n, outcome, mass)
+
+    async def reconcile(self, pending: Record) -> AsyncGenerator[None, None]:
+        """A start was journalled before the restart and nothing after it: ask the doser what its last dose was.
+        Its sample id says whether that dose is this portion (record it) or an earlier one (the start never went
+        out, nothing was dispensed). Never re-sent either way."""
+        eng, sample = self.eng, pending.data["sample_id"]
+        eng.record("portion.reconciling", {"portion": pending.data["portion"], "sample_id": sample})
+        eng.additions_running.add("doser")  # it may still be dosing: a trip must be able to stop it
+        while True:
+            try:
+                last = await eng.send("doser", "last-dose", self.doser.last_dose())
+                break
+            except DeviceError:  # busy finishing that dose (`I`), or the link still coming back
+                yield
+        eng.additions_running.discard("doser")
+        if last.sample_id != sample:
+            eng.record(
+                "portion.not-started",
+                {
+                    "portion": pending.data["portion"],
+                    "sample_id": sample,
+                    "doser_last_sample_id": last.sample_id,
+                },
+            )
+            return
+        code = _code(last.outcome)
+        outcome = DoseOutcome(code=code, error=None if code is None else f"doser reported {last.outcome}")
+        self.record_result(
+            pending.data["target_g"], outcome, last.grams, "reconciled" if code is None else "failed"
+        )
 
     def _after_failure(self, n: int, outcome: DoseOutcome, mass: float | None) -> None:
         eng = self.eng
@@ -154,12 +211,24 @@ class Dosing:
                 self.eng.pause_for_operator("dosing window exceeded")
 
 
+def _code(outcome: str | None) -> int | None:
+    """The doser's stated outcome (`complete`, `I 7`, …) as a Quantos error code; None for a clean end."""
+    if outcome is None or not outcome.startswith("I "):
+        return None
+    number = outcome[2:].strip()
+    return int(number) if number.isdigit() else 0
+
+
 async def dose_solid(step: DoseSolid, eng: Engine) -> AsyncGenerator[None, None]:
     doser = eng.devices.doser
     if doser is None:
         raise EngineError("dose_solid needs a doser and the rig has none")
     run = Dosing(step, eng, doser)
+    pending = run.restore(eng.previous())
     await eng.send("doser", "tolerance", doser.set_tolerance(step.tolerance), percent=step.tolerance)
+    if pending is not None:
+        async for move in run.reconcile(pending):
+            yield move
     while run.done < run.count:
         run.note_window()
         if run.blockers():

@@ -11,18 +11,35 @@ if TYPE_CHECKING:
     from labctl.engine.engine import Engine
 
 
-async def until(eng: Engine, deadline: float) -> AsyncGenerator[None, None]:
-    while eng.now() < deadline - 1e-9:
+PROGRESS_EVERY_S = 60.0
+
+
+def elapsed_before(eng: Engine) -> float:
+    """Time this step had already counted before a restart (its last `progress` record)."""
+    marks = [r.data["elapsed_s"] for r in eng.previous() if r.kind == "step.progress"]
+    return float(marks[-1]) if marks else 0.0
+
+
+async def timer(eng: Engine, duration: float) -> AsyncGenerator[None, None]:
+    """Counts process time while the step runs and journals it every minute, so a restart continues with what
+    is left: time while labctl was down does not count."""
+    elapsed, last, noted = elapsed_before(eng), eng.now(), eng.now()
+    while elapsed < duration - 1e-9:
         yield
+        now = eng.now()
+        elapsed, last = elapsed + now - last, now
+        if now - noted >= PROGRESS_EVERY_S:
+            eng.record("step.progress", {"elapsed_s": round(elapsed, 3)})
+            noted = now
 
 
 async def wait(step: Wait, eng: Engine) -> AsyncGenerator[None, None]:
-    async for move in until(eng, eng.now() + step.duration):
+    async for move in timer(eng, step.duration):
         yield move
 
 
 async def stir(step: Stir, eng: Engine) -> AsyncGenerator[None, None]:
     """The rig's stirrer is set by hand (no stirrer driver yet): the speed is journalled, the time is kept."""
     eng.record("stir", {"speed_rpm": step.speed, "stirrer": "manual"})
-    async for move in until(eng, eng.now() + step.duration):
+    async for move in timer(eng, step.duration):
         yield move
