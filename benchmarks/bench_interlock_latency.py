@@ -1,17 +1,15 @@
 """Interlock reaction time: from the process-temperature reply over the `tr-high` threshold (Tr > 10 °C) arriving
-at the driver to the doser stop (`QRA 61 4\\r\\n`) being written to the doser's transport, in wall microseconds.
+at the driver to the doser stop (`QRA 61 4\r\n`) being written to the doser's transport, in wall µs and cycles.
 
-Setup: the scale-up protocol as a dry run (`labctl.dryrun.run.dry_run`, real engine and drivers over loopback
-TCP, journal in a temp dir), instrumented only from this script by monkeypatching:
-- `devices.transport._Buffer.data_received` timestamps (perf_counter_ns) the first PB reply `{S07vvvv\\r\\n`
-  (process temperature, int16 in 0.01 °C) above 10.00 °C;
-- `Port.send_unlocked` / `Exchange.send` timestamp the first `QRA 61 4` written after it;
-- `Supervisor.poll` counts engine cycles, so the latency is also given in cycles.
-Disturbance (synthetic, not chemistry): `Doser.start_dose` is watched; `delay` s after the third portion starts
-(delay varies 2–29 s across trips, seed = trip number), a wrapped `SimulatedRig.tick` sets the true reactor
-temperature `world.state.tr_c` so high that the filtered probe (tau 10 s, 1 s steps) reads ~12.5 °C after one
-step. The jump must cross 10 °C in one cycle: a slower rise trips `tr-rising` (dTr/dt > 1 K/min) first, before
-any reading is over 10 °C. Once the stop is seen, the dry-run operator aborts the run to save wall time.
+The scale-up protocol runs as a dry run (`dry_run()`: real engine and drivers over loopback TCP, journal in a temp
+dir), instrumented from this script only, by monkeypatching: `_Buffer.data_received` timestamps (perf_counter_ns)
+the first PB reply `{S07vvvv\r\n` (int16, 0.01 °C) above 10.00 °C; `Port.send_unlocked` / `Exchange.send`
+timestamp the first `QRA 61 4` after it; `Supervisor.poll` counts engine cycles.
+Disturbance (synthetic, not chemistry): `delay` s (2–29 s, varied per trip; seed = trip number) after the third
+portion starts (`Doser.start_dose` is watched), a wrapped `SimulatedRig.tick` sets the true reactor temperature
+`world.state.tr_c` so high that the filtered probe (tau 10 s, 1 s steps) reads ~12.5 °C one step later. It must
+cross 10 °C within one cycle: a slower rise trips `tr-rising` (dTr/dt > 1 K/min) before any reading is over 10 °C.
+Once the stop is seen, the dry-run operator aborts the run, to save wall time.
 
 Run: .venv/bin/python benchmarks/bench_interlock_latency.py [--trips K]
 """
@@ -27,6 +25,7 @@ import statistics
 import tempfile
 import time
 from collections import Counter
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,30 +60,33 @@ class Trip:
     cross_cycle: int = 0
     stop_ns: int | None = None
     stop_cycle: int = 0
-    early_stops: int = 0
+    early_stops: int = 0  # stops written before any crossing: the trip was not tr-high's
     stop_via: str = ""
     aborted: bool = False
 
 
 class Bench:
-    trip = Trip(0.0)
+    trip = Trip(0.0)  # the trip being measured
     now = 0.0  # simulated process time at the last rig tick
 
 
 def install() -> None:
     on_data, send_unlocked, send = _Buffer.data_received, Port.send_unlocked, Exchange.send
-    start_dose, tick, poll = Doser.start_dose, SimulatedRig.tick, Supervisor.poll
-    operator = SimulatedOperator.__call__
+    start_dose, tick, poll, operator = (
+        Doser.start_dose,
+        SimulatedRig.tick,
+        Supervisor.poll,
+        SimulatedOperator.__call__,
+    )
 
     def data_received(self: _Buffer, data: bytes) -> None:
         on_data(self, data)
         t = Bench.trip
-        if t.cross_ns is None and t.jumped:
-            for m in PB_TR.finditer(self.data):
-                if int(m[1], 16) - (0x10000 if int(m[1], 16) >= 0x8000 else 0) > THRESHOLD_C * 100:
-                    t.cross_ns, t.cross_cycle = time.perf_counter_ns(), t.cycle
+        for m in PB_TR.finditer(self.data) if t.jumped and t.cross_ns is None else ():
+            if int(m[1], 16) - (0x10000 if m[1] >= b"8000" else 0) > THRESHOLD_C * 100:
+                t.cross_ns, t.cross_cycle = time.perf_counter_ns(), t.cycle
 
-    def stamp(data: bytes, via: str) -> None:
+    def stamp(data: bytes, via: str) -> None:  # called once the bytes are handed to the transport
         t = Bench.trip
         if data.startswith(STOP) and t.stop_ns is None:
             if t.cross_ns is None:
@@ -107,13 +109,12 @@ def install() -> None:
             Bench.trip.jump_at = Bench.now + Bench.trip.delay_s
 
     def patched_tick(self: SimulatedRig) -> None:
-        Bench.now = self.clock.now()
-        T = Bench.trip
-        if T.jump_at is not None and not T.jumped and Bench.now >= T.jump_at - 1e-9:
+        Bench.now, t = self.clock.now(), Bench.trip
+        if t.jump_at is not None and not t.jumped and Bench.now >= t.jump_at - 1e-9:
             self.world.advance()
             s = self.world.state
             s.tr_c = s.tr_filtered_c + (FIRST_READING_C - s.tr_filtered_c) / PROBE_STEP
-            T.jumped = True
+            t.jumped = True
         tick(self)
 
     async def patched_poll(self: Supervisor) -> Any:
@@ -135,15 +136,6 @@ def install() -> None:
     SimulatedOperator.__call__ = patched_operator  # type: ignore[method-assign]
 
 
-def first_trip(journal_path: Path, run_id: str) -> str:
-    journal = Journal(journal_path)
-    try:
-        active = [r.data["id"] for r in journal.records(run_id, kind="interlock") if r.data["active"]]
-    finally:
-        journal.close()
-    return active[0] if active else "none"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trips", type=int, default=20, help="trips to measure (default 20)")
@@ -157,23 +149,25 @@ def main() -> None:
     paths: Counter[str] = Counter()
     with tempfile.TemporaryDirectory(prefix="bench-interlock-") as tmp:
         for k in range(args.trips):
-            T = Bench.trip = Trip(delay_s=2.0 + (k * 7) % 28)
+            t = Bench.trip = Trip(delay_s=2.0 + (k * 7) % 28)
             path = Path(tmp) / f"trip-{k}.sqlite"
             result = asyncio.run(dry_run(loaded, path, seed=k + 1))
-            causes[first_trip(path, result.run_id)] += 1
-            if T.cross_ns is None or T.stop_ns is None or T.early_stops:
-                print(f"trip {k + 1}: no crossing→stop pair (early stops {T.early_stops}), {result.state}")
+            with closing(Journal(path)) as journal:  # which interlock tripped first
+                active = (
+                    r.data["id"] for r in journal.records(result.run_id, "interlock") if r.data["active"]
+                )
+                causes[next(active, "none")] += 1
+            if t.cross_ns is None or t.stop_ns is None or t.early_stops:
+                print(f"trip {k + 1}: no crossing→stop pair (early stops {t.early_stops}), {result.state}")
                 continue
-            latencies_us.append((T.stop_ns - T.cross_ns) / 1000)
-            cycles.append(T.stop_cycle - T.cross_cycle)
-            paths[T.stop_via] += 1
-    if not latencies_us:
-        return
-    lat = sorted(latencies_us)
+            latencies_us.append((t.stop_ns - t.cross_ns) / 1000)
+            cycles.append(t.stop_cycle - t.cross_cycle)
+            paths[t.stop_via] += 1
+    n, lat = len(latencies_us), sorted(latencies_us) or [math.nan]
     p90 = lat[min(len(lat) - 1, math.ceil(0.9 * len(lat)) - 1)]
-    print(f"{PROTOCOL.name}: {len(lat)} of {args.trips} trips measured; first interlock to trip: {dict(causes)}")
+    print(f"{PROTOCOL.name}: {n} of {args.trips} trips measured; first interlock to trip: {dict(causes)}")
     print(f"Tr reply > {THRESHOLD_C:g} °C at the driver → `QRA 61 4` written to the doser transport:")
-    print(f"  p50 {statistics.median(lat):8.0f} µs   p90 {p90:8.0f} µs   max {lat[-1]:8.0f} µs   min {lat[0]:8.0f} µs")
+    print(f"  p50 {statistics.median(lat):7.0f} µs   p90 {p90:7.0f} µs   max {lat[-1]:7.0f} µs")
     print(f"  in engine cycles: {dict(Counter(cycles))} (latency in cycles: trips); stop via {dict(paths)}")
     if set(cycles) == {0}:
         print(

@@ -22,6 +22,7 @@ from labctl.protocol.loader import load_protocol
 from labctl.protocol.schema import protocol_schema, rig_schema
 from labctl.rig import load_rig
 from labctl.rig.model import Rig
+from labctl.run.cli import resume_command, run_command
 from labctl.sim.cli import sim_app
 
 app = typer.Typer(
@@ -124,6 +125,8 @@ def schema(
 
 
 app.command("dry-run")(dry_run_command)
+app.command("run")(run_command)
+app.command("resume")(resume_command)
 app.add_typer(sim_app, name="sim")
 
 

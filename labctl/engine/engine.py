@@ -54,6 +54,23 @@ WATCHDOG_FEED_S = 10.0
 DRAIN_CYCLES = 30
 
 
+NOTICES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "run.state": lambda d: f"run {d['from']} → {d['to']} ({d['reason']}, by {d['by']})",
+    "step.started": lambda d: f"step started ({d['kind']})",
+    "step.completed": lambda d: "step completed",
+    "portion.start": lambda d: f"portion {d['portion']}: start sent, {d['target_g']} g at Tr {d['Tr_C']} °C",
+    "portion.result": lambda d: f"portion {d['portion']}: {d['outcome']}, {d['dispensed_g']} g dispensed",
+    "portion.not-started": lambda d: f"portion {d['portion']}: its start never reached the doser",
+    "alarm.raised": lambda d: f"ALARM {d['id']} ({d['level']}): {d['message']}",
+    "alarm.acknowledged": lambda d: f"alarm {d['id']} acknowledged by {d['by']}",
+    "alarm.cleared": lambda d: f"alarm {d['id']} cleared",
+    "prompt.opened": lambda d: f"PROMPT {d['id']}: {d['message']}  (type 'confirm')",
+    "quench.started": lambda d: f"quench started at Tr {d['Tr_C']} °C",
+    "quench.paused": lambda d: f"quench paused: Tr {d['Tr_C']} °C above {d['above_C']} °C",
+    "run.resumed": lambda d: f"resumed at step {d['step_index'] + 1} ({d['state']})",
+}
+
+
 class OperatorAbsent(EngineError):
     """A dry run waited longer than allowed for an operator decision nobody is there to make."""
 
@@ -104,6 +121,8 @@ class Engine:
         self._spawned: set[asyncio.Task[Any]] = set()
         self._watchdog_fed: float | None = None
         self._previous: dict[str, list[Record]] = {}
+        self._notices: list[str] = []
+        self._last_poll = clock.now()
         self._prompts = 0
 
     # --- what steps use --------------------------------------------------------------------------------------
@@ -117,6 +136,13 @@ class Engine:
 
     def record(self, kind: str, data: dict[str, Any], *, durable: bool = True) -> None:
         self.journal.append(self.now(), kind, data, step=self.step_id, durable=durable)
+        if kind in NOTICES:
+            self._notices.append(f"{self.now() / 60:7.1f} min  {self.step_id or '-'}: {NOTICES[kind](data)}")
+
+    def drain_notices(self) -> list[str]:
+        """Lines for a person, one per journal record that matters, since the last call."""
+        lines, self._notices = self._notices, []
+        return lines
 
     async def send(self, device: str, command: str, call: Awaitable[T], **data: Any) -> T:
         """Journal a command before it goes out and its reply after: what changes the world is written first."""
@@ -362,7 +388,7 @@ class Engine:
 
     async def _cycle(self) -> None:
         while True:
-            await self.clock.sleep(self.options.period_s)
+            await self.clock.sleep(self._last_poll + self.options.period_s - self.now())
             await self._observe()
             if self.operator is not None:
                 self.operator(self)
@@ -424,6 +450,7 @@ class Engine:
             self._watchdog_fed = self.now()
 
     async def _observe(self) -> None:
+        self._last_poll = self.now()
         await self._feed_watchdog()
         snap = await self.supervisor.poll()
         reading = reading_record(snap)

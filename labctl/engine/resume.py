@@ -60,7 +60,8 @@ def resume_point(journal: Journal, run_id: str, protocol: Protocol) -> ResumePoi
 
 
 def _ended_for_good(record: Record) -> bool:
-    return RunState(record.data["state"]).finished
+    """A failed run (an instrument error nobody planned for) can be resumed once a person has looked."""
+    return RunState(record.data["state"]) in (RunState.COMPLETED, RunState.ABORTED, RunState.HALTED)
 
 
 def _last_state(records: list[Record]) -> RunState:

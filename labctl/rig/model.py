@@ -66,6 +66,12 @@ class Instruments(Spec):
 class Rig(Spec):
     rig: Identifier = Field(description="The rig's name; also its MQTT namespace.")
     description: str | None = None
+    speed: float = Field(
+        1.0,
+        gt=0,
+        le=1000,
+        description="Process seconds per wall second: 1 for a real rig; a simulated rig served faster says so.",
+    )
     instruments: Instruments
 
     def chiller(self) -> ChillerCapabilities | None:

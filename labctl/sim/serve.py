@@ -46,6 +46,7 @@ def rig_yaml(endpoints: Endpoints, speed: float) -> str:
     lines += [
         "rig: sim",
         "description: Simulated bench rig served by labctl sim serve.",
+        f"speed: {speed:g}",
         "instruments:",
         "  chiller:",
         "    driver: huber-pb",

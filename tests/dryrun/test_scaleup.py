@@ -74,7 +74,9 @@ def _quenched_with_the_whole_volume(run: DryRun) -> None:
 def _comparable(run: DryRun) -> list[tuple[float, str, str | None, str]]:
     """Everything but wall-clock stamps and the run's own id (which the doser's sample ids carry)."""
     tag = run.result.run_id[-6:]
-    return [(r.t_s, r.kind, r.step, json.dumps(r.data, sort_keys=True).replace(tag, "RUN")) for r in run.records]
+    return [
+        (r.t_s, r.kind, r.step, json.dumps(r.data, sort_keys=True).replace(tag, "RUN")) for r in run.records
+    ]
 
 
 async def test_the_same_seed_gives_the_same_journal(tmp_path: Path) -> None:

@@ -225,10 +225,10 @@ async def dose_solid(step: DoseSolid, eng: Engine) -> AsyncGenerator[None, None]
         raise EngineError("dose_solid needs a doser and the rig has none")
     run = Dosing(step, eng, doser)
     pending = run.restore(eng.previous())
-    await eng.send("doser", "tolerance", doser.set_tolerance(step.tolerance), percent=step.tolerance)
-    if pending is not None:
+    if pending is not None:  # first: the doser may still be finishing that dose and refuse settings
         async for move in run.reconcile(pending):
             yield move
+    await eng.send("doser", "tolerance", doser.set_tolerance(step.tolerance), percent=step.tolerance)
     while run.done < run.count:
         run.note_window()
         if run.blockers():

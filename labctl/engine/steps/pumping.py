@@ -12,6 +12,7 @@ from devices.roles import Pump, PumpMode
 from labctl.engine.alarms import Level
 from labctl.engine.conditions import holds
 from labctl.engine.errors import EngineError
+from labctl.journal import Record
 from labctl.protocol.steps import ONE_PORTION, Quench
 from labctl.protocol.steps import Pump as PumpStep
 
@@ -44,7 +45,15 @@ class Transfer:
         await eng.send(
             "pump", "volume", pump.set_volume(round(self.remaining, 2)), ml=round(self.remaining, 2)
         )
-        eng.record("pump.start", {"volume_ml": round(self.remaining, 2), "rate_ml_min": applied.in_force})
+        before = (await eng.send("pump", "dispensed", pump.dispensed_volume())).value
+        eng.record(
+            "pump.start",
+            {
+                "volume_ml": round(self.remaining, 2),
+                "rate_ml_min": applied.in_force,
+                "counter_before_ml": before,
+            },
+        )
         eng.additions_running.add("pump")
         try:
             await eng.send("pump", "start", pump.start())
@@ -74,6 +83,41 @@ class Transfer:
         await self.eng.send("pump", "stop", self.pump.stop())
         await self.settle()
 
+    def restore(self, records: list[Record]) -> Record | None:
+        """Volume moved before a restart; returns a `pump.start` whose result was never recorded."""
+        pending: Record | None = None
+        for r in records:
+            if r.kind == "pump.start":
+                pending = r
+            elif r.kind in ("pump.result", "pump.not-started"):
+                pending = None
+                self.moved_ml = r.data.get("total_ml", self.moved_ml)
+        return pending
+
+    async def reconcile(self, pending: Record) -> AsyncGenerator[None, None]:
+        """The Reglo keeps no id per run, so its volume counter is compared with the value journalled just before
+        the start: unchanged means the start never went out; otherwise that run is waited for and counted.
+        The start is never re-sent blindly."""
+        eng = self.eng
+        eng.record("pump.reconciling", {"counter_before_ml": pending.data["counter_before_ml"]})
+        eng.additions_running.add("pump")
+        while True:
+            try:
+                if not await self.pump.is_running():
+                    break
+            except DeviceError:
+                pass
+            yield
+        eng.additions_running.discard("pump")
+        counter = (await eng.send("pump", "dispensed", self.pump.dispensed_volume())).value
+        if counter == pending.data["counter_before_ml"]:
+            eng.record("pump.not-started", {"counter_ml": counter, "total_ml": round(self.moved_ml, 3)})
+            return
+        self.moved_ml += counter or 0.0
+        eng.record(
+            "pump.result", {"moved_ml": counter, "total_ml": round(self.moved_ml, 3), "reconciled": True}
+        )
+
     async def settle(self) -> None:
         self.running = False
         self.eng.additions_running.discard("pump")
@@ -92,8 +136,17 @@ def _pump_of(eng: Engine) -> Pump:
     return eng.devices.pump
 
 
+async def _resumed(transfer: Transfer, eng: Engine) -> AsyncGenerator[None, None]:
+    pending = transfer.restore(eng.previous())
+    if pending is not None:
+        async for move in transfer.reconcile(pending):
+            yield move
+
+
 async def pump(step: PumpStep, eng: Engine) -> AsyncGenerator[None, None]:
     transfer = Transfer(eng, _pump_of(eng), step.volume, step.rate)
+    async for move in _resumed(transfer, eng):
+        yield move
     while transfer.remaining > MIN_VOLUME_ML:
         if eng.addition_blockers() or not await transfer.start():
             yield
@@ -105,8 +158,11 @@ async def pump(step: PumpStep, eng: Engine) -> AsyncGenerator[None, None]:
 
 async def quench(step: Quench, eng: Engine) -> AsyncGenerator[None, None]:
     transfer = Transfer(eng, _pump_of(eng), step.volume, step.rate)
+    async for move in _resumed(transfer, eng):
+        yield move
     peak: float | None = None
-    paused = False
+    pauses = [r.kind for r in eng.previous() if r.kind in ("quench.paused", "quench.started")]
+    paused = bool(pauses) and pauses[-1] == "quench.paused"
     while transfer.remaining > MIN_VOLUME_ML:
         if not _permitted(step, eng, paused) or not await transfer.start():
             yield

@@ -1,0 +1,1 @@
+"""Real runs: `labctl run` on a rig file's instruments and `labctl resume` after a crash."""

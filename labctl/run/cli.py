@@ -1,0 +1,79 @@
+"""`labctl run` and `labctl resume`: thin wrappers that turn outcomes into exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from labctl.console import out, print_problems
+from labctl.engine.control import RunState
+from labctl.errors import InputFileError
+from labctl.parameters import parse_parameters
+from labctl.protocol.checks import CheckerConfig, check
+from labctl.protocol.loader import load_protocol
+from labctl.protocol.source import read_text
+from labctl.rig import load_rig
+from labctl.run.session import RigSource, resume_run, start_run
+
+DEFAULT_JOURNAL = Path(".labctl/journal.sqlite")
+
+JournalOption = Annotated[Path, typer.Option("--journal", help="SQLite journal of the runs.")]
+
+
+def run_command(
+    protocol: Annotated[Path, typer.Argument(help="Protocol file to run.", show_default=False)],
+    rig_file: Annotated[Path, typer.Option("--rig", help="Rig file: which instrument on which port.")],
+    journal: JournalOption = DEFAULT_JOURNAL,
+    set_values: Annotated[
+        list[str] | None, typer.Option("--set", help="Set a protocol parameter: NAME=VALUE (repeatable).")
+    ] = None,
+) -> None:
+    """Run PROTOCOL on the rig's instruments (real ports or `labctl sim serve` endpoints).
+
+    Type `pause`, `resume`, `abort [reason]`, `ack ALARM` or `confirm` (a prompt) and Enter while it runs."""
+    try:
+        loaded = load_protocol(protocol, parse_parameters(set_values or []))
+        rig = load_rig(rig_file)
+    except InputFileError as exc:
+        print_problems(exc)
+        raise typer.Exit(1) from None
+    failing = [f for f in check(loaded, rig.rig, CheckerConfig()) if f.severity.fails]
+    if failing:
+        for finding in failing:
+            out.print(
+                f"{escape(str(finding.location or protocol))}: {finding.severity}[{finding.rule}] {escape(finding.message)}"
+            )
+        out.print(f"{escape(str(protocol))}: not run: fix the findings above (labctl validate --rig)")
+        raise typer.Exit(1)
+    source = RigSource(rig.rig, read_text(rig_file))
+    _exit_for(asyncio.run(start_run(loaded, source, journal, out)))
+
+
+def resume_command(
+    run_id: Annotated[str, typer.Argument(help="The run to continue, as `labctl run` printed it.")],
+    journal: JournalOption = DEFAULT_JOURNAL,
+    rig_file: Annotated[
+        Path | None,
+        typer.Option("--rig", help="Rig file, if the instruments moved; default: the run's own rig."),
+    ] = None,
+) -> None:
+    """Continue a run after labctl was killed or the power failed: completed steps are not repeated, a dose
+    whose result was never recorded is settled from the doser's own record and never re-sent."""
+    source = None
+    if rig_file is not None:
+        try:
+            source = RigSource(load_rig(rig_file).rig, read_text(rig_file))
+        except InputFileError as exc:
+            print_problems(exc)
+            raise typer.Exit(1) from None
+    _exit_for(asyncio.run(resume_run(run_id, journal, source, out)))
+
+
+def _exit_for(state: RunState) -> None:
+    out.print(f"run {state}")
+    if state is not RunState.COMPLETED:
+        raise typer.Exit(1)
