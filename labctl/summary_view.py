@@ -55,8 +55,9 @@ def print_summary(console: Console, summary: RunSummary, planned_g: float | None
         console.print(portions)
         plan = f" of {planned_g:g} g planned" if planned_g is not None else ""
         console.print(f"dosed {summary.dosed_g:.3f} g{plan} in {len(summary.portions)} portion(s)")
-    console.print(f"minutes above 5 °C while dosing or holding: {summary.minutes_above_band:.1f}")
-    console.print(f"quench peak: {_c(summary.quench_peak_c)} °C")
+        console.print(f"minutes above 5 °C while dosing or holding: {summary.minutes_above_band:.1f}")
+    if summary.quench_peak_c is not None:
+        console.print(f"quench peak: {_c(summary.quench_peak_c)} °C")
     if summary.alarms:
         for a in summary.alarms:
             console.print(f"alarm {a['id']} ({a['level']}) at {_t(a['t_s'])}: {a['message']}")

@@ -34,6 +34,7 @@ class FastForwardClock:
         self._step_s = step_s
         self._pending = schedule.ordered() if schedule is not None else []
         self.injected: list[tuple[float, str]] = []
+        self._inject_due()  # a fault "at 0 s" is there before the first poll
 
     def now(self) -> float:
         return self._clock.now()

@@ -10,7 +10,7 @@ from typing import Any
 from labctl.dryrun.clock import FastForwardClock
 from labctl.dryrun.operator import SimulatedOperator
 from labctl.engine.control import RunState
-from labctl.engine.engine import Engine, EngineOptions
+from labctl.engine.engine import Engine, EngineOptions, Operator
 from labctl.journal import Journal
 from labctl.protocol.loader import LoadedProtocol
 from labctl.protocol.model import Protocol
@@ -55,7 +55,9 @@ async def dry_run(
     seed: int = 1,
     schedule: FaultSchedule | None = None,
     period_s: float = 1.0,
+    operator: Operator | None = None,
 ) -> DryRunResult:
+    """`operator` replaces the simulated chemist (who only confirms prompts), e.g. to acknowledge a trip."""
     sim_clock = ManualClock()
     sim = SimulatedRig(sim_clock, seed=seed, world_config=world_for(loaded.protocol))
     endpoints = await sim.serve(huber_reply_delay_s=0.0)
@@ -84,7 +86,7 @@ async def dry_run(
                 journal,
                 clock,
                 options=EngineOptions(period_s=period_s, operator_timeout_s=OPERATOR_TIMEOUT_S),
-                operator=SimulatedOperator(),
+                operator=operator or SimulatedOperator(),
             )
             try:
                 state = await engine.run()

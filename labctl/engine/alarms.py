@@ -82,8 +82,9 @@ class AlarmBoard:
         return [a for a in self._alarms.values() if a.open]
 
     def unacknowledged(self, *levels: Level) -> list[Alarm]:
+        """Alarms still waiting for a person, of the given levels (of any level when none is given)."""
         return [
             a
             for a in self._alarms.values()
-            if a.level in levels and a.level.needs_ack and a.acknowledged_by is None
+            if (not levels or a.level in levels) and a.level.needs_ack and a.acknowledged_by is None
         ]

@@ -123,6 +123,8 @@ class Engine:
         self._previous: dict[str, list[Record]] = {}
         self._notices: list[str] = []
         self._last_poll = clock.now()
+        self.progress: str | None = None
+        """What the current step is doing or waiting for, in a few words (the next gate of a dose)."""
         self._prompts = 0
 
     # --- what steps use --------------------------------------------------------------------------------------
@@ -312,7 +314,9 @@ class Engine:
         try:
             await self._observe()
             await self._program_chiller()
-            if resume is None or resume.state is RunState.RUNNING:
+            if self.state is not RunState.STARTING:
+                pass  # the first poll already tripped the run: it waits for a person, whatever came before
+            elif resume is None or resume.state is RunState.RUNNING:
                 await self._reapply_setpoint(resume)
                 self._set_state(RunState.RUNNING, "start" if resume is None else "resumed", "labctl")
             else:
@@ -376,7 +380,10 @@ class Engine:
     async def _run_step(
         self, step_id: str, step: Any, handler: Callable[[Any, Engine], AsyncGenerator[None, None]]
     ) -> None:
+        if self.state is not RunState.RUNNING:
+            await self._cycle()  # a step never begins while the run is paused or tripped
         self.step_id = step_id
+        self.progress = None
         self.record("step.started", {"kind": step.step})
         async with contextlib.aclosing(handler(step, self)) as moves:
             async for _ in moves:

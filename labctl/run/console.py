@@ -44,6 +44,8 @@ def status_line(eng: Engine) -> str:
     ]
     if snap.mtsr_c is not None:
         parts.append(f"MTSR {snap.mtsr_c:5.1f} °C")
+    if eng.progress is not None:
+        parts.append(eng.progress)
     if eng.prompt is not None:
         parts.append(f"PROMPT: {eng.prompt.message} (type 'confirm')")
     open_alarms = [a.id for a in eng.alarms.open_alarms()]

@@ -16,7 +16,7 @@ from labctl.engine.resume import ResumePoint, resume_point
 from labctl.journal import Journal
 from labctl.protocol.loader import LoadedProtocol, parse_protocol
 from labctl.protocol.source import load_yaml
-from labctl.rig.connect import connect_rig
+from labctl.rig.connect import RigDevices, connect_rig
 from labctl.rig.model import Rig
 from labctl.run.console import RunConsole
 
@@ -33,6 +33,10 @@ def rig_from_text(text: str, file: str) -> RigSource:
 
 
 async def start_run(loaded: LoadedProtocol, rig: RigSource, journal_path: Path, console: Console) -> RunState:
+    """The run enters the journal only once every instrument has answered: a rig that cannot be opened leaves
+    nothing behind to resume."""
+    clock = WallClock(rig.rig.speed)
+    devices = await connect_rig(rig.rig, clock.now)
     journal = Journal(journal_path)
     try:
         run_id = journal.create_run(
@@ -47,7 +51,7 @@ async def start_run(loaded: LoadedProtocol, rig: RigSource, journal_path: Path, 
         console.print(
             f"run {run_id} (journal {journal_path}); resume with: labctl resume {run_id}", markup=False
         )
-        return await _drive(loaded, rig.rig, journal, console, clock=WallClock(rig.rig.speed), resume=None)
+        return await _drive(loaded, devices, journal, console, clock=clock, resume=None)
     finally:
         journal.close()
 
@@ -68,23 +72,22 @@ async def resume_run(run_id: str, journal_path: Path, rig: RigSource | None, con
             f"{(start - point.last_t_s) / 60:.1f} min of process time down",
             markup=False,
         )
-        return await _drive(
-            loaded, rig.rig, journal, console, clock=WallClock(rig.rig.speed, start=start), resume=point
-        )
+        clock = WallClock(rig.rig.speed, start=start)
+        devices = await connect_rig(rig.rig, clock.now)
+        return await _drive(loaded, devices, journal, console, clock=clock, resume=point)
     finally:
         journal.close()
 
 
 async def _drive(
     loaded: LoadedProtocol,
-    rig: Rig,
+    devices: RigDevices,
     journal: Journal,
     console: Console,
     *,
     clock: WallClock,
     resume: ResumePoint | None,
 ) -> RunState:
-    devices = await connect_rig(rig, clock.now)
     view = RunConsole(console)
     try:
         engine = Engine(loaded, devices, journal, clock, operator=view)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from labctl.dryrun.run import DryRunResult, dry_run
+from labctl.engine.engine import Operator
 from labctl.journal import Journal, Record
 from labctl.protocol.loader import load_protocol
 from labctl.sim.faults import FaultSchedule, ScheduledFault
@@ -46,6 +47,7 @@ async def run_dry(
     seed: int = 1,
     faults: list[tuple[float, str]] | None = None,
     parameters: dict[str, str] | None = None,
+    operator: Operator | None = None,
 ) -> DryRun:
     schedule = FaultSchedule(
         faults=[ScheduledFault.model_validate({"at": f"{at} s", "fault": name}) for at, name in faults or []]
@@ -56,6 +58,7 @@ async def run_dry(
         journal_path,
         seed=seed,
         schedule=schedule,
+        operator=operator,
     )
     journal = Journal(journal_path)
     try:

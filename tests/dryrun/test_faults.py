@@ -89,3 +89,11 @@ async def test_mgbr_storage_losing_its_cooling_raises_the_alarms_in_order(tmp_pa
     ]
     assert run.of("batch.compromised") != []
     assert run.first("run.ended").data["compromised"] is True
+
+
+async def test_a_rig_faulted_from_the_start_trips_at_the_first_poll_and_never_runs(tmp_path: Path) -> None:
+    run = await run_dry(tmp_path, faults=[(0.0, "chiller.compressor-failure")])
+    assert _state_changes(run) == ["tripped", "halted"]
+    assert run.first("interlock", id="chiller-fault", active=True).t_s == 0.0
+    assert run.of("step.completed") == []
+    assert run.of("prompt.opened") == []  # not even the charge was asked for

@@ -90,6 +90,8 @@ class Dosing:
 
     def blockers(self) -> list[str]:
         reasons = self.eng.addition_blockers() + self.permit.blockers(self.eng.snapshot, self.last_start)
+        waits = f" waits for {', '.join(reasons)}" if reasons else " released"
+        self.eng.progress = f"portion {self.done + 1}/{self.count}{waits}; {self.dispensed_g:.2f} g dosed"
         if reasons != self._blockers:
             self._blockers = reasons
             if reasons:
