@@ -6,7 +6,7 @@ from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, field
 from pydantic_core import PydanticCustomError
 
 from labctl.protocol.base import Identifier, Spec
-from labctl.protocol.quantities import Celsius, Grams, MillilitresPerMinute
+from labctl.protocol.quantities import Celsius, Grams, MillilitresPerMinute, Seconds
 
 
 class ChillerCapabilities(Spec):
@@ -71,6 +71,12 @@ class Rig(Spec):
         gt=0,
         le=1000,
         description="Process seconds per wall second: 1 for a real rig; a simulated rig served faster says so.",
+    )
+    poll: Seconds = Field(
+        1.0,
+        ge=0.2,
+        le=30.0,
+        description="Supervision cycle: how often the chiller is read and the interlocks evaluated, e.g. '1 s'.",
     )
     instruments: Instruments
 

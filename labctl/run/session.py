@@ -10,7 +10,7 @@ from rich.console import Console
 
 from labctl.engine.clock import WallClock
 from labctl.engine.control import RunState
-from labctl.engine.engine import Engine
+from labctl.engine.engine import Engine, EngineOptions
 from labctl.engine.errors import EngineError
 from labctl.engine.resume import ResumePoint, resume_point
 from labctl.journal import Journal
@@ -51,7 +51,7 @@ async def start_run(loaded: LoadedProtocol, rig: RigSource, journal_path: Path, 
         console.print(
             f"run {run_id} (journal {journal_path}); resume with: labctl resume {run_id}", markup=False
         )
-        return await _drive(loaded, devices, journal, console, clock=clock, resume=None)
+        return await _drive(loaded, devices, journal, console, clock=clock, resume=None, poll_s=rig.rig.poll)
     finally:
         journal.close()
 
@@ -74,7 +74,7 @@ async def resume_run(run_id: str, journal_path: Path, rig: RigSource | None, con
         )
         clock = WallClock(rig.rig.speed, start=start)
         devices = await connect_rig(rig.rig, clock.now)
-        return await _drive(loaded, devices, journal, console, clock=clock, resume=point)
+        return await _drive(loaded, devices, journal, console, clock=clock, resume=point, poll_s=rig.rig.poll)
     finally:
         journal.close()
 
@@ -87,10 +87,13 @@ async def _drive(
     *,
     clock: WallClock,
     resume: ResumePoint | None,
+    poll_s: float,
 ) -> RunState:
     view = RunConsole(console)
     try:
-        engine = Engine(loaded, devices, journal, clock, operator=view)
+        engine = Engine(
+            loaded, devices, journal, clock, options=EngineOptions(period_s=poll_s), operator=view
+        )
         view.start()
         state = await engine.run(resume)
         view(engine)  # the last notices

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from labctl.engine.engine import Engine
 
 STOPPED_BY_HOST = 8
+RECONCILE_ALARM_S = 900.0
+"""The longest a Quantos dose may run (its own timeout): past this, not knowing is a person's problem."""
 
 
 @dataclass(frozen=True)
@@ -169,11 +171,19 @@ class Dosing:
         eng, sample = self.eng, pending.data["sample_id"]
         eng.record("portion.reconciling", {"portion": pending.data["portion"], "sample_id": sample})
         eng.additions_running.add("doser")  # it may still be dosing: a trip must be able to stop it
+        asked_since = eng.now()
         while True:
             try:
                 last = await eng.send("doser", "last-dose", self.doser.last_dose())
                 break
-            except DeviceError:  # busy finishing that dose (`I`), or the link still coming back
+            except DeviceError as exc:  # busy finishing that dose (`I`), or the link still coming back
+                if eng.now() - asked_since > RECONCILE_ALARM_S:
+                    eng.raise_alarm(
+                        "doser-result-unknown",
+                        Level.ALARM,
+                        f"portion {pending.data['portion']}: the doser has not said what it dispensed for "
+                        f"{RECONCILE_ALARM_S / 60:g} min ({exc}); check the balance before going on",
+                    )
                 yield
         eng.additions_running.discard("doser")
         if last.sample_id != sample:
