@@ -9,14 +9,14 @@ from typing import Any
 
 from labctl.dryrun.clock import FastForwardClock
 from labctl.dryrun.operator import SimulatedOperator
+from labctl.engine.begin import begin_run
 from labctl.engine.control import RunState
 from labctl.engine.engine import Engine, EngineOptions, Operator
 from labctl.journal import Journal
 from labctl.protocol.loader import LoadedProtocol
 from labctl.protocol.model import Protocol
-from labctl.protocol.source import load_yaml
 from labctl.rig.connect import connect_rig
-from labctl.rig.model import Rig
+from labctl.rig.loader import parse_rig
 from labctl.sim.faults import FaultSchedule
 from labctl.sim.serve import rig_yaml
 from simulators.clock import ManualClock
@@ -63,23 +63,14 @@ async def dry_run(
     endpoints = await sim.serve(huber_reply_delay_s=0.0)
     try:
         served = rig_yaml(endpoints, 1.0).replace("rig: sim", "rig: dry-run", 1)
-        rig_text = "\n".join(line for line in served.splitlines() if not line.startswith("#")) + "\n"
-        data, _ = load_yaml(rig_text, "<dry-run rig>")
-        rig = Rig.model_validate(data)
+        rig = parse_rig(
+            "\n".join(line for line in served.splitlines() if not line.startswith("#")), "<dry-run rig>"
+        )
         clock = FastForwardClock(sim_clock, sim, schedule)
-        devices = await connect_rig(rig, clock.now)
+        devices = await connect_rig(rig.rig, clock.now)
         journal = Journal(journal_path)
         try:
-            run_id = journal.create_run(
-                mode="dry-run",
-                protocol_file=loaded.file,
-                protocol_sha256=loaded.sha256,
-                protocol_text=loaded.text,
-                parameters=dict(loaded.parameters),
-                rig_name=rig.rig,
-                rig_text=rig_text,
-                seed=seed,
-            )
+            run_id = begin_run(journal, loaded, rig, mode="dry-run", seed=seed)
             engine = Engine(
                 loaded,
                 devices,

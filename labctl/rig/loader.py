@@ -18,11 +18,16 @@ class LoadedRig:
     rig: Rig
     source: SourceMap
     file: str
+    text: str
+    """The file as loaded: a run's journal keeps it, so a resume opens the same instruments."""
 
 
 def load_rig(path: Path | str) -> LoadedRig:
-    file = str(path)
-    data, source = load_yaml(read_text(Path(path)), file)
+    return parse_rig(read_text(Path(path)), str(path))
+
+
+def parse_rig(text: str, file: str) -> LoadedRig:
+    data, source = load_yaml(text, file)
     if not isinstance(data, dict):
         raise InputFileError(
             [
@@ -35,4 +40,4 @@ def load_rig(path: Path | str) -> LoadedRig:
         rig = Rig.model_validate(data)
     except ValidationError as exc:
         raise InputFileError(validation_problems(exc, data, source, Rig)) from None
-    return LoadedRig(rig, source, file)
+    return LoadedRig(rig, source, file, text)

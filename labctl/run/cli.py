@@ -15,9 +15,8 @@ from labctl.errors import InputFileError
 from labctl.parameters import parse_parameters
 from labctl.protocol.checks import CheckerConfig, check
 from labctl.protocol.loader import load_protocol
-from labctl.protocol.source import read_text
 from labctl.rig import load_rig
-from labctl.run.session import RigSource, resume_run, start_run
+from labctl.run.session import resume_run, start_run
 
 DEFAULT_JOURNAL = Path(".labctl/journal.sqlite")
 
@@ -49,8 +48,7 @@ def run_command(
             )
         out.print(f"{escape(str(protocol))}: not run: fix the findings above (labctl validate --rig)")
         raise typer.Exit(1)
-    source = RigSource(rig.rig, read_text(rig_file))
-    _exit_for(asyncio.run(start_run(loaded, source, journal, out)))
+    _exit_for(asyncio.run(start_run(loaded, rig, journal, out)))
 
 
 def resume_command(
@@ -66,7 +64,7 @@ def resume_command(
     source = None
     if rig_file is not None:
         try:
-            source = RigSource(load_rig(rig_file).rig, read_text(rig_file))
+            source = load_rig(rig_file)
         except InputFileError as exc:
             print_problems(exc)
             raise typer.Exit(1) from None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
 
+from labctl.engine.begin import begin_run
 from labctl.engine.clock import WallClock
 from labctl.engine.control import RunState
 from labctl.engine.engine import Engine, EngineOptions
@@ -15,39 +15,19 @@ from labctl.engine.errors import EngineError
 from labctl.engine.resume import ResumePoint, resume_point
 from labctl.journal import Journal
 from labctl.protocol.loader import LoadedProtocol, parse_protocol
-from labctl.protocol.source import load_yaml
 from labctl.rig.connect import RigDevices, connect_rig
-from labctl.rig.model import Rig
+from labctl.rig.loader import LoadedRig, parse_rig
 from labctl.run.console import RunConsole
 
 
-@dataclass(frozen=True)
-class RigSource:
-    rig: Rig
-    text: str
-
-
-def rig_from_text(text: str, file: str) -> RigSource:
-    data, _ = load_yaml(text, file)
-    return RigSource(Rig.model_validate(data), text)
-
-
-async def start_run(loaded: LoadedProtocol, rig: RigSource, journal_path: Path, console: Console) -> RunState:
+async def start_run(loaded: LoadedProtocol, rig: LoadedRig, journal_path: Path, console: Console) -> RunState:
     """The run enters the journal only once every instrument has answered: a rig that cannot be opened leaves
     nothing behind to resume."""
     clock = WallClock(rig.rig.speed)
     devices = await connect_rig(rig.rig, clock.now)
     journal = Journal(journal_path)
     try:
-        run_id = journal.create_run(
-            mode="run",
-            protocol_file=loaded.file,
-            protocol_sha256=loaded.sha256,
-            protocol_text=loaded.text,
-            parameters=dict(loaded.parameters),
-            rig_name=rig.rig.rig,
-            rig_text=rig.text,
-        )
+        run_id = begin_run(journal, loaded, rig, mode="run")
         console.print(
             f"run {run_id} (journal {journal_path}); resume with: labctl resume {run_id}", markup=False
         )
@@ -56,13 +36,13 @@ async def start_run(loaded: LoadedProtocol, rig: RigSource, journal_path: Path, 
         journal.close()
 
 
-async def resume_run(run_id: str, journal_path: Path, rig: RigSource | None, console: Console) -> RunState:
+async def resume_run(run_id: str, journal_path: Path, rig: LoadedRig | None, console: Console) -> RunState:
     journal = Journal(journal_path)
     try:
         info = journal.open_run(run_id)
         parameters = {name: str(value) for name, value in info.parameters.items()}
         loaded = parse_protocol(info.protocol_text, info.protocol_file, parameters)
-        rig = rig or rig_from_text(info.rig_text, f"<rig of run {run_id}>")
+        rig = rig or parse_rig(info.rig_text, f"<rig of run {run_id}>")
         point = resume_point(journal, run_id, loaded.protocol)
         if point is None:
             raise EngineError(f"run {run_id} has ended; there is nothing to resume")
