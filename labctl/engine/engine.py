@@ -25,12 +25,15 @@ from labctl.engine.clock import EngineClock
 from labctl.engine.control import CommandResult, Prompt, RunState, Verb
 from labctl.engine.errors import EngineError, RunAborted
 from labctl.engine.interlocks import Change, InterlockMonitor
+from labctl.engine.mgbr import COMPROMISED_LOSS, MgBrDecay
 from labctl.engine.resume import ResumePoint, step_ids
 from labctl.engine.snapshot import Snapshot
 from labctl.engine.steps import handler_for
 from labctl.engine.supervisor import Supervisor, reading_record
 from labctl.journal import Journal, Record
+from labctl.protocol.checks.chemistry import classes_of
 from labctl.protocol.checks.config import CheckerConfig
+from labctl.protocol.checks.timeline import presence
 from labctl.protocol.loader import LoadedProtocol
 from labctl.protocol.model import Action, MaterialClass, Protocol
 from labctl.rig.connect import RigDevices
@@ -109,6 +112,8 @@ class Engine:
         self.alarms = AlarmBoard()
         self.prompt: Prompt | None = None
         self.oxidant = _oxidant_model(self.protocol)
+        self.mgbr = _mgbr_decay(self.protocol)
+        self._step_index = 0
         self.supervisor = Supervisor(devices.chiller, clock, self.options.period_s, self.oxidant)
         self.interlocks = InterlockMonitor(self.protocol.interlocks)
         self.step_setpoint: float | None = None
@@ -323,6 +328,7 @@ class Engine:
                 self._set_state(resume.state, "resumed as it was left: waiting for an operator", "labctl")
             ids = step_ids(self.protocol)
             for index in range(first, len(ids)):
+                self._step_index = index
                 step = self.protocol.steps[index]
                 await self._run_step(ids[index], step, handler_for(step))
             self._set_state(RunState.COMPLETED, "all steps done", "labctl")
@@ -463,9 +469,20 @@ class Engine:
         reading = reading_record(snap)
         if self.oxidant is not None:
             reading["unreacted_mol"] = round(self.oxidant.unreacted_mol, 6)
+        if self.mgbr is not None:
+            self._watch_mgbr(self.mgbr, snap)
+            reading["mgbr_lost_pct"] = round(100 * self.mgbr.lost, 3)
         self.record("reading", reading, durable=False)
         for change in self.interlocks.evaluate(snap, self.step_id):
             await self._interlock_changed(change)
+
+    def _watch_mgbr(self, mgbr: MgBrDecay, snap: Snapshot) -> None:
+        mgbr.advance(snap.at, snap.tr_value(), self._step_index)
+        if mgbr.lost > COMPROMISED_LOSS and not self.compromised:
+            lost = f"{100 * mgbr.lost:.0f} % (over {100 * COMPROMISED_LOSS:g} %)"
+            self.raise_alarm("mgbr-decay", Level.COMPROMISED, f"the decay model puts the MgBr lost at {lost}")
+            self.compromised = True
+            self.record("batch.compromised", {"cause": "mgbr-decay", "lost_pct": round(100 * mgbr.lost, 2)})
 
     async def _interlock_changed(self, change: Change) -> None:
         lock = change.interlock
@@ -541,9 +558,16 @@ def _reading(snap: Snapshot) -> dict[str, Any]:
 
 def _is_oxidant(protocol: Protocol, material_id: str) -> bool:
     material = protocol.material(material_id)
-    if material is None:
-        return False
-    return MaterialClass.OXIDANT in material.classes or MaterialClass.PERMANGANATE in material.classes
+    return material is not None and bool(
+        {MaterialClass.OXIDANT, MaterialClass.PERMANGANATE} & classes_of(material)
+    )
+
+
+def _mgbr_decay(protocol: Protocol) -> MgBrDecay | None:
+    """A decay estimate for a protocol that ever has metastable MgBr in the vessel."""
+    mgbr = {m.id for m in protocol.materials if MaterialClass.MG_I_HALIDE in classes_of(m)}
+    steps = [bool(here & mgbr) for here in presence(protocol)]
+    return MgBrDecay(steps) if any(steps) else None
 
 
 def _oxidant_model(protocol: Protocol) -> OxidantModel | None:

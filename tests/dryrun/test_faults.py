@@ -89,6 +89,9 @@ async def test_mgbr_storage_losing_its_cooling_raises_the_alarms_in_order(tmp_pa
     ]
     assert run.of("batch.compromised") != []
     assert run.first("run.ended").data["compromised"] is True
+    # the decay estimate: nothing lost while cold, most of it once the batch warmed past -40 °C
+    assert all(r.data["mgbr_lost_pct"] == 0.0 for r in run.readings_between(0, 90 * 60))
+    assert run.of("reading")[-1].data["mgbr_lost_pct"] > 50.0
 
 
 async def test_a_rig_faulted_from_the_start_trips_at_the_first_poll_and_never_runs(tmp_path: Path) -> None:

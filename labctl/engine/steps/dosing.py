@@ -18,6 +18,7 @@ from labctl.engine.alarms import Level
 from labctl.engine.errors import EngineError
 from labctl.engine.permit import DosingPermit
 from labctl.journal import Record
+from labctl.protocol.checks.chemistry import classes_of
 from labctl.protocol.model import MaterialClass
 from labctl.protocol.steps import DoseSolid
 
@@ -62,7 +63,7 @@ class Dosing:
         self.window_noted = False
         material = eng.protocol.material(step.material)
         oxidant = material is not None and bool(
-            {MaterialClass.OXIDANT, MaterialClass.PERMANGANATE} & set(material.classes)
+            {MaterialClass.OXIDANT, MaterialClass.PERMANGANATE} & classes_of(material)
         )
         self.mol_per_g = 1.0 / material.molar_mass if oxidant and material and material.molar_mass else None
         self._blockers: list[str] = []
