@@ -26,6 +26,10 @@ from simulators.world.config import COOLING_CLASSES
 
 OPERATOR_TIMEOUT_S = 30 * 60.0
 CHILLER_MARGIN_K = 10.0
+CHILLER_TIMEOUT_S = 0.1
+"""The in-process chiller answers within a millisecond of wall time; a unit that has lost its power should not
+cost a second per poll of a fast-forwarded run (reads and setpoints are retried twice, so a slow moment is not
+a lost link)."""
 
 
 def world_for(protocol: Protocol) -> WorldConfig:
@@ -62,7 +66,15 @@ async def dry_run(
     sim = SimulatedRig(sim_clock, seed=seed, world_config=world_for(loaded.protocol))
     endpoints = await sim.serve(huber_reply_delay_s=0.0)
     try:
-        served = rig_yaml(endpoints, 1.0).replace("rig: sim", "rig: dry-run", 1)
+        served = (
+            rig_yaml(endpoints, 1.0)
+            .replace("rig: sim", "rig: dry-run", 1)
+            .replace(
+                "    driver: huber-pb\n",
+                f"    driver: huber-pb\n    options: {{timeout_s: {CHILLER_TIMEOUT_S}}}\n",
+                1,
+            )
+        )
         rig = parse_rig(
             "\n".join(line for line in served.splitlines() if not line.startswith("#")), "<dry-run rig>"
         )

@@ -458,6 +458,8 @@ class Engine:
         chiller = self.devices.chiller
         if chiller is None or self._watchdog_fed is None or self.now() - self._watchdog_fed < WATCHDOG_FEED_S:
             return
+        if not self.snapshot.chiller.online:
+            return  # the poll finds out when it is back; a dead link should not cost a second timeout
         with contextlib.suppress(DeviceError):  # a dead link shows as chiller offline in the next poll
             await chiller.feed_watchdog()
             self._watchdog_fed = self.now()

@@ -41,6 +41,14 @@ class RigDevices:
                     await device.close()
 
 
+def _timeout(role: str, inst: Instrument, default: float) -> float:
+    """`options: {timeout_s: 0.5}`: how long to wait for a reply (wall seconds) before the driver's retry policy."""
+    value = inst.options.get("timeout_s", default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise RigConnectError(f"rig role {role}: options.timeout_s must be a positive number of seconds")
+    return float(value)
+
+
 def _port(role: str, inst: Instrument) -> str:
     if not inst.port:
         raise RigConnectError(f"rig role {role} (driver {inst.driver}) has no port")
@@ -48,12 +56,14 @@ def _port(role: str, inst: Instrument) -> str:
 
 
 async def _chiller(inst: Instrument, clock: Clock) -> Chiller:
-    port = _port("chiller", inst)
+    port, timeout = _port("chiller", inst), _timeout("chiller", inst, 1.0)
     if inst.driver == "huber-pb":
-        return await HuberPB.open(port, name="chiller", clock=clock)
+        return await HuberPB.open(port, name="chiller", clock=clock, timeout_s=timeout)
     if inst.driver == "huber-modbus":
         host, _, number = port.removeprefix("tcp://").rpartition(":")
-        chiller = HuberModbus(host or "127.0.0.1", int(number or 502), name="chiller", clock=clock)
+        chiller = HuberModbus(
+            host or "127.0.0.1", int(number or 502), name="chiller", clock=clock, timeout_s=timeout
+        )
         await chiller.connect()
         return chiller
     raise RigConnectError(

@@ -100,3 +100,21 @@ async def test_a_rig_faulted_from_the_start_trips_at_the_first_poll_and_never_ru
     assert run.first("interlock", id="chiller-fault", active=True).t_s == 0.0
     assert run.of("step.completed") == []
     assert run.of("prompt.opened") == []  # not even the charge was asked for
+
+
+async def test_a_chiller_losing_its_power_trips_as_lost_and_nothing_stands_in_for_tr(tmp_path: Path) -> None:
+    power_back = MID_DOSING_S + 12
+    run = await run_dry(
+        tmp_path, faults=[(MID_DOSING_S, "chiller.power-off"), (power_back, "chiller.power-on")]
+    )
+    trip = run.first("interlock", id="chiller-lost", active=True)
+    assert trip.t_s - MID_DOSING_S <= 1.0
+    assert run.first("command", device="doser", command="stop").t_s == trip.t_s
+    assert run.first("alarm.raised", id="safe-setpoint-failed")  # full cooling asked of a dead unit: said so
+    outage = run.readings_between(trip.t_s, power_back - 1)
+    assert outage
+    assert all(r.data["chiller_online"] is False for r in outage)
+    assert all(r.data["Tr_C"] is None for r in outage[2:])  # stale after two poll periods, never a stand-in
+    _no_portion_after(run, trip.t_s)
+    assert run.result.state is RunState.HALTED
+    assert "tripped" in _state_changes(run)
