@@ -17,15 +17,17 @@ from typing import Any, TypeVar
 
 import structlog
 
-from devices.errors import DeviceError, NotSupported
+from devices.errors import DeviceError
 from devices.roles import ControlMode
 from labctl.engine.accumulation import OxidantModel
 from labctl.engine.alarms import Alarm, AlarmBoard, Level
+from labctl.engine.chiller_guard import ChillerGuard
 from labctl.engine.clock import EngineClock
 from labctl.engine.control import CommandResult, Prompt, RunState, Verb
 from labctl.engine.errors import EngineError, RunAborted
 from labctl.engine.interlocks import Change, InterlockMonitor
 from labctl.engine.mgbr import COMPROMISED_LOSS, MgBrDecay
+from labctl.engine.notices import notice
 from labctl.engine.resume import ResumePoint, step_ids
 from labctl.engine.snapshot import Snapshot
 from labctl.engine.steps import handler_for
@@ -51,27 +53,7 @@ _LEVELS = {
 }
 
 
-WATCHDOG_S = 60
-"""Chiller fallback watchdog: process seconds without labctl before the unit goes to the safe setpoint."""
-WATCHDOG_FEED_S = 10.0
 DRAIN_CYCLES = 30
-
-
-NOTICES: dict[str, Callable[[dict[str, Any]], str]] = {
-    "run.state": lambda d: f"run {d['from']} → {d['to']} ({d['reason']}, by {d['by']})",
-    "step.started": lambda d: f"step started ({d['kind']})",
-    "step.completed": lambda d: "step completed",
-    "portion.start": lambda d: f"portion {d['portion']}: start sent, {d['target_g']} g at Tr {d['Tr_C']} °C",
-    "portion.result": lambda d: f"portion {d['portion']}: {d['outcome']}, {d['dispensed_g']} g dispensed",
-    "portion.not-started": lambda d: f"portion {d['portion']}: its start never reached the doser",
-    "alarm.raised": lambda d: f"ALARM {d['id']} ({d['level']}): {d['message']}",
-    "alarm.acknowledged": lambda d: f"alarm {d['id']} acknowledged by {d['by']}",
-    "alarm.cleared": lambda d: f"alarm {d['id']} cleared",
-    "prompt.opened": lambda d: f"PROMPT {d['id']}: {d['message']}  (type 'confirm')",
-    "quench.started": lambda d: f"quench started at Tr {d['Tr_C']} °C",
-    "quench.paused": lambda d: f"quench paused: Tr {d['Tr_C']} °C above {d['above_C']} °C",
-    "run.resumed": lambda d: f"resumed at step {d['step_index'] + 1} ({d['state']})",
-}
 
 
 class OperatorAbsent(EngineError):
@@ -124,7 +106,7 @@ class Engine:
         self._waiting_since: float | None = None
         self._tasks: asyncio.TaskGroup | None = None
         self._spawned: set[asyncio.Task[Any]] = set()
-        self._watchdog_fed: float | None = None
+        self.chiller_guard = ChillerGuard(self)
         self._previous: dict[str, list[Record]] = {}
         self._notices: list[str] = []
         self._last_poll = clock.now()
@@ -143,8 +125,9 @@ class Engine:
 
     def record(self, kind: str, data: dict[str, Any], *, durable: bool = True) -> None:
         self.journal.append(self.now(), kind, data, step=self.step_id, durable=durable)
-        if kind in NOTICES:
-            self._notices.append(f"{self.now() / 60:7.1f} min  {self.step_id or '-'}: {NOTICES[kind](data)}")
+        line = notice(self.now(), self.step_id, kind, data)
+        if line is not None:
+            self._notices.append(line)
 
     def drain_notices(self) -> list[str]:
         """Lines for a person, one per journal record that matters, since the last call."""
@@ -318,7 +301,7 @@ class Engine:
         first = resume.step_index if resume is not None else 0
         try:
             await self._observe()
-            await self._program_chiller()
+            await self.chiller_guard.program()
             if self.state is not RunState.STARTING:
                 pass  # the first poll already tripped the run: it waits for a person, whatever came before
             elif resume is None or resume.state is RunState.RUNNING:
@@ -417,56 +400,9 @@ class Engine:
         if limit is not None and since is not None and self.now() - since > limit:
             raise OperatorAbsent(f"no operator answered within {limit / 60:g} min while {self.state}")
 
-    async def _program_chiller(self) -> None:
-        """The unit's own protection, so it stays safe if labctl dies: setpoint limits to the protocol's range
-        and watchdog 2, which switches to the safe setpoint and keeps running when labctl stops feeding it.
-        (Watchdog 1 and the unit's alarm limits stop the unit on expiry: worse than a stale setpoint.)"""
-        chiller, needs = self.devices.chiller, self.protocol.equipment.chiller
-        if chiller is None:
-            return
-        if needs is not None and needs.temperature_range is not None:
-            low, high = needs.temperature_range
-            limits = await self.send(
-                "chiller", "setpoint-limits", chiller.set_setpoint_limits(low, high), low_C=low, high_C=high
-            )
-            if (limits.low, limits.high) != (low, high):
-                self.raise_alarm(
-                    "chiller-limits",
-                    Level.WARNING,
-                    f"unit holds setpoint limits {limits.low}–{limits.high} °C",
-                )
-        safe = self.safe_setpoint()
-        if safe is None:
-            return
-        try:
-            await self.send(
-                "chiller",
-                "fallback-watchdog",
-                chiller.arm_fallback_watchdog(WATCHDOG_S, safe),
-                seconds=WATCHDOG_S,
-                safe_C=safe,
-            )
-            self._watchdog_fed = self.now()
-        except NotSupported:
-            self.raise_alarm(
-                "no-chiller-watchdog",
-                Level.WARNING,
-                "the chiller has no fallback watchdog: if labctl stops, it keeps its last setpoint",
-            )
-
-    async def _feed_watchdog(self) -> None:
-        chiller = self.devices.chiller
-        if chiller is None or self._watchdog_fed is None or self.now() - self._watchdog_fed < WATCHDOG_FEED_S:
-            return
-        if not self.snapshot.chiller.online:
-            return  # the poll finds out when it is back; a dead link should not cost a second timeout
-        with contextlib.suppress(DeviceError):  # a dead link shows as chiller offline in the next poll
-            await chiller.feed_watchdog()
-            self._watchdog_fed = self.now()
-
     async def _observe(self) -> None:
         self._last_poll = self.now()
-        await self._feed_watchdog()
+        await self.chiller_guard.feed()
         snap = await self.supervisor.poll()
         reading = reading_record(snap)
         if self.oxidant is not None:
@@ -502,7 +438,7 @@ class Engine:
     async def _trip(self, why: str, state: RunState) -> None:
         """Stop every addition at once, full cooling, and wait for a person: never resumes by itself."""
         await self._stop_additions()
-        await self._full_cooling()
+        await self.chiller_guard.full_cooling()
         if not (self.state is RunState.EMERGENCY and state is RunState.TRIPPED):
             self._set_state(state, f"interlock {why}", "labctl")
 
@@ -514,22 +450,6 @@ class Engine:
             with contextlib.suppress(DeviceError):
                 await self.send("pump", "stop", self.devices.pump.stop())
 
-    def safe_setpoint(self) -> float | None:
-        chiller = self.protocol.equipment.chiller
-        if chiller is not None and chiller.temperature_range is not None:
-            return chiller.temperature_range[0]
-        return self.step_setpoint
-
-    async def _full_cooling(self) -> None:
-        target, chiller = self.safe_setpoint(), self.devices.chiller
-        if target is None or chiller is None:
-            return
-        try:
-            applied = await self.send("chiller", "setpoint", chiller.set_setpoint(target), setpoint_C=target)
-            self.supervisor.note_setpoint(applied.in_force)
-        except DeviceError as exc:
-            self.raise_alarm("safe-setpoint-failed", Level.ALARM, f"could not set full cooling: {exc}")
-
     async def _leave_safe(self) -> None:
         """Additions stopped; after anything but a completed run the chiller goes to the safe setpoint. The
         chiller is never switched off."""
@@ -537,11 +457,8 @@ class Engine:
             await self._stop_additions()
         if self.state is not RunState.COMPLETED:
             with contextlib.suppress(Exception):
-                await self._full_cooling()
-        if self._watchdog_fed is not None and self.devices.chiller is not None:
-            with contextlib.suppress(DeviceError):
-                await self.send("chiller", "disarm-watchdog", self.devices.chiller.disarm_watchdog())
-                self._watchdog_fed = None
+                await self.chiller_guard.full_cooling()
+        await self.chiller_guard.disarm()
 
 
 def _plain(value: object) -> object:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -48,7 +49,7 @@ def run_command(
             )
         out.print(f"{escape(str(protocol))}: not run: fix the findings above (labctl validate --rig)")
         raise typer.Exit(1)
-    _exit_for(asyncio.run(start_run(loaded, rig, journal, out)))
+    _exit_for(_interruptible(start_run(loaded, rig, journal, out)))
 
 
 def resume_command(
@@ -68,7 +69,18 @@ def resume_command(
         except InputFileError as exc:
             print_problems(exc)
             raise typer.Exit(1) from None
-    _exit_for(asyncio.run(resume_run(run_id, journal, source, out)))
+    _exit_for(_interruptible(resume_run(run_id, journal, source, out)))
+
+
+def _interruptible(run: Coroutine[Any, Any, RunState]) -> RunState:
+    """Ctrl-C cancels the run: the engine stops additions and sets the safe setpoint on its way out."""
+    try:
+        return asyncio.run(run)
+    except KeyboardInterrupt:
+        out.print(
+            "interrupted: additions stopped, chiller at the safe setpoint; `labctl resume RUN_ID` continues"
+        )
+        raise typer.Exit(130) from None
 
 
 def _exit_for(state: RunState) -> None:
