@@ -286,6 +286,9 @@ class Engine:
             async with asyncio.TaskGroup() as tasks:
                 self._tasks = tasks
                 await self._steps(resume)
+        except asyncio.CancelledError:
+            self._set_state(RunState.FAILED, "interrupted (the controller was stopped); resumable", "labctl")
+            raise
         except BaseException as exc:
             self._set_state(RunState.FAILED, f"{type(exc).__name__}: {exc}", "labctl")
             raise

@@ -70,18 +70,21 @@ def _run_id(process: subprocess.Popen[str]) -> str:
     return first.split()[1]
 
 
-def _dosing_started(journal: Path) -> bool:
+def _found(journal: Path, query: str) -> bool:
     with sqlite3.connect(journal) as db:
-        row = db.execute("SELECT 1 FROM records WHERE kind = 'portion.start' LIMIT 1").fetchone()
-    return row is not None
+        return db.execute(query).fetchone() is not None
+
+
+def _wait_for(journal: Path, process: subprocess.Popen[str], query: str) -> None:
+    deadline = time.monotonic() + 120
+    while not (journal.exists() and _found(journal, query)):
+        assert process.poll() is None, "the run ended first"
+        assert time.monotonic() < deadline, f"never found: {query}"
+        time.sleep(0.2)
 
 
 def _wait_for_dosing(journal: Path, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 120
-    while not (journal.exists() and _dosing_started(journal)):
-        assert process.poll() is None, "the run ended before dosing"
-        assert time.monotonic() < deadline, "dosing never started"
-        time.sleep(0.2)
+    _wait_for(journal, process, "SELECT 1 FROM records WHERE kind = 'portion.start'")
 
 
 def _waiting_for(journal: Path) -> list[str] | None:
@@ -160,3 +163,28 @@ def test_killed_and_resumed_twenty_times_the_ledger_shows_the_plan_exactly_once(
     assert journal_g == pytest.approx([float(d["dispensed_g"]) for d in doses], abs=1e-3)
     assert 1 <= resumed <= kills  # a kill can land before the resumed controller reaches its journal
     print(f"{kills} kills, {resumed} resumes journalled, {len(doses)} doses in the ledger")
+
+
+def test_ctrl_c_leaves_the_rig_safe_and_the_run_resumable(served: Path) -> None:
+    controller = _controller(served, "run", str(PROTOCOL), "--rig", ".labctl/sim-rig.yaml")
+    run_id = _run_id(controller)
+    journal = served / "journal.sqlite"
+    _wait_for(journal, controller, "SELECT 1 FROM records WHERE kind = 'step.started' AND step = 'cold'")
+    controller.send_signal(signal.SIGINT)
+    output, _ = controller.communicate(timeout=30)
+    assert controller.returncode == 130, output
+    assert "interrupted: additions stopped, chiller at the safe setpoint" in output
+    assert "Traceback" not in output
+    with sqlite3.connect(journal) as db:
+        rows = db.execute(
+            "SELECT kind, data FROM records WHERE run_id = ? ORDER BY seq DESC LIMIT 12", (run_id,)
+        ).fetchall()
+    records = [(kind, json.loads(data)) for kind, data in rows]
+    assert records[0] == ("run.ended", {"state": "failed", "compromised": False})
+    commands = [d["command"] for kind, d in records if kind == "command" and d["device"] == "chiller"]
+    assert "setpoint" in commands  # full cooling on the way out
+    resumed = _controller(served, "resume", run_id)
+    assert resumed.stdout is not None
+    assert resumed.stdout.readline().startswith(f"resuming run {run_id}")
+    resumed.send_signal(signal.SIGKILL)
+    resumed.wait()
