@@ -150,6 +150,8 @@ class SimulatedRig:
             "doser.dose-limit": lambda: self.mettler.quantos.set_head_dose_count(10**6),
             "doser.door-open": lambda: self.mettler.quantos.force_door(Door.OPEN),
             "doser.link-disconnect": self.balance_wire.disconnect,
+            "doser.link-silent": lambda: setattr(self.balance_wire, "silent", True),
+            "doser.link-restored": self.balance_wire.restore,
             "doser.link-garbled": lambda: self.balance_wire.garble_next(8),
             "doser.link-dropped-bytes": lambda: self.balance_wire.drop_next(8),
             "doser.link-slow": lambda: setattr(self.balance_wire, "reply_delay_s", 2.0),

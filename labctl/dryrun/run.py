@@ -20,16 +20,27 @@ from labctl.rig.loader import parse_rig
 from labctl.sim.faults import FaultSchedule
 from labctl.sim.serve import rig_yaml
 from simulators.clock import ManualClock
-from simulators.rig import SimulatedRig
+from simulators.rig import Endpoints, SimulatedRig
 from simulators.world import WorldConfig
 from simulators.world.config import COOLING_CLASSES
 
 OPERATOR_TIMEOUT_S = 30 * 60.0
 CHILLER_MARGIN_K = 10.0
-CHILLER_TIMEOUT_S = 0.1
-"""The in-process chiller answers within a millisecond of wall time; a unit that has lost its power should not
-cost a second per poll of a fast-forwarded run (reads and setpoints are retried twice, so a slow moment is not
-a lost link)."""
+
+
+TIMEOUTS_S = {"huber-pb": 0.1, "quantos": 0.5}
+"""Reply timeouts of the dry-run rig. The in-process instruments answer within a millisecond of wall time; a unit
+that has lost its power or its link should not cost seconds per poll of a fast-forwarded run. Reads and settings
+are retried, so a slow moment is not a lost link; a dose's own end has its own, longer timeout."""
+
+
+def _rig_text(endpoints: Endpoints) -> str:
+    """The served rig as `labctl sim serve` would write it, named dry-run, with the short timeouts."""
+    text = rig_yaml(endpoints, 1.0).replace("rig: sim", "rig: dry-run", 1)
+    for driver, timeout in TIMEOUTS_S.items():
+        line = f"    driver: {driver}\n"
+        text = text.replace(line, f"{line}    options: {{timeout_s: {timeout}}}\n", 1)
+    return "\n".join(line for line in text.splitlines() if not line.startswith("#")) + "\n"
 
 
 def world_for(protocol: Protocol) -> WorldConfig:
@@ -66,18 +77,7 @@ async def dry_run(
     sim = SimulatedRig(sim_clock, seed=seed, world_config=world_for(loaded.protocol))
     endpoints = await sim.serve(huber_reply_delay_s=0.0)
     try:
-        served = (
-            rig_yaml(endpoints, 1.0)
-            .replace("rig: sim", "rig: dry-run", 1)
-            .replace(
-                "    driver: huber-pb\n",
-                f"    driver: huber-pb\n    options: {{timeout_s: {CHILLER_TIMEOUT_S}}}\n",
-                1,
-            )
-        )
-        rig = parse_rig(
-            "\n".join(line for line in served.splitlines() if not line.startswith("#")), "<dry-run rig>"
-        )
+        rig = parse_rig(_rig_text(endpoints), "<dry-run rig>")
         clock = FastForwardClock(sim_clock, sim, schedule)
         devices = await connect_rig(rig.rig, clock.now)
         journal = Journal(journal_path)

@@ -96,7 +96,14 @@ class Engine:
         self.oxidant = _oxidant_model(self.protocol)
         self.mgbr = _mgbr_decay(self.protocol)
         self._step_index = 0
-        self.supervisor = Supervisor(devices.chiller, clock, self.options.period_s, self.oxidant)
+        self.supervisor = Supervisor(
+            devices.chiller,
+            clock,
+            self.options.period_s,
+            self.oxidant,
+            balance=devices.balance,
+            balance_busy=lambda: "doser" in self.additions_running,
+        )
         self.interlocks = InterlockMonitor(self.protocol.interlocks)
         self.step_setpoint: float | None = None
         self.additions_running: set[str] = set()

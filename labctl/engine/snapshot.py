@@ -30,6 +30,8 @@ class Snapshot:
     chiller_error: int = 0
     chiller: LinkState = field(default_factory=LinkState)
     doser: LinkState = field(default_factory=LinkState)
+    """The MT-SICS link the doser and its balance share."""
+    balance: Reading[float] | None = None
     doser_fault: str | None = None
     tr_rate_k_min: float | None = None
     mtsr_c: float | None = None

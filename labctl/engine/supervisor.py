@@ -7,13 +7,14 @@ kept with their old times (so they go stale), and the next poll tries again (the
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import structlog
 
 from devices.errors import DeviceError
 from devices.reading import Reading
-from devices.roles import Chiller
+from devices.roles import Balance, Chiller
 from labctl.engine.accumulation import OxidantModel
 from labctl.engine.clock import EngineClock
 from labctl.engine.snapshot import LinkState, Snapshot
@@ -25,11 +26,25 @@ SETPOINT_EVERY = 10
 """Read the setpoint back every this many polls (it only changes when labctl writes it, or someone at the unit)."""
 
 
+BALANCE_EVERY = 10
+"""Read the balance every this many polls while no dose holds its port: a dead doser link shows before the next
+portion needs it."""
+
+
 class Supervisor:
     def __init__(
-        self, chiller: Chiller | None, clock: EngineClock, period_s: float, oxidant: OxidantModel | None
+        self,
+        chiller: Chiller | None,
+        clock: EngineClock,
+        period_s: float,
+        oxidant: OxidantModel | None,
+        *,
+        balance: Balance | None = None,
+        balance_busy: Callable[[], bool] = lambda: False,
     ) -> None:
         self._chiller = chiller
+        self._balance = balance
+        self._balance_busy = balance_busy
         self._clock = clock
         self.period_s = period_s
         self.oxidant = oxidant
@@ -42,6 +57,8 @@ class Supervisor:
         changes: dict[str, Any] = {"at": now}
         if self._chiller is not None:
             changes.update(await self._poll_chiller(self._chiller, now))
+        if self._balance is not None and self._polls % BALANCE_EVERY == 0 and not self._balance_busy():
+            changes.update(await self._poll_balance(self._balance, now))
         snap = dataclasses.replace(self.snapshot, **changes)
         tr = snap.tr_value()
         if tr is not None and snap.tr is not None:
@@ -64,6 +81,20 @@ class Supervisor:
             doser=link or dataclasses.replace(self.snapshot.doser, error=error),
             doser_fault=fault,
         )
+
+    async def _poll_balance(self, balance: Balance, now: float) -> dict[str, Any]:
+        try:
+            reading = await balance.immediate_weight()
+        except DeviceError as exc:
+            if self.snapshot.doser.online:
+                log.warning("doser.offline", error=str(exc))
+                return {"doser": LinkState(False, str(exc), now)}
+            return {}
+        out: dict[str, Any] = {"balance": reading}
+        if not self.snapshot.doser.online:
+            log.warning("doser.online")
+            out["doser"] = LinkState(True, None, now)
+        return out
 
     async def _poll_chiller(self, chiller: Chiller, now: float) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -106,6 +137,8 @@ def reading_record(snap: Snapshot) -> dict[str, Any]:
         "dTr_dt_K_min": None if snap.tr_rate_k_min is None else round(snap.tr_rate_k_min, 3),
         "MTSR_C": None if snap.mtsr_c is None else round(snap.mtsr_c, 2),
         "chiller_online": snap.chiller.online,
+        "balance_g": value(snap.balance),
+        "doser_online": snap.doser.online,
         "chiller_error": snap.chiller_error,
         "status": None if snap.status is None else snap.status.raw,
     }

@@ -73,7 +73,8 @@ async def _chiller(inst: Instrument, clock: Clock) -> Chiller:
 
 async def _quantos(rig: Rig, clock: Clock) -> tuple[MettlerBalance | None, QuantosDoser | None]:
     doser, balance = rig.instruments.doser, rig.instruments.balance
-    if doser is None and balance is None:
+    first = doser if doser is not None else balance
+    if first is None:
         return None, None
     if doser is not None and doser.driver != "quantos":
         raise RigConnectError(f"doser driver {doser.driver!r} unknown; expected quantos")
@@ -82,7 +83,8 @@ async def _quantos(rig: Rig, clock: Clock) -> tuple[MettlerBalance | None, Quant
     ports = {_port(role, inst) for role, inst in (("doser", doser), ("balance", balance)) if inst is not None}
     if len(ports) != 1:
         raise RigConnectError("the Quantos doser and its balance must share one port")
-    b, d = await open_quantos(ports.pop(), name="doser", clock=clock)
+    timeout = _timeout("doser", first, 5.0)
+    b, d = await open_quantos(ports.pop(), name="doser", clock=clock, timeout_s=timeout)
     return (b if balance is not None else None), (d if doser is not None else None)
 
 

@@ -118,3 +118,27 @@ async def test_a_chiller_losing_its_power_trips_as_lost_and_nothing_stands_in_fo
     _no_portion_after(run, trip.t_s)
     assert run.result.state is RunState.HALTED
     assert "tripped" in _state_changes(run)
+
+
+async def test_a_silent_doser_link_is_seen_by_the_balance_poll_and_holds_the_next_portion(
+    tmp_path: Path,
+) -> None:
+    """The link goes silent between portions 1 and 2 and comes back a minute later: the balance poll marks
+    the doser offline, portion 2 waits for it and is dosed once the link answers again."""
+    silent, back = 25.5 * 60 + 45, 25.5 * 60 + 105
+    run = await run_dry(tmp_path, faults=[(silent, "doser.link-silent"), (back, "doser.link-restored")])
+    readings = run.of("reading")
+    offline = [r.t_s for r in readings if r.data["doser_online"] is False]
+    assert offline
+    assert silent <= offline[0] <= silent + 10  # within one balance poll
+    assert offline[-1] <= back + 10
+    waits = [r for r in run.of("portion.waiting") if "doser offline" in r.data["for"]]
+    assert waits
+    assert {w.data["portion"] for w in waits} == {2}
+    second = run.first("portion.start", portion=2)
+    assert second.t_s > offline[-1]
+    assert run.first("portion.result", portion=2).data["outcome"] == "done"
+    assert [d["outcome"] for d in run.result.ledgers["doser"]][:2] == ["complete", "complete"]
+    weights = [r.data["balance_g"] for r in readings if r.data["balance_g"] is not None]
+    assert weights
+    assert all(w > 0 for w in weights)  # the funnel on the pan, read between doses

@@ -164,6 +164,20 @@ async def test_chiller_link_silent_then_restored() -> None:
         await r.close()
 
 
+async def test_doser_link_silent_then_restored() -> None:
+    r = rig()
+    endpoints = await r.serve()
+    try:
+        assert (await ask(endpoints.balance, b"I4\r\n", None)).startswith(b"I4 A")
+        r.inject("doser.link-silent")
+        with pytest.raises(TimeoutError):
+            await ask(endpoints.balance, b"I4\r\n", None, within_s=0.3)
+        r.inject("doser.link-restored")
+        assert (await ask(endpoints.balance, b"I4\r\n", None)).startswith(b"I4 A")
+    finally:
+        await r.close()
+
+
 async def test_doser_and_pump_links_garble_and_drop() -> None:
     r = rig()
     endpoints = await r.serve()
@@ -201,6 +215,7 @@ def test_every_fault_name_is_covered_here() -> None:
         "chiller.link-slow", "chiller.link-disconnect", "stirrer.stop", "stirrer.start",
         "doser.powder-flow-error", "doser.powder-flow-restored", "doser.empty-head", "doser.dose-limit",
         "doser.door-open", "doser.link-disconnect", "doser.link-garbled", "doser.link-dropped-bytes",
+        "doser.link-silent", "doser.link-restored",
         "doser.link-slow", "pump.occlusion", "pump.occlusion-cleared", "pump.reservoir-empty",
         "pump.link-disconnect", "pump.link-garbled", "pump.link-dropped-bytes", "pump.link-slow",
     }  # fmt: skip
