@@ -326,10 +326,10 @@ class Engine:
                 await self._run_step(ids[index], step, handler_for(step))
             self._set_state(RunState.COMPLETED, "all steps done", "labctl")
         except RunAborted as exc:
-            await self._stop_additions()
+            await self._stop_additions(because="abort")
             self._set_state(RunState.ABORTED, exc.reason, exc.by)
         except OperatorAbsent as exc:
-            await self._stop_additions()
+            await self._stop_additions(because="no operator")
             self._set_state(RunState.HALTED, str(exc), "labctl")
         finally:
             await self._drain()
@@ -434,31 +434,34 @@ class Engine:
 
     async def _interlock_changed(self, change: Change) -> None:
         lock = change.interlock
+        stopping = change.active and lock.action in (Action.TRIP, Action.EMERGENCY)
+        if stopping:
+            await self._stop_additions(because=lock.id)  # before anything else is written: latency matters
         self.record("interlock", {"id": lock.id, "when": str(lock.when), "active": change.active})
         if not change.active:
             self.clear_alarm(lock.id)
             return
         self.raise_alarm(lock.id, _LEVELS[lock.action], lock.message or f"{lock.when}")
-        if lock.action in (Action.TRIP, Action.EMERGENCY):
+        if stopping:
             await self._trip(lock.id, RunState.TRIPPED if lock.action is Action.TRIP else RunState.EMERGENCY)
         elif lock.action is Action.COMPROMISE and not self.compromised:
             self.compromised = True
             self.record("batch.compromised", {"interlock": lock.id})
 
     async def _trip(self, why: str, state: RunState) -> None:
-        """Stop every addition at once, full cooling, and wait for a person: never resumes by itself."""
-        await self._stop_additions()
+        """Additions are already stopped; full cooling, and wait for a person: never resumes by itself."""
         await self.chiller_guard.full_cooling()
         if not (self.state is RunState.EMERGENCY and state is RunState.TRIPPED):
             self._set_state(state, f"interlock {why}", "labctl")
 
-    async def _stop_additions(self) -> None:
+    async def _stop_additions(self, because: str = "end of run") -> None:
+        """Each stop is journalled before it goes out, like every command that changes the world."""
         if "doser" in self.additions_running and self.devices.doser is not None:
             with contextlib.suppress(DeviceError):
-                await self.send("doser", "stop", self.devices.doser.stop())
+                await self.send("doser", "stop", self.devices.doser.stop(), because=because)
         if "pump" in self.additions_running and self.devices.pump is not None:
             with contextlib.suppress(DeviceError):
-                await self.send("pump", "stop", self.devices.pump.stop())
+                await self.send("pump", "stop", self.devices.pump.stop(), because=because)
 
     async def _leave_safe(self) -> None:
         """Additions stopped; after anything but a completed run the chiller goes to the safe setpoint. The
