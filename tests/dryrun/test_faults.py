@@ -142,3 +142,19 @@ async def test_a_silent_doser_link_is_seen_by_the_balance_poll_and_holds_the_nex
     weights = [r.data["balance_g"] for r in readings if r.data["balance_g"] is not None]
     assert weights
     assert all(w > 0 for w in weights)  # the funnel on the pan, read between doses
+
+
+async def test_a_start_the_doser_refuses_is_not_credited_with_the_last_portions_mass(tmp_path: Path) -> None:
+    """Door opened between portions: `QRA 61 1 I 5` opens no dose record, so the doser's last result is still
+    portion 1's. The engine sees another sample id, records that nothing was dispensed, and asks a person."""
+    run = await run_dry(tmp_path, faults=[(25.5 * 60 + 45, "doser.door-open")])
+    refused = run.first("portion.not-started", portion=2)
+    assert refused.data["doser_last_sample_id"] != refused.data["sample_id"]
+    assert [r.data["portion"] for r in run.of("portion.result")] == [1]
+    alarm = run.first("alarm.raised", id="doser-error")
+    assert "portion 2" in alarm.data["message"]
+    assert "dispensed 0.0 g" in alarm.data["message"]
+    assert _state_changes(run)[-2:] == ["paused", "halted"]
+    journal_g = sum(r.data["dispensed_g"] for r in run.of("portion.result"))
+    assert journal_g == pytest.approx(sum(d["dispensed_g"] for d in run.result.ledgers["doser"]), abs=1e-3)
+    assert len(run.result.ledgers["doser"]) == 1

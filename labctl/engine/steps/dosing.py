@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from devices.errors import DeviceError, DosingFailed, OutcomeUnknown
+from devices.reading import DoseResult
 from devices.roles import Doser
 from labctl.engine.alarms import Level
 from labctl.engine.errors import EngineError
@@ -101,7 +102,8 @@ class Dosing:
                 self.eng.record("portion.waiting", {"portion": self.done + 1, "for": reasons})
         return reasons
 
-    async def start_portion(self, target: float) -> None:
+    async def start_portion(self, target: float) -> str:
+        """Journals the start (with the sample id the doser will record) before it can go out; returns the id."""
         eng, n = self.eng, self.done + 1
         eng.record("portion.planned", {"portion": n, "target_g": round(target, 4), "of": self.count})
         await eng.send("doser", "target", self.doser.set_target(target), grams=round(target, 4))
@@ -118,29 +120,44 @@ class Dosing:
         now = eng.now()
         self.last_start = now
         self.first_start = self.first_start if self.first_start is not None else now
+        return sample
 
-    async def portion(self, target: float) -> DoseOutcome:
+    async def portion(self, target: float, sample: str) -> DoseOutcome:
         """The dose and its settlement in one task, so what was dispensed is recorded even while the run is
         tripped or paused and the step itself is not being advanced."""
         outcome = await _dose(self.doser)
-        await self.settle(target, outcome)
+        await self.settle(target, sample, outcome)
         return outcome
 
     def oxidant_model_on(self) -> bool:
         return self.eng.oxidant is not None and self.mol_per_g is not None
 
-    async def settle(self, target: float, outcome: DoseOutcome) -> None:
+    async def settle(self, target: float, sample: str, outcome: DoseOutcome) -> None:
         """Record what the doser really dispensed; pause for a person on anything but a clean end."""
         eng, n = self.eng, self.done + 1
         eng.additions_running.discard("doser")
         try:
-            result = await eng.send("doser", "last-result", self.doser.last_dose_result())
-            mass = result.value
+            last = await eng.send("doser", "last-dose", self.doser.last_dose())
         except DeviceError as exc:
-            mass = None
             eng.raise_alarm("doser-result-unknown", Level.ALARM, f"portion {n}: result unreadable: {exc}")
-        how = "unknown-reconciled" if outcome.unknown else ("done" if outcome.code is None else "failed")
-        self.record_result(target, outcome, mass, how)
+            self.record_result(target, outcome, None, _how(outcome))
+            return
+        self.conclude(target, sample, outcome, last, _how(outcome))
+
+    def conclude(self, target: float, sample: str, outcome: DoseOutcome, last: DoseResult, how: str) -> None:
+        """The doser's last record settles the portion only if it carries this portion's sample id; otherwise
+        the start never reached the doser (a refusal such as `I 5`, a link lost before the send) and nothing
+        was dispensed: the earlier portion's mass is not counted twice."""
+        eng, n = self.eng, self.done + 1
+        if last.sample_id != sample:
+            eng.record(
+                "portion.not-started",
+                {"portion": n, "sample_id": sample, "doser_last_sample_id": last.sample_id},
+            )
+            if outcome.code is not None or outcome.unknown is not None:
+                self._after_failure(n, outcome, 0.0)
+            return
+        self.record_result(target, outcome, last.grams, how)
 
     def record_result(self, target: float, outcome: DoseOutcome, mass: float | None, how: str) -> None:
         eng, n = self.eng, self.done + 1
@@ -187,21 +204,10 @@ class Dosing:
                     )
                 yield
         eng.additions_running.discard("doser")
-        if last.sample_id != sample:
-            eng.record(
-                "portion.not-started",
-                {
-                    "portion": pending.data["portion"],
-                    "sample_id": sample,
-                    "doser_last_sample_id": last.sample_id,
-                },
-            )
-            return
         code = _code(last.outcome)
         outcome = DoseOutcome(code=code, error=None if code is None else f"doser reported {last.outcome}")
-        self.record_result(
-            pending.data["target_g"], outcome, last.grams, "reconciled" if code is None else "failed"
-        )
+        how = "reconciled" if code is None else "failed"
+        self.conclude(pending.data["target_g"], sample, outcome, last, how)
 
     def _after_failure(self, n: int, outcome: DoseOutcome, mass: float | None) -> None:
         eng = self.eng
@@ -222,6 +228,10 @@ class Dosing:
             self.eng.record("dose.window-exceeded", {"window_s": window, "portions_done": self.done})
             if self.step.on_window_exceeded == "pause":
                 self.eng.pause_for_operator("dosing window exceeded")
+
+
+def _how(outcome: DoseOutcome) -> str:
+    return "unknown-reconciled" if outcome.unknown else ("done" if outcome.code is None else "failed")
 
 
 def _code(outcome: str | None) -> int | None:
@@ -248,8 +258,8 @@ async def dose_solid(step: DoseSolid, eng: Engine) -> AsyncGenerator[None, None]
             yield
             continue
         target = run.next_target()
-        await run.start_portion(target)
-        task = eng.spawn(run.portion(target))
+        sample = await run.start_portion(target)
+        task = eng.spawn(run.portion(target, sample))
         while not task.done():
             yield
         yield
