@@ -49,9 +49,7 @@ def _state(cond: StateCondition, snap: Snapshot) -> bool | None:
     if subject is Subject.TR:
         return snap.tr_missing() if state is State.MISSING else snap.tr_stale()
     if subject is Subject.TJ:
-        if state is State.STALE:
-            return snap.tj is None or snap.at - snap.tj.at > snap.stale_after_s
-        return snap.tj is not None and snap.tj.value is None
+        return snap.tj_missing() if state is State.MISSING else snap.tj_stale()
     if subject in (Subject.DOSER, Subject.BALANCE):
         return not snap.doser.online if state is State.OFFLINE else snap.doser_fault is not None
     return None  # the quench pump and a manual stirrer are watched by their steps, not polled

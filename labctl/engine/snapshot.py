@@ -37,20 +37,30 @@ class Snapshot:
     mtsr_c: float | None = None
     stale_after_s: float = 2.0
 
+    def _stale(self, reading: Reading[float] | None) -> bool:
+        return reading is None or self.at - reading.at > self.stale_after_s
+
+    def _missing(self, reading: Reading[float] | None) -> bool:
+        """The probe itself says it is absent (Huber C504), as opposed to the link being down."""
+        return reading is not None and reading.value is None and not self._stale(reading)
+
     def tr_value(self) -> float | None:
-        return self.tr.value if self.tr is not None and not self.tr_stale() else None
+        return None if self.tr is None or self._stale(self.tr) else self.tr.value
 
     def tj_value(self) -> float | None:
-        if self.tj is None or self.at - self.tj.at > self.stale_after_s:
-            return None
-        return self.tj.value
-
-    def tr_missing(self) -> bool:
-        """The probe itself says it is absent (Huber C504), as opposed to the link being down."""
-        return self.tr is not None and self.tr.value is None and not self.tr_stale()
+        return None if self.tj is None or self._stale(self.tj) else self.tj.value
 
     def tr_stale(self) -> bool:
-        return self.tr is None or self.at - self.tr.at > self.stale_after_s
+        return self._stale(self.tr)
+
+    def tj_stale(self) -> bool:
+        return self._stale(self.tj)
+
+    def tr_missing(self) -> bool:
+        return self._missing(self.tr)
+
+    def tj_missing(self) -> bool:
+        return self._missing(self.tj)
 
     def chiller_fault(self) -> bool:
         return self.chiller_error != 0 or (self.status is not None and self.status.error)

@@ -74,13 +74,14 @@ class Supervisor:
         self.snapshot = snap
         return snap
 
-    def mark_doser(self, online: bool, error: str | None = None, fault: str | None = None) -> None:
-        link = LinkState(online, error, self._clock.now()) if online != self.snapshot.doser.online else None
-        self.snapshot = dataclasses.replace(
-            self.snapshot,
-            doser=link or dataclasses.replace(self.snapshot.doser, error=error),
-            doser_fault=fault,
-        )
+    def doser_answered(self) -> None:
+        """A dose settled cleanly: the doser's link is up and nothing is left unresolved."""
+        link = self.snapshot.doser if self.snapshot.doser.online else LinkState(True, None, self._clock.now())
+        self.snapshot = dataclasses.replace(self.snapshot, doser=link, doser_fault=None)
+
+    def set_doser_fault(self, fault: str) -> None:
+        """Something about the doser a person must resolve before the next portion (the permit says so)."""
+        self.snapshot = dataclasses.replace(self.snapshot, doser_fault=fault)
 
     async def _poll_balance(self, balance: Balance, now: float) -> dict[str, Any]:
         try:

@@ -178,7 +178,7 @@ class Dosing:
         self.dispensed_g += mass or 0.0
         if outcome.code is None and outcome.unknown is None:
             self.done += 1
-            eng.supervisor.mark_doser(True)
+            eng.supervisor.doser_answered()
             return
         self._after_failure(n, outcome, mass)
 
@@ -212,7 +212,7 @@ class Dosing:
     def _after_failure(self, n: int, outcome: DoseOutcome, mass: float | None) -> None:
         eng = self.eng
         if mass is None:
-            eng.supervisor.mark_doser(True, fault="last result unknown")
+            eng.supervisor.set_doser_fault("last result unknown")
         if outcome.code == STOPPED_BY_HOST:
             return  # the trip or abort that stopped it is already the operator's business
         what = outcome.unknown or outcome.error or "dose failed"

@@ -26,7 +26,6 @@ class Transfer:
     def __init__(self, eng: Engine, pump: Pump, volume: float, rate: float | str) -> None:
         self.eng, self.pump, self.volume, self.rate = eng, pump, volume, rate
         self.moved_ml = 0.0
-        self.running = False
 
     @property
     def remaining(self) -> float:
@@ -65,7 +64,6 @@ class Transfer:
             eng.additions_running.discard("pump")
             self._fail(f"pump did not start: {exc}")
             return False
-        self.running = True
         return True
 
     async def finished(self) -> bool:
@@ -119,7 +117,6 @@ class Transfer:
         )
 
     async def settle(self) -> None:
-        self.running = False
         self.eng.additions_running.discard("pump")
         moved = await self.eng.send("pump", "dispensed", self.pump.dispensed_volume())
         self.moved_ml += moved.value or 0.0

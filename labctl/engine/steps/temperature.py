@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from labctl.engine.alarms import Level
 from labctl.engine.errors import RunAborted
-from labctl.engine.steps.timed import PROGRESS_EVERY_S, elapsed_before
+from labctl.engine.steps.timed import Progress, elapsed_before
 from labctl.protocol.steps import Hold, Ramp, SetTemperature, WaitUntil
 
 if TYPE_CHECKING:
@@ -51,16 +51,14 @@ async def wait_until(step: WaitUntil, eng: Engine) -> AsyncGenerator[None, None]
 
 async def hold(step: Hold, eng: Engine) -> AsyncGenerator[None, None]:
     low, high = step.band
-    remaining, last, noted = step.duration - elapsed_before(eng), eng.now(), eng.now()
+    remaining, last, progress = step.duration - elapsed_before(eng), eng.now(), Progress(eng)
     outside_since: float | None = None
     alarm_id = f"{eng.step_id}-excursion"
     while remaining > 1e-9:
         yield
         now = eng.now()
         dt, last = now - last, now
-        if now - noted >= PROGRESS_EVERY_S:
-            eng.record("step.progress", {"elapsed_s": round(step.duration - remaining, 3)})
-            noted = now
+        progress.note(step.duration - remaining)
         tr = eng.snapshot.tr_value()
         if tr is not None and low <= tr <= high:
             if outside_since is not None:

@@ -20,17 +20,28 @@ def elapsed_before(eng: Engine) -> float:
     return float(marks[-1]) if marks else 0.0
 
 
+class Progress:
+    """Journals a timed step's counted time every minute, so a restart continues with what is left."""
+
+    def __init__(self, eng: Engine) -> None:
+        self._eng = eng
+        self._noted = eng.now()
+
+    def note(self, elapsed_s: float) -> None:
+        now = self._eng.now()
+        if now - self._noted >= PROGRESS_EVERY_S:
+            self._eng.record("step.progress", {"elapsed_s": round(elapsed_s, 3)})
+            self._noted = now
+
+
 async def timer(eng: Engine, duration: float) -> AsyncGenerator[None, None]:
-    """Counts process time while the step runs and journals it every minute, so a restart continues with what
-    is left: time while labctl was down does not count."""
-    elapsed, last, noted = elapsed_before(eng), eng.now(), eng.now()
+    """Counts process time while the step runs: time while labctl was down does not count."""
+    elapsed, last, progress = elapsed_before(eng), eng.now(), Progress(eng)
     while elapsed < duration - 1e-9:
         yield
         now = eng.now()
         elapsed, last = elapsed + now - last, now
-        if now - noted >= PROGRESS_EVERY_S:
-            eng.record("step.progress", {"elapsed_s": round(elapsed, 3)})
-            noted = now
+        progress.note(elapsed)
 
 
 async def wait(step: Wait, eng: Engine) -> AsyncGenerator[None, None]:
