@@ -17,10 +17,8 @@ from labctl.journal.summary import summarize
 from labctl.parameters import parse_parameters
 from labctl.protocol.loader import load_protocol
 from labctl.protocol.steps import DoseSolid
-from labctl.sim.faults import FaultSchedule, load_fault_schedule
+from labctl.sim.faults import FaultSchedule, load_fault_schedule, simulated_fault_names
 from labctl.summary_view import print_summary
-from simulators.clock import ManualClock
-from simulators.rig import SimulatedRig
 
 DEFAULT_JOURNAL = Path(".labctl/journal.sqlite")
 
@@ -63,4 +61,4 @@ def dry_run_command(
 def _schedule(path: Path | None) -> FaultSchedule | None:
     if path is None:
         return None
-    return load_fault_schedule(path, SimulatedRig(ManualClock()).fault_names)
+    return load_fault_schedule(path, simulated_fault_names())

@@ -13,6 +13,7 @@ from labctl.engine.begin import begin_run
 from labctl.engine.control import RunState
 from labctl.engine.engine import Engine, EngineOptions, Operator
 from labctl.journal import Journal
+from labctl.protocol.checks.config import CheckerConfig
 from labctl.protocol.loader import LoadedProtocol
 from labctl.protocol.model import Protocol
 from labctl.rig.connect import connect_rig
@@ -25,7 +26,6 @@ from simulators.world import WorldConfig
 from simulators.world.config import COOLING_CLASSES
 
 OPERATOR_TIMEOUT_S = 30 * 60.0
-CHILLER_MARGIN_K = 10.0
 
 
 TIMEOUTS_S = {"huber-pb": 0.1, "quantos": 0.5}
@@ -49,7 +49,7 @@ def world_for(protocol: Protocol) -> WorldConfig:
     needs = protocol.equipment.chiller
     lowest = needs.temperature_range[0] if needs is not None and needs.temperature_range is not None else 0.0
     for curve in COOLING_CLASSES:
-        if curve.points[0][0] <= lowest - CHILLER_MARGIN_K:
+        if curve.points[0][0] <= lowest - CheckerConfig().chiller_low_margin:
             return WorldConfig(cooling=curve)
     return WorldConfig(cooling=COOLING_CLASSES[-1])
 

@@ -12,10 +12,9 @@ from rich.markup import escape
 
 from labctl.console import out, print_problems
 from labctl.errors import InputFileError
-from labctl.sim.faults import FaultSchedule, load_fault_schedule
+from labctl.sim.faults import FaultSchedule, load_fault_schedule, simulated_fault_names
 from labctl.sim.serve import ServeOptions, serve
-from simulators.clock import ManualClock
-from simulators.rig import Ports, SimulatedRig
+from simulators.rig import Ports
 
 sim_app = typer.Typer(help="Simulated rigs: serve one for a real controller, list faults, read ledgers.")
 
@@ -52,7 +51,7 @@ def sim_serve(
     ] = None,
 ) -> None:
     """Serve a simulated rig (world + Huber + Mettler/Quantos + Reglo) on TCP ports, like terminal servers."""
-    known = SimulatedRig(ManualClock()).fault_names
+    known = simulated_fault_names()
     try:
         schedule = load_fault_schedule(faults, known) if faults is not None else FaultSchedule()
     except InputFileError as exc:
@@ -85,7 +84,7 @@ def sim_serve(
 @sim_app.command("faults")
 def sim_faults() -> None:
     """List the faults a simulated rig can suffer (names for --faults schedules)."""
-    for name in SimulatedRig(ManualClock()).fault_names:
+    for name in simulated_fault_names():
         out.print(name)
 
 

@@ -22,6 +22,8 @@ from labctl.protocol.base import Spec
 from labctl.protocol.problems import validation_problems
 from labctl.protocol.quantities import Seconds
 from labctl.protocol.source import load_yaml, read_text
+from simulators.clock import ManualClock
+from simulators.rig import SimulatedRig
 
 
 class ScheduledFault(Spec):
@@ -34,6 +36,11 @@ class FaultSchedule(Spec):
 
     def ordered(self) -> list[ScheduledFault]:
         return sorted(self.faults, key=lambda f: f.at)
+
+
+def simulated_fault_names() -> list[str]:
+    """The names a schedule may use: the faults of the simulated rig."""
+    return SimulatedRig(ManualClock()).fault_names
 
 
 def load_fault_schedule(path: Path, known: Iterable[str]) -> FaultSchedule:
