@@ -115,8 +115,7 @@ class Dosing:
             "portion.start", {"portion": n, "target_g": round(target, 4), "Tr_C": tr, "sample_id": sample}
         )
         eng.additions_running.add("doser")
-        if self.oxidant_model_on():
-            eng.oxidant.add(target * self.mol_per_g)  # type: ignore[union-attr,operator]
+        self._count_oxidant(target)
         now = eng.now()
         self.last_start = now
         self.first_start = self.first_start if self.first_start is not None else now
@@ -129,8 +128,10 @@ class Dosing:
         await self.settle(target, sample, outcome)
         return outcome
 
-    def oxidant_model_on(self) -> bool:
-        return self.eng.oxidant is not None and self.mol_per_g is not None
+    def _count_oxidant(self, grams: float) -> None:
+        """Dosed oxidant into the MTSR estimate: the target at the start, the difference once the mass is known."""
+        if self.eng.oxidant is not None and self.mol_per_g is not None:
+            self.eng.oxidant.add(grams * self.mol_per_g)
 
     async def settle(self, target: float, sample: str, outcome: DoseOutcome) -> None:
         """Record what the doser really dispensed; pause for a person on anything but a clean end."""
@@ -173,8 +174,8 @@ class Dosing:
                 "Tr_C": eng.snapshot.tr_value(),
             },
         )
-        if mass is not None and self.oxidant_model_on():
-            eng.oxidant.add((mass - target) * self.mol_per_g)  # type: ignore[union-attr,operator]
+        if mass is not None:
+            self._count_oxidant(mass - target)
         self.dispensed_g += mass or 0.0
         if outcome.code is None and outcome.unknown is None:
             self.done += 1
