@@ -16,6 +16,7 @@ from labctl.console import out, print_problems
 from labctl.dryrun.cli import dry_run_command
 from labctl.errors import InputFileError, LabctlError
 from labctl.logs import configure_logging
+from labctl.monitor.cli import monitor_command
 from labctl.parameters import parse_parameters
 from labctl.protocol.checks import CheckerConfig, Finding, Severity, check, load_checker_config
 from labctl.protocol.loader import load_protocol
@@ -127,6 +128,7 @@ def schema(
 app.command("dry-run")(dry_run_command)
 app.command("run")(run_command)
 app.command("resume")(resume_command)
+app.command("monitor")(monitor_command)
 app.add_typer(sim_app, name="sim")
 
 

@@ -19,6 +19,7 @@ from labctl.protocol.loader import load_protocol
 from labctl.protocol.steps import DoseSolid
 from labctl.sim.faults import FaultSchedule, load_fault_schedule, simulated_fault_names
 from labctl.summary_view import print_summary
+from labctl.telemetry.options import HomeAssistant, MqttCa, MqttCert, MqttKey, MqttRig, MqttUrl, mqtt_settings
 
 DEFAULT_JOURNAL = Path(".labctl/journal.sqlite")
 
@@ -35,15 +36,32 @@ def dry_run_command(
     set_values: Annotated[
         list[str] | None, typer.Option("--set", help="Set a protocol parameter: NAME=VALUE (repeatable).")
     ] = None,
+    speed: Annotated[
+        float | None,
+        typer.Option(
+            "--speed",
+            min=0.1,
+            help="Pace process time at this many times wall time (default: as fast as possible).",
+        ),
+    ] = None,
+    mqtt: MqttUrl = None,
+    mqtt_rig: MqttRig = None,
+    mqtt_ca: MqttCa = None,
+    mqtt_cert: MqttCert = None,
+    mqtt_key: MqttKey = None,
+    home_assistant: HomeAssistant = False,
 ) -> None:
     """Run PROTOCOL against in-process simulators on a fast-forward clock and print the run's summary."""
+    link = mqtt_settings(
+        mqtt, rig=mqtt_rig, ca=mqtt_ca, cert=mqtt_cert, key=mqtt_key, home_assistant=home_assistant
+    )
     try:
         loaded = load_protocol(protocol, parse_parameters(set_values or []))
         schedule = _schedule(faults)
     except InputFileError as exc:
         print_problems(exc)
         raise typer.Exit(1) from None
-    result = asyncio.run(dry_run(loaded, journal, seed=seed, schedule=schedule))
+    result = asyncio.run(dry_run(loaded, journal, seed=seed, schedule=schedule, mqtt=link, speed=speed))
     j = Journal(journal)
     try:
         summary = summarize(j, result.run_id)

@@ -28,8 +28,11 @@ class FastForwardClock:
         rig: SimulatedRig,
         schedule: FaultSchedule | None = None,
         step_s: float = 1.0,
+        speed: float | None = None,
     ) -> None:
         self._clock = clock
+        self._speed = speed
+        self._origin: tuple[float, float] | None = None
         self._rig = rig
         self._step_s = step_s
         self._pending = schedule.ordered() if schedule is not None else []
@@ -49,6 +52,19 @@ class FastForwardClock:
             self._inject_due()
             self._rig.tick()
             await settle()
+            await self._pace()
+
+    async def _pace(self) -> None:
+        """At a given speed, process time keeps to wall time × speed (from the first sleep, without drift)."""
+        if self._speed is None:
+            return
+        loop = asyncio.get_running_loop()
+        if self._origin is None:
+            self._origin = (loop.time(), self._clock.now())
+        wall0, process0 = self._origin
+        ahead = wall0 + (self._clock.now() - process0) / self._speed - loop.time()
+        if ahead > 0:
+            await asyncio.sleep(ahead)
 
     def _inject_due(self) -> None:
         now = self._clock.now()

@@ -11,7 +11,7 @@ from labctl.dryrun.clock import FastForwardClock
 from labctl.dryrun.operator import SimulatedOperator
 from labctl.engine.begin import begin_run
 from labctl.engine.control import RunState
-from labctl.engine.engine import Engine, EngineOptions, Operator
+from labctl.engine.engine import Engine, EngineOptions, Operator, operators
 from labctl.journal import Journal
 from labctl.protocol.checks.config import CheckerConfig
 from labctl.protocol.loader import LoadedProtocol
@@ -20,6 +20,8 @@ from labctl.rig.connect import connect_rig
 from labctl.rig.loader import parse_rig
 from labctl.sim.faults import FaultSchedule
 from labctl.sim.serve import rig_yaml
+from labctl.telemetry.attach import publishing
+from labctl.telemetry.settings import MqttSettings
 from simulators.clock import ManualClock
 from simulators.rig import Endpoints, SimulatedRig
 from simulators.world import WorldConfig
@@ -71,28 +73,35 @@ async def dry_run(
     schedule: FaultSchedule | None = None,
     period_s: float = 1.0,
     operator: Operator | None = None,
+    mqtt: MqttSettings | None = None,
+    speed: float | None = None,
 ) -> DryRunResult:
-    """`operator` replaces the simulated chemist (who only confirms prompts), e.g. to acknowledge a trip."""
+    """`operator` replaces the simulated chemist (who only confirms prompts), e.g. to acknowledge a trip;
+    `speed` paces process time to that many times wall time (for watching on a dashboard), else it flies."""
     sim_clock = ManualClock()
     sim = SimulatedRig(sim_clock, seed=seed, world_config=world_for(loaded.protocol))
     endpoints = await sim.serve(huber_reply_delay_s=0.0)
     try:
         rig = parse_rig(_rig_text(endpoints), "<dry-run rig>")
-        clock = FastForwardClock(sim_clock, sim, schedule)
+        clock = FastForwardClock(sim_clock, sim, schedule, speed=speed)
         devices = await connect_rig(rig.rig, clock.now)
         journal = Journal(journal_path)
         try:
             run_id = begin_run(journal, loaded, rig, mode="dry-run", seed=seed)
-            engine = Engine(
-                loaded,
-                devices,
-                journal,
-                clock,
-                options=EngineOptions(period_s=period_s, operator_timeout_s=OPERATOR_TIMEOUT_S),
-                operator=operator or SimulatedOperator(),
-            )
+            name = loaded.protocol.metadata.name
             try:
-                state = await engine.run()
+                async with publishing(
+                    mqtt, journal, run_id, rig=rig.rig.rig, mode="dry-run", protocol=name
+                ) as commands:
+                    engine = Engine(
+                        loaded,
+                        devices,
+                        journal,
+                        clock,
+                        options=EngineOptions(period_s=period_s, operator_timeout_s=OPERATOR_TIMEOUT_S),
+                        operator=operators(operator or SimulatedOperator(), commands),
+                    )
+                    state = await engine.run()
             finally:
                 await devices.close()
         finally:

@@ -71,6 +71,19 @@ Operator = Callable[["Engine"], None]
 """Called once per cycle; a dry run's simulated operator answers prompts through the control API."""
 
 
+def operators(*hooks: Operator | None) -> Operator | None:
+    """Several operator hooks (the console and MQTT commands), each called once per cycle, in this order."""
+    present = [hook for hook in hooks if hook is not None]
+    if len(present) <= 1:
+        return present[0] if present else None
+
+    def each(engine: Engine) -> None:
+        for hook in present:
+            hook(engine)
+
+    return each
+
+
 class Engine:
     def __init__(
         self,

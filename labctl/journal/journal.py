@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,6 +100,7 @@ class Journal:
             raise JournalError(f"{self.path}: cannot open the journal: {exc}") from None
         self.run_id: str | None = None
         self._pending = 0
+        self._followers: list[Callable[[int], None]] = []
 
     def close(self) -> None:
         self._commit()
@@ -177,7 +178,29 @@ class Journal:
         if durable or self._pending >= BATCH:
             self._commit()
         assert cursor.lastrowid is not None
+        for follower in self._followers:
+            follower(cursor.lastrowid)
         return cursor.lastrowid
+
+    def follow(self, wake: Callable[[int], None]) -> Callable[[], None]:
+        """Call `wake(seq)` after each append, in the appending task: it must only take note (MQTT reads the
+        records later with `records_after`). Returns the call that stops following."""
+        self._followers.append(wake)
+        return lambda: self._followers.remove(wake)
+
+    def records_after(self, run_id: str, seq: int, limit: int) -> list[Record]:
+        """The run's next records after `seq`, oldest first: a cursor a reader can keep across restarts of its
+        own (a broker outage), so nothing is skipped or reordered."""
+        rows = self._db.execute(
+            "SELECT seq, run_id, t_s, wall, kind, step, data FROM records"
+            " WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (run_id, seq, limit),
+        )
+        return [Record(q, r, t, w, k, st, json.loads(d)) for q, r, t, w, k, st, d in rows]
+
+    def last_seq(self, run_id: str) -> int:
+        row = self._db.execute("SELECT MAX(seq) FROM records WHERE run_id = ?", (run_id,)).fetchone()
+        return int(row[0] or 0)
 
     def _commit(self) -> None:
         if self._pending:

@@ -18,6 +18,7 @@ from labctl.protocol.checks import CheckerConfig, check
 from labctl.protocol.loader import load_protocol
 from labctl.rig import load_rig
 from labctl.run.session import resume_run, start_run
+from labctl.telemetry.options import HomeAssistant, MqttCa, MqttCert, MqttKey, MqttRig, MqttUrl, mqtt_settings
 
 DEFAULT_JOURNAL = Path(".labctl/journal.sqlite")
 
@@ -31,10 +32,19 @@ def run_command(
     set_values: Annotated[
         list[str] | None, typer.Option("--set", help="Set a protocol parameter: NAME=VALUE (repeatable).")
     ] = None,
+    mqtt: MqttUrl = None,
+    mqtt_rig: MqttRig = None,
+    mqtt_ca: MqttCa = None,
+    mqtt_cert: MqttCert = None,
+    mqtt_key: MqttKey = None,
+    home_assistant: HomeAssistant = False,
 ) -> None:
     """Run PROTOCOL on the rig's instruments (real ports or `labctl sim serve` endpoints).
 
     Type `pause`, `resume`, `abort [reason]`, `ack ALARM` or `confirm` (a prompt) and Enter while it runs."""
+    link = mqtt_settings(
+        mqtt, rig=mqtt_rig, ca=mqtt_ca, cert=mqtt_cert, key=mqtt_key, home_assistant=home_assistant
+    )
     try:
         loaded = load_protocol(protocol, parse_parameters(set_values or []))
         rig = load_rig(rig_file)
@@ -49,7 +59,7 @@ def run_command(
             )
         out.print(f"{escape(str(protocol))}: not run: fix the findings above (labctl validate --rig)")
         raise typer.Exit(1)
-    _exit_for(_interruptible(start_run(loaded, rig, journal, out)))
+    _exit_for(_interruptible(start_run(loaded, rig, journal, out, link)))
 
 
 def resume_command(
@@ -59,9 +69,18 @@ def resume_command(
         Path | None,
         typer.Option("--rig", help="Rig file, if the instruments moved; default: the run's own rig."),
     ] = None,
+    mqtt: MqttUrl = None,
+    mqtt_rig: MqttRig = None,
+    mqtt_ca: MqttCa = None,
+    mqtt_cert: MqttCert = None,
+    mqtt_key: MqttKey = None,
+    home_assistant: HomeAssistant = False,
 ) -> None:
     """Continue a run after labctl was killed or the power failed: completed steps are not repeated, a dose
     whose result was never recorded is settled from the doser's own record and never re-sent."""
+    link = mqtt_settings(
+        mqtt, rig=mqtt_rig, ca=mqtt_ca, cert=mqtt_cert, key=mqtt_key, home_assistant=home_assistant
+    )
     source = None
     if rig_file is not None:
         try:
@@ -69,7 +88,7 @@ def resume_command(
         except InputFileError as exc:
             print_problems(exc)
             raise typer.Exit(1) from None
-    _exit_for(_interruptible(resume_run(run_id, journal, source, out)))
+    _exit_for(_interruptible(resume_run(run_id, journal, source, out, link)))
 
 
 def _interruptible(run: Coroutine[Any, Any, RunState]) -> RunState:

@@ -10,7 +10,7 @@ from rich.console import Console
 from labctl.engine.begin import begin_run
 from labctl.engine.clock import WallClock
 from labctl.engine.control import RunState
-from labctl.engine.engine import Engine, EngineOptions
+from labctl.engine.engine import Engine, EngineOptions, Operator, operators
 from labctl.engine.errors import EngineError
 from labctl.engine.resume import ResumePoint, resume_point
 from labctl.journal import Journal
@@ -18,9 +18,17 @@ from labctl.protocol.loader import LoadedProtocol, parse_protocol
 from labctl.rig.connect import RigDevices, connect_rig
 from labctl.rig.loader import LoadedRig, parse_rig
 from labctl.run.console import RunConsole
+from labctl.telemetry.attach import publishing
+from labctl.telemetry.settings import MqttSettings
 
 
-async def start_run(loaded: LoadedProtocol, rig: LoadedRig, journal_path: Path, console: Console) -> RunState:
+async def start_run(
+    loaded: LoadedProtocol,
+    rig: LoadedRig,
+    journal_path: Path,
+    console: Console,
+    mqtt: MqttSettings | None = None,
+) -> RunState:
     """The run enters the journal only once every instrument has answered: a rig that cannot be opened leaves
     nothing behind to resume."""
     clock = WallClock(rig.rig.speed)
@@ -31,12 +39,30 @@ async def start_run(loaded: LoadedProtocol, rig: LoadedRig, journal_path: Path, 
         console.print(
             f"run {run_id} (journal {journal_path}); resume with: labctl resume {run_id}", markup=False
         )
-        return await _drive(loaded, devices, journal, console, clock=clock, resume=None, poll_s=rig.rig.poll)
+        async with publishing(
+            mqtt, journal, run_id, rig=rig.rig.rig, mode="run", protocol=loaded.protocol.metadata.name
+        ) as commands:
+            return await _drive(
+                loaded,
+                devices,
+                journal,
+                console,
+                clock=clock,
+                resume=None,
+                poll_s=rig.rig.poll,
+                mqtt=commands,
+            )
     finally:
         journal.close()
 
 
-async def resume_run(run_id: str, journal_path: Path, rig: LoadedRig | None, console: Console) -> RunState:
+async def resume_run(
+    run_id: str,
+    journal_path: Path,
+    rig: LoadedRig | None,
+    console: Console,
+    mqtt: MqttSettings | None = None,
+) -> RunState:
     journal = Journal(journal_path)
     try:
         info = journal.open_run(run_id)
@@ -54,7 +80,25 @@ async def resume_run(run_id: str, journal_path: Path, rig: LoadedRig | None, con
         )
         clock = WallClock(rig.rig.speed, start=start)
         devices = await connect_rig(rig.rig, clock.now)
-        return await _drive(loaded, devices, journal, console, clock=clock, resume=point, poll_s=rig.rig.poll)
+        async with publishing(
+            mqtt,
+            journal,
+            run_id,
+            rig=rig.rig.rig,
+            mode=info.mode,
+            protocol=loaded.protocol.metadata.name,
+            resumed=True,
+        ) as commands:
+            return await _drive(
+                loaded,
+                devices,
+                journal,
+                console,
+                clock=clock,
+                resume=point,
+                poll_s=rig.rig.poll,
+                mqtt=commands,
+            )
     finally:
         journal.close()
 
@@ -68,11 +112,17 @@ async def _drive(
     clock: WallClock,
     resume: ResumePoint | None,
     poll_s: float,
+    mqtt: Operator | None,
 ) -> RunState:
     view = RunConsole(console)
     try:
         engine = Engine(
-            loaded, devices, journal, clock, options=EngineOptions(period_s=poll_s), operator=view
+            loaded,
+            devices,
+            journal,
+            clock,
+            options=EngineOptions(period_s=poll_s),
+            operator=operators(view, mqtt),
         )
         view.start()
         state = await engine.run(resume)

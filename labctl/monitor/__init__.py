@@ -1,0 +1,1 @@
+"""`labctl monitor`: every rig on a broker, from the same topic tree labctl publishes."""
