@@ -19,7 +19,16 @@ from labctl.protocol.loader import load_protocol
 from labctl.protocol.steps import DoseSolid
 from labctl.sim.faults import FaultSchedule, load_fault_schedule, simulated_fault_names
 from labctl.summary_view import print_summary
-from labctl.telemetry.options import HomeAssistant, MqttCa, MqttCert, MqttKey, MqttRig, MqttUrl, mqtt_settings
+from labctl.telemetry.options import (
+    HomeAssistant,
+    MqttCa,
+    MqttCert,
+    MqttConfig,
+    MqttKey,
+    MqttRig,
+    MqttUrl,
+    mqtt_settings,
+)
 
 DEFAULT_JOURNAL = Path(".labctl/journal.sqlite")
 
@@ -50,10 +59,17 @@ def dry_run_command(
     mqtt_cert: MqttCert = None,
     mqtt_key: MqttKey = None,
     home_assistant: HomeAssistant = False,
+    mqtt_config: MqttConfig = None,
 ) -> None:
     """Run PROTOCOL against in-process simulators on a fast-forward clock and print the run's summary."""
     link = mqtt_settings(
-        mqtt, rig=mqtt_rig, ca=mqtt_ca, cert=mqtt_cert, key=mqtt_key, home_assistant=home_assistant
+        mqtt,
+        rig=mqtt_rig,
+        ca=mqtt_ca,
+        cert=mqtt_cert,
+        key=mqtt_key,
+        home_assistant=home_assistant,
+        config=mqtt_config,
     )
     try:
         loaded = load_protocol(protocol, parse_parameters(set_values or []))

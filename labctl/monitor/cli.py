@@ -13,22 +13,14 @@ from rich.live import Live
 from labctl.console import out
 from labctl.monitor.fleet import SUBSCRIPTIONS, Fleet
 from labctl.monitor.table import fleet_table
-from labctl.telemetry.options import MqttCa, MqttCert, MqttKey, mqtt_settings
+from labctl.telemetry.options import MqttCa, MqttCert, MqttConfig, MqttKey, MqttUrl, mqtt_settings
 from labctl.telemetry.settings import MqttSettings
 
 RETRY_S = 2.0
 
 
 def monitor_command(
-    mqtt: Annotated[
-        str,
-        typer.Option(
-            "--mqtt",
-            envvar="LABCTL_MQTT",
-            help="The broker: mqtt[s]://[user:pass@]host[:port].",
-            show_default=False,
-        ),
-    ],
+    mqtt: MqttUrl = None,
     once: Annotated[
         bool, typer.Option("--once", help="Print one table after --wait seconds and exit (for scripts).")
     ] = False,
@@ -38,10 +30,13 @@ def monitor_command(
     mqtt_ca: MqttCa = None,
     mqtt_cert: MqttCert = None,
     mqtt_key: MqttKey = None,
+    mqtt_config: MqttConfig = None,
 ) -> None:
     """Every rig publishing under labctl/ on the broker: state, protocol, step, temperatures, alarms, prompt."""
-    settings = mqtt_settings(mqtt, ca=mqtt_ca, cert=mqtt_cert, key=mqtt_key)
-    assert settings is not None
+    settings = mqtt_settings(mqtt, ca=mqtt_ca, cert=mqtt_cert, key=mqtt_key, config=mqtt_config)
+    if settings is None:
+        out.print("error: which broker? give --mqtt mqtt://host[:port] or --mqtt-config FILE")
+        raise typer.Exit(2)
     fleet = Fleet()
     try:
         if once:

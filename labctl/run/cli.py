@@ -18,7 +18,16 @@ from labctl.protocol.checks import CheckerConfig, check
 from labctl.protocol.loader import load_protocol
 from labctl.rig import load_rig
 from labctl.run.session import resume_run, start_run
-from labctl.telemetry.options import HomeAssistant, MqttCa, MqttCert, MqttKey, MqttRig, MqttUrl, mqtt_settings
+from labctl.telemetry.options import (
+    HomeAssistant,
+    MqttCa,
+    MqttCert,
+    MqttConfig,
+    MqttKey,
+    MqttRig,
+    MqttUrl,
+    mqtt_settings,
+)
 
 DEFAULT_JOURNAL = Path(".labctl/journal.sqlite")
 
@@ -38,12 +47,19 @@ def run_command(
     mqtt_cert: MqttCert = None,
     mqtt_key: MqttKey = None,
     home_assistant: HomeAssistant = False,
+    mqtt_config: MqttConfig = None,
 ) -> None:
     """Run PROTOCOL on the rig's instruments (real ports or `labctl sim serve` endpoints).
 
     Type `pause`, `resume`, `abort [reason]`, `ack ALARM` or `confirm` (a prompt) and Enter while it runs."""
     link = mqtt_settings(
-        mqtt, rig=mqtt_rig, ca=mqtt_ca, cert=mqtt_cert, key=mqtt_key, home_assistant=home_assistant
+        mqtt,
+        rig=mqtt_rig,
+        ca=mqtt_ca,
+        cert=mqtt_cert,
+        key=mqtt_key,
+        home_assistant=home_assistant,
+        config=mqtt_config,
     )
     try:
         loaded = load_protocol(protocol, parse_parameters(set_values or []))
@@ -75,11 +91,18 @@ def resume_command(
     mqtt_cert: MqttCert = None,
     mqtt_key: MqttKey = None,
     home_assistant: HomeAssistant = False,
+    mqtt_config: MqttConfig = None,
 ) -> None:
     """Continue a run after labctl was killed or the power failed: completed steps are not repeated, a dose
     whose result was never recorded is settled from the doser's own record and never re-sent."""
     link = mqtt_settings(
-        mqtt, rig=mqtt_rig, ca=mqtt_ca, cert=mqtt_cert, key=mqtt_key, home_assistant=home_assistant
+        mqtt,
+        rig=mqtt_rig,
+        ca=mqtt_ca,
+        cert=mqtt_cert,
+        key=mqtt_key,
+        home_assistant=home_assistant,
+        config=mqtt_config,
     )
     source = None
     if rig_file is not None:

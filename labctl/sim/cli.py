@@ -14,6 +14,7 @@ from labctl.console import out, print_problems
 from labctl.errors import InputFileError
 from labctl.sim.faults import FaultSchedule, load_fault_schedule, simulated_fault_names
 from labctl.sim.serve import ServeOptions, serve
+from labctl.telemetry.options import MqttCa, MqttCert, MqttConfig, MqttKey, MqttUrl, mqtt_settings
 from simulators.rig import Ports
 
 sim_app = typer.Typer(help="Simulated rigs: serve one for a real controller, list faults, read ledgers.")
@@ -49,8 +50,16 @@ def sim_serve(
         float | None,
         typer.Option("--duration", help="Stop after this many process seconds (default: run until Ctrl-C)."),
     ] = None,
+    mqtt: MqttUrl = None,
+    mqtt_ca: MqttCa = None,
+    mqtt_cert: MqttCert = None,
+    mqtt_key: MqttKey = None,
+    mqtt_config: MqttConfig = None,
 ) -> None:
-    """Serve a simulated rig (world + Huber + Mettler/Quantos + Reglo) on TCP ports, like terminal servers."""
+    """Serve a simulated rig (world + Huber + Mettler/Quantos + Reglo) on TCP ports, like terminal servers.
+
+    With --mqtt, the world's truth (true Tr, jacket, bath, KMnO4 undissolved, dosed mass) and each injected
+    fault go to labctl/sim/simulator, next to what a controller publishes under labctl/sim/."""
     known = simulated_fault_names()
     try:
         schedule = load_fault_schedule(faults, known) if faults is not None else FaultSchedule()
@@ -59,7 +68,8 @@ def sim_serve(
         raise typer.Exit(1) from None
     b = port_base
     ports = Ports(b, b + 1, b + 2, b + 3) if b else Ports()
-    options = ServeOptions(host, ports, speed, seed, pty, rig_out, ledger_out, duration)
+    link = mqtt_settings(mqtt, ca=mqtt_ca, cert=mqtt_cert, key=mqtt_key, config=mqtt_config)
+    options = ServeOptions(host, ports, speed, seed, pty, rig_out, ledger_out, duration, link)
     ready = asyncio.Event()
 
     async def announce() -> None:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import structlog
 
 from labctl.sim.faults import FaultSchedule
+from labctl.telemetry.settings import MqttSettings
+from labctl.telemetry.simulator import SimulatorPublisher
 from simulators.clock import ScaledClock
 from simulators.rig import Endpoints, Ports, SimulatedRig
 
@@ -29,6 +33,7 @@ class ServeOptions:
     rig_out: Path | None = None
     ledger_out: Path | None = None
     duration_s: float | None = None
+    mqtt: MqttSettings | None = None
 
 
 def rig_yaml(endpoints: Endpoints, speed: float) -> str:
@@ -94,13 +99,23 @@ async def serve(options: ServeOptions, schedule: FaultSchedule, ready: asyncio.E
         )
         if ready is not None:
             ready.set()
-        await _run(rig, clock, options, schedule)
+        if options.mqtt is None:
+            await _run(rig, clock, options, schedule)
+            return
+        async with SimulatorPublisher(options.mqtt.with_rig("sim"), lambda: truth(rig)) as publisher:
+            await _run(rig, clock, options, schedule, publisher.fault_injected)
     finally:
         await rig.close()
         _dump_ledger(rig, options.ledger_out)
 
 
-async def _run(rig: SimulatedRig, clock: ScaledClock, options: ServeOptions, schedule: FaultSchedule) -> None:
+async def _run(
+    rig: SimulatedRig,
+    clock: ScaledClock,
+    options: ServeOptions,
+    schedule: FaultSchedule,
+    injected: Callable[[str, float], None] | None = None,
+) -> None:
     pending = schedule.ordered()
     last_ledger = ""
     while options.duration_s is None or clock.now() < options.duration_s:
@@ -109,9 +124,28 @@ async def _run(rig: SimulatedRig, clock: ScaledClock, options: ServeOptions, sch
             fault = pending.pop(0)
             rig.inject(fault.fault)
             log.warning("sim.fault", fault=fault.fault, at_s=fault.at, process_time_s=round(now, 1))
+            if injected is not None:
+                injected(fault.fault, now)
         rig.tick()
         last_ledger = _dump_ledger(rig, options.ledger_out, last_ledger)
         await asyncio.sleep(TICK_S)
+
+
+def truth(rig: SimulatedRig) -> dict[str, Any]:
+    """The world as it is (not as any instrument reports it), in the units of the journal's field names."""
+    state = rig.world.state
+    return {
+        "t_s": round(state.t_s, 3),
+        "Tr_C": round(state.tr_c, 3),
+        "Tj_C": round(state.tj_c, 3),
+        "Tbath_C": round(state.tb_c, 3),
+        "kmno4_dosed_mol": round(state.kmno4_dosed_mol, 6),
+        "kmno4_undissolved_mol": round(state.n_solid_mol, 6),
+        "q_reaction_W": round(state.q_reaction_w, 2),
+        "q_unit_W": round(state.q_unit_w, 2),
+        "mgbr_fraction": round(state.mgbr_fraction, 6),
+        "dosed_g": round(rig.mettler.ledger.total_dispensed_g(), 4),
+    }
 
 
 def _dump_ledger(rig: SimulatedRig, path: Path | None, previous: str = "") -> str:

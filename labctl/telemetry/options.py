@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from labctl.console import out
+from labctl.console import out, print_problems
+from labctl.errors import InputFileError
+from labctl.telemetry.config_file import load_mqtt_config
 from labctl.telemetry.errors import TelemetryError
 from labctl.telemetry.settings import MqttSettings, parse_mqtt_url
 
@@ -40,6 +42,16 @@ MqttCert = Annotated[
 MqttKey = Annotated[
     Path | None, typer.Option("--mqtt-key", help="Client key for mqtts://.", rich_help_panel=_PANEL)
 ]
+MqttConfig = Annotated[
+    Path | None,
+    typer.Option(
+        "--mqtt-config",
+        envvar="LABCTL_MQTT_CONFIG",
+        help="YAML file with url, rig, ca, cert, key, home_assistant (options given as well win).",
+        rich_help_panel=_PANEL,
+        show_default=False,
+    ),
+]
 HomeAssistant = Annotated[
     bool,
     typer.Option(
@@ -56,13 +68,26 @@ def mqtt_settings(
     cert: Path | None = None,
     key: Path | None = None,
     home_assistant: bool = False,
+    config: Path | None = None,
 ) -> MqttSettings | None:
-    """None without --mqtt; a bad URL or file ends the command with one message, before anything starts."""
+    """None without --mqtt or --mqtt-config; a bad URL or file ends the command with one message, before
+    anything starts."""
+    try:
+        file = load_mqtt_config(config) if config is not None else None
+    except InputFileError as exc:
+        print_problems(exc)
+        raise typer.Exit(2) from None
+    url = url or (file.url if file else None)
     if url is None:
         return None
     try:
         return parse_mqtt_url(
-            url, rig=rig, ca_file=ca, cert_file=cert, key_file=key, home_assistant=home_assistant
+            url,
+            rig=rig or (file.rig if file else None),
+            ca_file=ca or (file.ca if file else None),
+            cert_file=cert or (file.cert if file else None),
+            key_file=key or (file.key if file else None),
+            home_assistant=home_assistant or (file.home_assistant if file else False),
         )
     except TelemetryError as exc:
         out.print(f"error: {escape(str(exc))}")

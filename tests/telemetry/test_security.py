@@ -72,7 +72,7 @@ async def test_only_operators_command_and_hostile_payloads_change_nothing(tmp_pa
     try:
         url = f"mqtt://labctl-bench-5:pw-controller@127.0.0.1:{broker.port}"
         run = asyncio.create_task(
-            dry_run(load_protocol(SHORT), tmp_path / "j.sqlite", mqtt=parse_mqtt_url(url, rig=RIG), speed=150)
+            dry_run(load_protocol(SHORT), tmp_path / "j.sqlite", mqtt=parse_mqtt_url(url, rig=RIG), speed=300)
         )
         hostile = _draw_hostile(120)
         async with (
