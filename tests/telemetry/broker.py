@@ -33,8 +33,10 @@ class Broker:
         users: dict[str, str] | None = None,
         acl: str | None = None,
         persistent: bool = False,
+        tls: tuple[Path, Path, Path] | None = None,
     ) -> None:
-        """`persistent`: sessions and retained messages survive a stop and start, as on a lab's real broker."""
+        """`persistent`: sessions and retained messages survive a stop and start, as on a lab's real broker;
+        `tls`: (CA, certificate, key) files, and the listener speaks TLS only."""
         self.folder = folder
         self.port = free_port()
         self.config = folder / "mosquitto.conf"
@@ -48,6 +50,8 @@ class Broker:
         lines += (
             [f"persistence true\npersistence_location {folder}/"] if persistent else ["persistence false"]
         )
+        if tls is not None:
+            lines += [f"cafile {tls[0]}", f"certfile {tls[1]}", f"keyfile {tls[2]}"]
         if users is None:
             lines.append("allow_anonymous true")
         else:
