@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from rich.console import Console
 from labctl.engine.begin import begin_run
 from labctl.engine.clock import WallClock
 from labctl.engine.control import RunState
-from labctl.engine.engine import Engine, EngineOptions, Operator, operators
+from labctl.engine.engine import Engine, EngineOptions, operators
 from labctl.engine.errors import EngineError
 from labctl.engine.resume import ResumePoint, resume_point
 from labctl.journal import Journal
@@ -39,19 +40,8 @@ async def start_run(
         console.print(
             f"run {run_id} (journal {journal_path}); resume with: labctl resume {run_id}", markup=False
         )
-        async with publishing(
-            mqtt, journal, run_id, rig=rig.rig.rig, mode="run", protocol=loaded.protocol.metadata.name
-        ) as commands:
-            return await _drive(
-                loaded,
-                devices,
-                journal,
-                console,
-                clock=clock,
-                resume=None,
-                poll_s=rig.rig.poll,
-                mqtt=commands,
-            )
+        link = _Link(mqtt, run_id, "run", resumed=False)
+        return await _drive(loaded, rig, devices, journal, console, clock=clock, resume=None, link=link)
     finally:
         journal.close()
 
@@ -80,54 +70,56 @@ async def resume_run(
         )
         clock = WallClock(rig.rig.speed, start=start)
         devices = await connect_rig(rig.rig, clock.now)
-        async with publishing(
-            mqtt,
-            journal,
-            run_id,
-            rig=rig.rig.rig,
-            mode=info.mode,
-            protocol=loaded.protocol.metadata.name,
-            resumed=True,
-        ) as commands:
-            return await _drive(
-                loaded,
-                devices,
-                journal,
-                console,
-                clock=clock,
-                resume=point,
-                poll_s=rig.rig.poll,
-                mqtt=commands,
-            )
+        link = _Link(mqtt, run_id, info.mode, resumed=True)
+        return await _drive(loaded, rig, devices, journal, console, clock=clock, resume=point, link=link)
     finally:
         journal.close()
 
 
+@dataclass(frozen=True)
+class _Link:
+    """What the MQTT publisher of this run needs besides the journal."""
+
+    settings: MqttSettings | None
+    run_id: str
+    mode: str
+    resumed: bool
+
+
 async def _drive(
     loaded: LoadedProtocol,
+    rig: LoadedRig,
     devices: RigDevices,
     journal: Journal,
     console: Console,
     *,
     clock: WallClock,
     resume: ResumePoint | None,
-    poll_s: float,
-    mqtt: Operator | None,
+    link: _Link,
 ) -> RunState:
-    view = RunConsole(console)
-    try:
-        engine = Engine(
-            loaded,
-            devices,
-            journal,
-            clock,
-            options=EngineOptions(period_s=poll_s),
-            operator=operators(view, mqtt),
-        )
-        view.start()
-        state = await engine.run(resume)
-        view(engine)  # the last notices
-        return state
-    finally:
-        await view.stop()
-        await devices.close()
+    async with publishing(
+        link.settings,
+        journal,
+        link.run_id,
+        rig=rig.rig.rig,
+        mode=link.mode,
+        protocol=loaded.protocol.metadata.name,
+        resumed=link.resumed,
+    ) as commands:
+        view = RunConsole(console)
+        try:
+            engine = Engine(
+                loaded,
+                devices,
+                journal,
+                clock,
+                options=EngineOptions(period_s=rig.rig.poll),
+                operator=operators(view, commands),
+            )
+            view.start()
+            state = await engine.run(resume)
+            view(engine)  # the last notices
+            return state
+        finally:
+            await view.stop()
+            await devices.close()
