@@ -29,6 +29,8 @@ from labctl.telemetry.topics import ROOT, Outgoing, Topics
 
 log = structlog.get_logger("labctl.mqtt")
 
+REPLAYED = ("run", "step", "alarm", "prompt")
+"""Record kinds (prefixes) a resumed run's view is rebuilt from."""
 BATCH = 200
 """Records read from the journal per round; readings within one round are coalesced to the latest."""
 
@@ -57,6 +59,9 @@ class RunPublisher:
         self.view = RunView(self.topics, run_id, mode, protocol)
         self.intake = CommandIntake(settings.rig)
         self.published_seq = from_seq
+        if from_seq:
+            earlier = [r for kind in REPLAYED for r in journal.records(run_id, kind) if r.seq <= from_seq]
+            self.view.replay(earlier)
         self.connection = BrokerConnection(
             settings,
             f"labctl-{self.topics.rig}-{run_id[-6:]}",

@@ -56,6 +56,12 @@ class RunView:
             "since": None,
         }
 
+    def replay(self, records: list[Record]) -> None:
+        """An earlier session's records, folded without publishing: a resumed run knows its open alarms, so
+        acknowledging one after the restart updates its retained topic."""
+        for rec in sorted(records, key=lambda r: r.seq):
+            self.on_record(rec)
+
     def birth(self, time: str) -> list[Outgoing]:
         """Everything retained, again: after a reconnect the broker may have lost it or shown the will."""
         self._sent_signals.clear()
