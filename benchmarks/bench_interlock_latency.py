@@ -11,7 +11,10 @@ portion starts (`Doser.start_dose` is watched), a wrapped `SimulatedRig.tick` se
 cross 10 °C within one cycle: a slower rise trips `tr-rising` (dTr/dt > 1 K/min) before any reading is over 10 °C.
 Once the stop is seen, the dry-run operator aborts the run, to save wall time.
 
-Run: .venv/bin/python benchmarks/bench_interlock_latency.py [--trips K]
+With `--mqtt`, each dry run also publishes to a Mosquitto the script starts (tests/telemetry/broker.py): the
+publisher shares the engine's event loop, so this shows what publishing adds between a crossing and its stop.
+
+Run: .venv/bin/python benchmarks/bench_interlock_latency.py [--trips K] [--mqtt]
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import logging
 import math
 import re
 import statistics
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -39,8 +43,12 @@ from labctl.engine.supervisor import Supervisor
 from labctl.journal import Journal
 from labctl.logs import configure_logging
 from labctl.protocol.loader import load_protocol
+from labctl.telemetry.settings import MqttSettings, parse_mqtt_url
 from simulators.rig import SimulatedRig
 from simulators.world.doser import Doser
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.telemetry.broker import Broker
 
 PROTOCOL = Path(__file__).parent.parent / "protocols" / "kmno4-dihydroxylation-scaleup.yaml"
 PORTION, THRESHOLD_C, FIRST_READING_C = 3, 10.0, 12.5
@@ -139,7 +147,20 @@ def install() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trips", type=int, default=20, help="trips to measure (default 20)")
+    parser.add_argument("--mqtt", action="store_true", help="publish each run to a local Mosquitto")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-broker-") as folder:
+        broker = Broker(Path(folder)) if args.mqtt else None
+        if broker is not None:
+            broker.start()
+        try:
+            measure(args.trips, None if broker is None else parse_mqtt_url(broker.url, rig="bench"))
+        finally:
+            if broker is not None:
+                broker.stop()
+
+
+def measure(trips: int, mqtt: MqttSettings | None) -> None:
     configure_logging(level=logging.ERROR)
     install()
     loaded = load_protocol(PROTOCOL)
@@ -148,10 +169,10 @@ def main() -> None:
     causes: Counter[str] = Counter()
     paths: Counter[str] = Counter()
     with tempfile.TemporaryDirectory(prefix="bench-interlock-") as tmp:
-        for k in range(args.trips):
+        for k in range(trips):
             t = Bench.trip = Trip(delay_s=2.0 + (k * 7) % 28)
             path = Path(tmp) / f"trip-{k}.sqlite"
-            result = asyncio.run(dry_run(loaded, path, seed=k + 1))
+            result = asyncio.run(dry_run(loaded, path, seed=k + 1, mqtt=mqtt))
             with closing(Journal(path)) as journal:  # which interlock tripped first
                 active = (
                     r.data["id"] for r in journal.records(result.run_id, "interlock") if r.data["active"]
@@ -165,7 +186,9 @@ def main() -> None:
             paths[t.stop_via] += 1
     n, lat = len(latencies_us), sorted(latencies_us) or [math.nan]
     p90 = lat[min(len(lat) - 1, math.ceil(0.9 * len(lat)) - 1)]
-    print(f"{PROTOCOL.name}: {n} of {args.trips} trips measured; first interlock to trip: {dict(causes)}")
+    print(
+        f"{PROTOCOL.name}: {n} of {trips} trips measured{' (publishing to MQTT)' if mqtt else ''}; first interlock to trip: {dict(causes)}"
+    )
     print(f"Tr reply > {THRESHOLD_C:g} °C at the driver → `QRA 61 4` written to the doser transport:")
     print(f"  p50 {statistics.median(lat):7.0f} µs   p90 {p90:7.0f} µs   max {lat[-1]:7.0f} µs")
     print(f"  in engine cycles: {dict(Counter(cycles))} (latency in cycles: trips); stop via {dict(paths)}")
