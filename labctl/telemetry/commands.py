@@ -94,6 +94,7 @@ class CommandIntake:
         self.rig = rig
         self._waiting: deque[Waiting] = deque()
         self._replies: deque[Reply] = deque()
+        self._ended: str | None = None
 
     def receive(self, verb_text: str, payload: bytes, retained: bool, to: ReplyTo) -> Reply | None:
         """Check one command; a problem is answered now (the returned reply), a good one waits for the engine."""
@@ -102,6 +103,8 @@ class CommandIntake:
         if isinstance(problem, str):
             return Reply(to, verb_text[:64], False, problem)
         assert verb is not None
+        if self._ended is not None:
+            return Reply(to, verb, False, self._ended, problem.by)
         if len(self._waiting) >= MAX_WAITING:
             return Reply(to, verb, False, "too many commands waiting; try again in a second", problem.by)
         self._waiting.append(Waiting(verb, problem, to))
@@ -130,6 +133,8 @@ class CommandIntake:
             self._replies.append(Reply(item.to, item.verb, result.accepted, result.reason, item.request.by))
 
     def refuse_waiting(self, reason: str) -> None:
+        """The engine is gone: what waits and what comes later is answered with `reason`."""
+        self._ended = reason
         while self._waiting:
             item = self._waiting.popleft()
             self._replies.append(Reply(item.to, item.verb, False, reason, item.request.by))

@@ -52,6 +52,9 @@ def test_commands_left_at_the_end_of_the_run_are_answered_not_dropped() -> None:
     intake(engine)
     assert engine.calls == []
     assert [(r.accepted, r.reason) for r in intake.take_replies()] == [(False, "the run has ended")]
+    late = intake.receive("pause", b'{"by": "x"}', False, TO)
+    assert late is not None
+    assert (late.accepted, late.reason) == (False, "the run has ended")
 
 
 def test_a_payload_over_4_kib_is_refused_unread() -> None:
