@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS records (
     data TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS records_run ON records(run_id, seq);
+CREATE INDEX IF NOT EXISTS records_kind ON records(run_id, kind, seq);
 CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records
     BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
@@ -68,6 +69,19 @@ class RunInfo:
     rig_name: str
     rig_text: str
     seed: int | None
+
+
+@dataclass(frozen=True)
+class RunOverview:
+    run_id: str
+    mode: str
+    protocol: str
+    rig: str
+    started: str | None
+    ended: str | None
+    """None: the run never finished; it is going on, or labctl stopped and it can be resumed."""
+    state: str | None
+    alarms: int
 
 
 @dataclass(frozen=True)
@@ -158,6 +172,33 @@ class Journal:
             rig_text=row[8],
             seed=row[9],
         )
+
+    def overview(self) -> list[RunOverview]:
+        """Every run, oldest first, with what `labctl runs` shows, in one query."""
+        rows = self._db.execute(
+            """
+            SELECT r.run_id, r.mode, r.protocol_file, r.rig_name,
+              (SELECT wall FROM records WHERE run_id = r.run_id ORDER BY seq LIMIT 1),
+              (SELECT data FROM records WHERE run_id = r.run_id AND kind = 'run.started' ORDER BY seq LIMIT 1),
+              (SELECT wall FROM records WHERE run_id = r.run_id AND kind = 'run.ended' ORDER BY seq DESC LIMIT 1),
+              (SELECT data FROM records WHERE run_id = r.run_id AND kind = 'run.state' ORDER BY seq DESC LIMIT 1),
+              (SELECT COUNT(*) FROM records WHERE run_id = r.run_id AND kind = 'alarm.raised')
+            FROM runs r ORDER BY r.created, r.run_id
+            """
+        )
+        return [
+            RunOverview(
+                run_id=run_id,
+                mode=mode,
+                protocol=json.loads(started)["protocol"] if started else protocol_file,
+                rig=rig,
+                started=first_wall,
+                ended=ended,
+                state=json.loads(state)["to"] if state else None,
+                alarms=alarms,
+            )
+            for run_id, mode, protocol_file, rig, first_wall, started, ended, state, alarms in rows
+        ]
 
     def runs(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT run_id FROM runs ORDER BY created")]

@@ -1,0 +1,92 @@
+"""`labctl runs` lists the journal's runs; `labctl export RUN_ID --csv|--jsonl` writes one run's records."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import closing, nullcontext
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+
+from labctl.console import out
+from labctl.journal import Journal, JournalError, RunOverview
+from labctl.journal.export import events_csv, jsonl, readings_csv
+
+DEFAULT_JOURNAL = Path(".labctl/journal.sqlite")
+JournalOption = Annotated[Path, typer.Option("--journal", help="SQLite journal of the runs.")]
+
+
+def _open(path: Path) -> Journal:
+    """Reading never creates a journal: a mistyped path is an error, not an empty history."""
+    if not path.is_file():
+        out.print(
+            f"error: {path}: no journal there (labctl run and dry-run write one; see --journal)", markup=False
+        )
+        raise typer.Exit(1)
+    try:
+        return Journal(path)
+    except JournalError as exc:
+        out.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1) from None
+
+
+def runs_command(journal: JournalOption = DEFAULT_JOURNAL) -> None:
+    """The runs in the journal, oldest first: id, mode, protocol, rig, start, end, outcome and alarms raised."""
+    with closing(_open(journal)) as j:
+        runs = j.overview()
+    rows = [("RUN", "MODE", "STARTED (UTC)", "ENDED (UTC)", "OUTCOME", "ALARMS", "RIG", "PROTOCOL")]
+    rows += [
+        (r.run_id, r.mode, _clock(r.started), _clock(r.ended), _outcome(r), str(r.alarms), r.rig, r.protocol)
+        for r in runs
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        out.print(
+            "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]]), markup=False
+        )
+    if not runs:
+        out.print(f"{journal}: no runs yet", markup=False)
+
+
+def export_command(
+    run_id: Annotated[str, typer.Argument(help="The run, as `labctl runs` lists it.", show_default=False)],
+    csv: Annotated[bool, typer.Option("--csv", help="Readings as CSV (with --events: the events).")] = False,
+    jsonl_: Annotated[bool, typer.Option("--jsonl", help="Every record, one JSON object per line.")] = False,
+    events: Annotated[bool, typer.Option("--events", help="With --csv: events instead of readings.")] = False,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write (default: stdout).")
+    ] = None,
+    journal: JournalOption = DEFAULT_JOURNAL,
+) -> None:
+    """Write one run's readings or events for analysis elsewhere (absent readings stay empty, never 0)."""
+    if csv == jsonl_ or (events and not csv):
+        out.print("error: give exactly one of --csv or --jsonl (--events goes with --csv)", markup=False)
+        raise typer.Exit(2)
+    with closing(_open(journal)) as j:
+        try:
+            j.run(run_id)
+        except JournalError as exc:
+            out.print(f"error: {exc}", markup=False)
+            raise typer.Exit(1) from None
+        write = jsonl if jsonl_ else events_csv if events else readings_csv
+        with _target(output) as target:
+            rows = write(j.records(run_id), target)
+    if output is not None:
+        out.print(f"{output}: {rows} row(s) of run {run_id}", markup=False)
+
+
+def _target(output: Path | None) -> closing[TextIO] | nullcontext[TextIO]:
+    if output is None:
+        return nullcontext(sys.stdout)
+    return closing(output.open("w", encoding="utf-8", newline=""))
+
+
+def _clock(wall: str | None) -> str:
+    return "—" if wall is None else wall.replace("T", " ").removesuffix("Z")[:19]
+
+
+def _outcome(run: RunOverview) -> str:
+    if run.ended is not None:
+        return run.state or "?"
+    return f"not ended (last {run.state or 'starting'}; resumable)" if run.mode == "run" else "not ended"
