@@ -76,6 +76,31 @@ def export_command(
         out.print(f"{output}: {rows} row(s) of run {run_id}", markup=False)
 
 
+def verify_command(
+    run_id: Annotated[str, typer.Argument(help="The run to check.", show_default=False)],
+    journal: JournalOption = DEFAULT_JOURNAL,
+) -> None:
+    """Check the run's hash chain: exit 0 when every record is as written, else name the first that is not."""
+    with closing(_open(journal)) as j:
+        try:
+            verdict = j.verify(run_id)
+        except JournalError as exc:
+            out.print(f"error: {exc}", markup=False)
+            raise typer.Exit(1) from None
+    bad = verdict.first_bad
+    if bad is None:
+        out.print(
+            f"run {run_id}: {verdict.checked} records, chain intact; last hash {verdict.last_hash}",
+            markup=False,
+        )
+        return
+    where = f"record {bad.seq} ({bad.kind}{f', step {bad.step}' if bad.step else ''}, t = {bad.t_s / 60:.1f} min, {bad.wall})"
+    out.print(
+        f"run {run_id}: {where} {verdict.reason}; the {verdict.checked} before it are intact", markup=False
+    )
+    raise typer.Exit(1)
+
+
 def _target(output: Path | None) -> closing[TextIO] | nullcontext[TextIO]:
     if output is None:
         return nullcontext(sys.stdout)

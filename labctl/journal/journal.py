@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from labctl.errors import LabctlError
+from labctl.journal.chain import RawRecord, Verdict, genesis, link, verify
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -39,7 +40,8 @@ CREATE TABLE IF NOT EXISTS records (
     wall TEXT NOT NULL,
     kind TEXT NOT NULL,
     step TEXT,
-    data TEXT NOT NULL
+    data TEXT NOT NULL,
+    hash TEXT
 );
 CREATE INDEX IF NOT EXISTS records_run ON records(run_id, seq);
 CREATE INDEX IF NOT EXISTS records_kind ON records(run_id, kind, seq);
@@ -110,9 +112,13 @@ class Journal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
+            if "hash" not in columns:  # a journal from before the hash chain: its old records stay unchained
+                self._db.execute("ALTER TABLE records ADD COLUMN hash TEXT")
         except sqlite3.Error as exc:
             raise JournalError(f"{self.path}: cannot open the journal: {exc}") from None
         self.run_id: str | None = None
+        self._last_hash = ""
         self._pending = 0
         self._followers: list[Callable[[int], None]] = []
 
@@ -149,12 +155,32 @@ class Journal:
             ),
         )
         self.run_id = run_id
+        self._last_hash = genesis(self._header(run_id))
         return run_id
 
     def open_run(self, run_id: str) -> RunInfo:
         info = self.run(run_id)
         self.run_id = run_id
+        row = self._db.execute(
+            "SELECT hash FROM records WHERE run_id = ? ORDER BY seq DESC LIMIT 1", (run_id,)
+        ).fetchone()
+        self._last_hash = row[0] if row is not None and row[0] is not None else genesis(self._header(run_id))
         return info
+
+    def _header(self, run_id: str) -> dict[str, Any]:
+        """The run's row as stored: what the chain's first link stands on."""
+        cursor = self._db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,))
+        row = cursor.fetchone()
+        if row is None:
+            raise JournalError(f"{self.path}: no run {run_id!r}")
+        return {d[0]: value for d, value in zip(cursor.description, row, strict=True)}
+
+    def verify(self, run_id: str) -> Verdict:
+        rows = self._db.execute(
+            "SELECT seq, t_s, wall, kind, step, data, hash FROM records WHERE run_id = ? ORDER BY seq",
+            (run_id,),
+        )
+        return verify(run_id, self._header(run_id), (RawRecord(*row) for row in rows))
 
     def run(self, run_id: str) -> RunInfo:
         row = self._db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
@@ -211,10 +237,13 @@ class Journal:
             raise JournalError("no run open")
         if self._pending == 0:
             self._db.execute("BEGIN")
+        wall, text = _now_iso(), json.dumps(data, sort_keys=True)
+        chained = link(self._last_hash, t_s=t_s, wall=wall, kind=kind, step=step, data_text=text)
         cursor = self._db.execute(
-            "INSERT INTO records (run_id, t_s, wall, kind, step, data) VALUES (?, ?, ?, ?, ?, ?)",
-            (self.run_id, t_s, _now_iso(), kind, step, json.dumps(data, sort_keys=True)),
+            "INSERT INTO records (run_id, t_s, wall, kind, step, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (self.run_id, t_s, wall, kind, step, text, chained),
         )
+        self._last_hash = chained
         self._pending += 1
         if durable or self._pending >= BATCH:
             self._commit()
