@@ -12,8 +12,6 @@ from typing import Any, TextIO
 
 from labctl.journal.journal import Record
 
-NOT_EVENTS = ("reading",)
-
 
 def readings_csv(records: Iterable[Record], out: TextIO) -> int:
     """One row per reading, a column per signal (in the order the first reading has them); returns the rows."""
@@ -39,7 +37,7 @@ def events_csv(records: Iterable[Record], out: TextIO) -> int:
     writer.writerow(["seq", "t_s", "time", "kind", "step", "data"])
     rows = 0
     for rec in records:
-        if rec.kind in NOT_EVENTS:
+        if rec.kind == "reading":
             continue
         writer.writerow(
             [rec.seq, rec.t_s, rec.wall, rec.kind, rec.step or "", json.dumps(rec.data, sort_keys=True)]

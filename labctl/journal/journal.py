@@ -79,7 +79,7 @@ class RunOverview:
     mode: str
     protocol: str
     rig: str
-    started: str | None
+    started: str
     ended: str | None
     """None: the run never finished; it is going on, or labctl stopped and it can be resumed."""
     state: str | None
@@ -97,7 +97,8 @@ class Record:
     data: dict[str, Any]
 
 
-def _now_iso() -> str:
+def now_iso() -> str:
+    """Wall time as the journal and MQTT payloads write it: ISO-8601 UTC, milliseconds, 'Z'."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -143,7 +144,7 @@ class Journal:
             "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 run_id,
-                _now_iso(),
+                now_iso(),
                 mode,
                 protocol_file,
                 protocol_sha256,
@@ -203,8 +204,7 @@ class Journal:
         """Every run, oldest first, with what `labctl runs` shows, in one query."""
         rows = self._db.execute(
             """
-            SELECT r.run_id, r.mode, r.protocol_file, r.rig_name,
-              (SELECT wall FROM records WHERE run_id = r.run_id ORDER BY seq LIMIT 1),
+            SELECT r.run_id, r.mode, r.protocol_file, r.rig_name, r.created,
               (SELECT data FROM records WHERE run_id = r.run_id AND kind = 'run.started' ORDER BY seq LIMIT 1),
               (SELECT wall FROM records WHERE run_id = r.run_id AND kind = 'run.ended' ORDER BY seq DESC LIMIT 1),
               (SELECT data FROM records WHERE run_id = r.run_id AND kind = 'run.state' ORDER BY seq DESC LIMIT 1),
@@ -218,12 +218,12 @@ class Journal:
                 mode=mode,
                 protocol=json.loads(started)["protocol"] if started else protocol_file,
                 rig=rig,
-                started=first_wall,
+                started=created,
                 ended=ended,
                 state=json.loads(state)["to"] if state else None,
                 alarms=alarms,
             )
-            for run_id, mode, protocol_file, rig, first_wall, started, ended, state, alarms in rows
+            for run_id, mode, protocol_file, rig, created, started, ended, state, alarms in rows
         ]
 
     def runs(self) -> list[str]:
@@ -237,7 +237,7 @@ class Journal:
             raise JournalError("no run open")
         if self._pending == 0:
             self._db.execute("BEGIN")
-        wall, text = _now_iso(), json.dumps(data, sort_keys=True)
+        wall, text = now_iso(), json.dumps(data, sort_keys=True)
         chained = link(self._last_hash, t_s=t_s, wall=wall, kind=kind, step=step, data_text=text)
         cursor = self._db.execute(
             "INSERT INTO records (run_id, t_s, wall, kind, step, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",

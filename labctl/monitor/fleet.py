@@ -6,10 +6,10 @@ whatever else someone publishes under `labctl/`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from labctl.telemetry.run_view import decode_object
 from labctl.telemetry.topics import ROOT
 
 SUBSCRIPTIONS = (f"{ROOT}/+/status", f"{ROOT}/+/telemetry", f"{ROOT}/+/alarms/+", f"{ROOT}/+/prompt")
@@ -48,7 +48,7 @@ class Fleet:
             self.ignored += 1
             return
         rig, kind = parts[1], parts[2:]
-        body = _object(payload)
+        body = decode_object(payload)
         if payload and body is None:
             self.ignored += 1
             return
@@ -70,11 +70,3 @@ class Fleet:
 
     def sorted(self) -> list[RigView]:
         return [self.rigs[name] for name in sorted(self.rigs)]
-
-
-def _object(payload: bytes) -> dict[str, Any] | None:
-    try:
-        value = json.loads(payload)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return None
-    return value if isinstance(value, dict) else None

@@ -7,7 +7,6 @@ the control API decides (and journals who sent it, when, and whether it was acce
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
@@ -15,6 +14,7 @@ from typing import Annotated, Any, Protocol
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from labctl.engine.control import CommandResult, Verb
+from labctl.telemetry.run_view import decode_object
 
 MAX_PAYLOAD_BYTES = 4096
 MAX_WAITING = 32
@@ -81,11 +81,7 @@ class Waiting:
 
 def request_id(payload: bytes) -> str | None:
     """The `id` of a payload that failed validation, if one can be read, so its sender still sees the answer."""
-    try:
-        value = json.loads(payload)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return None
-    rid = value.get("id") if isinstance(value, dict) else None
+    rid = (decode_object(payload) or {}).get("id")
     return rid[:64] if isinstance(rid, str) else None
 
 

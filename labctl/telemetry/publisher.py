@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-from datetime import UTC, datetime
 from types import TracebackType
 
 import aiomqtt
@@ -19,11 +17,11 @@ import structlog
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from labctl.journal import Journal
+from labctl.journal import Journal, now_iso
 from labctl.telemetry.commands import CommandIntake, Reply, ReplyTo, request_id
 from labctl.telemetry.connection import BrokerConnection, LastWill
 from labctl.telemetry.home_assistant import discovery
-from labctl.telemetry.run_view import RunView, encode
+from labctl.telemetry.run_view import RunView, decode_object, encode
 from labctl.telemetry.settings import MqttSettings
 from labctl.telemetry.topics import ROOT, Outgoing, Topics
 
@@ -33,10 +31,6 @@ REPLAYED = ("run", "step", "alarm", "prompt")
 """Record kinds (prefixes) a resumed run's view is rebuilt from."""
 BATCH = 200
 """Records read from the journal per round; readings within one round are coalesced to the latest."""
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class RunPublisher:
@@ -189,11 +183,8 @@ class RunPublisher:
 
     async def _forget_other_run(self, client: aiomqtt.Client, topic: str, payload: bytes) -> None:
         """An alarm or prompt an earlier run left retained is not this run's: a dashboard would show it open."""
-        try:
-            run_id = json.loads(payload).get("run_id")
-        except (ValueError, AttributeError):
-            run_id = None
-        if run_id != self.run_id:
+        body = decode_object(payload)
+        if body is None or body.get("run_id") != self.run_id:
             await client.publish(topic, b"", qos=1, retain=True)
 
     def _reply_to(self, properties: Properties | None, payload: bytes) -> tuple[ReplyTo, str | None]:

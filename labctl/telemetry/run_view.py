@@ -23,6 +23,15 @@ def encode(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
 
 
+def decode_object(payload: bytes) -> dict[str, Any] | None:
+    """A payload someone else published, as a JSON object, or None for anything else (however hostile)."""
+    try:
+        value = json.loads(payload)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def plain(value: object) -> bytes:
     """A signal's payload a gauge can bind to: a bare number (or true/false, or a word); empty = no reading."""
     if value is None:
@@ -40,7 +49,6 @@ class RunView:
     protocol: str
     status: dict[str, Any] = field(default_factory=dict)
     alarms: dict[str, dict[str, Any]] = field(default_factory=dict)
-    signals: dict[str, object] = field(default_factory=dict)
     _sent_signals: dict[str, object] = field(default_factory=dict)
     _prompt_open: bool = False
 
@@ -162,7 +170,6 @@ class RunView:
 
     def _telemetry(self, rec: Record) -> list[Outgoing]:
         """Each signal retained on its own topic when it changes, and all of them in one JSON snapshot."""
-        self.signals = dict(rec.data)
         out = [
             Outgoing(self.topics.signal(name), plain(value), 0, True)
             for name, value in rec.data.items()

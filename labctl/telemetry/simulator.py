@@ -17,8 +17,8 @@ from typing import Any
 
 import aiomqtt
 
+from labctl.journal import now_iso
 from labctl.telemetry.connection import BrokerConnection, LastWill
-from labctl.telemetry.publisher import now_iso
 from labctl.telemetry.run_view import encode
 from labctl.telemetry.settings import MqttSettings
 from labctl.telemetry.topics import Topics

@@ -30,6 +30,9 @@ async def test_an_alarm_is_raised_acknowledged_over_mqtt_and_cleared(tmp_path: P
             f"labctl/{RIG}/alarms/tr-high", {"id": "tr-high", "state": "raised", "run_id": "old"}, retain=True
         )
         await chemist.send(f"labctl/{RIG}/prompt", {"id": "x", "run_id": "old"}, retain=True)
+        await chemist.send(
+            f"labctl/{RIG}/alarms/junk", b"[" * 5000, retain=True
+        )  # too deep for a JSON parser
         run = asyncio.create_task(
             dry_run(
                 load_protocol(SHORT),
@@ -66,3 +69,4 @@ async def test_an_alarm_is_raised_acknowledged_over_mqtt_and_cleared(tmp_path: P
     assert late[ALARM].json()["acknowledged_by"] == "carol"
     assert f"labctl/{RIG}/alarms/tr-high" not in late  # the earlier run's alarm is gone
     assert f"labctl/{RIG}/prompt" not in late
+    assert f"labctl/{RIG}/alarms/junk" not in late
