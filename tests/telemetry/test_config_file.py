@@ -68,50 +68,32 @@ def test_a_broken_config_file_is_a_located_problem(
     assert message in str(problem)
 
 
+def _dry_run(tmp_path: Path, *mqtt: str) -> subprocess.CompletedProcess[str]:
+    """`labctl dry-run` of the scale-up with the given MQTT options; it must refuse before creating a journal."""
+    done = subprocess.run(
+        [str(LABCTL), "dry-run", str(SCALE_UP), "--journal", str(tmp_path / "j.sqlite"), *mqtt],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "j.sqlite").exists()
+    return done
+
+
 def test_the_cli_says_where_the_config_file_is_wrong_and_starts_nothing(tmp_path: Path) -> None:
     config = tmp_path / "mqtt.yaml"
     config.write_text("url: mqtt://h\nport: 1883\n")
-    done = subprocess.run(
-        [
-            str(LABCTL),
-            "dry-run",
-            str(SCALE_UP),
-            "--journal",
-            str(tmp_path / "j.sqlite"),
-            "--mqtt-config",
-            str(config),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = _dry_run(tmp_path, "--mqtt-config", str(config))
     assert done.returncode == 2
     assert f"{config}:2:1: error[KEY-UNKNOWN] port: unknown key 'port'" in done.stdout
-    assert "Traceback" not in done.stderr
-    assert not (tmp_path / "j.sqlite").exists()
 
 
 def test_a_bad_broker_url_is_one_message_before_anything_starts(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            str(LABCTL),
-            "dry-run",
-            str(SCALE_UP),
-            "--journal",
-            str(tmp_path / "j.sqlite"),
-            "--mqtt",
-            "http://broker",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = _dry_run(tmp_path, "--mqtt", "http://broker")
     assert done.returncode == 2
     assert (
         done.stdout.strip()
         == "error: --mqtt 'http://broker': expected mqtt://host[:port] or mqtts://host[:port]"
     )
-    assert "Traceback" not in done.stderr
-    assert not (tmp_path / "j.sqlite").exists()
