@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from devices.errors import DeviceDisconnected, DeviceTimeout, NotSupported, ProtocolError, SensorMissing
 from devices.reading import DEFAULT_CLOCK, Applied, Clock, Reading
-from devices.roles import ChillerFaults, ChillerStatus, ControlMode, Limits, Sensor
+from devices.roles import ChillerFaults, ChillerStatus, ControlMode, InstrumentIdentity, Limits, Sensor
 
 SETPOINT = 0x00
 INTERNAL_T = 0x01
@@ -23,6 +23,8 @@ STATUS1 = 0x0A
 CONTROL_MODE = 0x13
 TEMP_CONTROL = 0x14
 CIRCULATION = 0x16
+SERIAL_LOW = 0x1B
+SERIAL_HIGH = 0x1C
 SETPOINT_MIN = 0x30
 SETPOINT_MAX = 0x31
 WATCHDOG = 0x40
@@ -320,6 +322,22 @@ class HuberChiller(abc.ABC):
             await self.write(WATCHDOG, self._watchdog_s)
         if self._watchdog2_s:
             await self.write(WATCHDOG2, self._watchdog2_s)
+
+    async def identity(self) -> InstrumentIdentity:
+        """Only the serial number: the manual's address table has no model or firmware variable.
+
+        A unit without the serial registers answers `7FFF` (PB) or exception 02 (Modbus).  `7FFF` is also a
+        possible low word of a real serial, so only the high word decides; the one misreading left is a serial
+        from 0x7FFF0000 to 0x7FFFFFFF (above two billion) reported as "not said", never a made-up number.
+        """
+        try:
+            low = await self._read_word(SERIAL_LOW)
+            high = await self._read_word(SERIAL_HIGH)
+        except NotSupported:
+            return InstrumentIdentity()
+        if high == UNDEFINED:
+            return InstrumentIdentity()
+        return InstrumentIdentity(serial=str(high << 16 | low))
 
     async def disarm_watchdog(self) -> None:
         """Both watchdogs, armed by this driver or by an earlier controller (a restarted labctl)."""

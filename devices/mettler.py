@@ -41,7 +41,7 @@ from devices.errors import (
     ProtocolError,
 )
 from devices.reading import DEFAULT_CLOCK, Clock, DoseResult, Reading
-from devices.roles import DoorState, ToleranceMode
+from devices.roles import DoorState, InstrumentIdentity, ToleranceMode
 from devices.transport import Exchange, LineSettings, Port
 
 SETTINGS = LineSettings(baudrate=9600, bytesize=8, parity="N", stopbits=1)
@@ -57,6 +57,7 @@ _STATUS_ERRORS = {
 _GENERAL_ERRORS = {"ES": "syntax error (unknown command)", "ET": "transmission error", "EL": "logical error"}
 _TO_GRAMS = {"g": 1.0, "mg": 1e-3, "kg": 1e3}
 _NUMBER = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?")
+_TYPE_AND_CAPACITY = re.compile(r"(.*?)\s+[0-9]+(?:\.[0-9]+)?\s+(?:g|mg|kg)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +137,32 @@ class SicsPort:
             except DeviceReplyError as exc:
                 if exc.code != "ET" or not retry or tries > self.retries:
                     raise  # ET: the balance saw a garbled command; anything else is a real answer
+
+    def _quoted(self, reply: Reply) -> str | None:
+        """The text of an `<ID> A "<text>"` identification reply; None for an empty one."""
+        m = re.fullmatch(r'\S+ A "([^"]*)"', reply.line)
+        if m is None:
+            raise ProtocolError(self.name, reply.line, "expected 'A \"<text>\"'")
+        return m[1].strip() or None
+
+    async def _ask_text(self, cmd: str) -> str | None:
+        try:
+            return await self.call(cmd, parse=self._quoted, retry=True)
+        except NotSupported:  # `ES`: this balance has no such query
+            return None
+
+    async def identity(self) -> InstrumentIdentity:
+        """`I2` (type and capacity) and `I4` (serial number), the identification the spec gives; firmware stays
+        None (MT-SICS `I3` would tell, but it is outside the spec the driver and simulator are both read from).
+
+        The capacity is dropped from `I2`'s text so `model` is the type designation alone (`XPE205`), the way a
+        rig file names the balance; a text that does not end in a capacity is kept whole.
+        """
+        text = await self._ask_text("I2")
+        model = text
+        if text is not None and (m := _TYPE_AND_CAPACITY.fullmatch(text)) is not None and m[1]:
+            model = m[1]
+        return InstrumentIdentity(model=model, serial=await self._ask_text("I4"))
 
     async def call(
         self,
@@ -245,6 +272,9 @@ class MettlerBalance:
         reply = await self._sics.command("Z", timeout_s=self.stable_timeout_s)
         if reply.fields != ["A"]:
             raise ProtocolError(self.name, reply.line, "expected 'Z A'")
+
+    async def identity(self) -> InstrumentIdentity:
+        return await self._sics.identity()
 
     async def close(self) -> None:
         await self._sics.port.close()
@@ -407,6 +437,10 @@ class QuantosDoser:
         await self._sics.conversation(
             f"QRA 60 2 {4 if locked else 3}", "QRA 60 2", timeout_s=self.move_timeout_s
         )
+
+    async def identity(self) -> InstrumentIdentity:
+        """The balance's identity: the Quantos head and its balance are one instrument on one port."""
+        return await self._sics.identity()
 
     async def close(self) -> None:
         await self._sics.port.close()

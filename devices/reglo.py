@@ -40,7 +40,7 @@ from devices.errors import (
     StartRefused,
 )
 from devices.reading import DEFAULT_CLOCK, Applied, Clock, Reading
-from devices.roles import PumpMode
+from devices.roles import InstrumentIdentity, PumpMode
 from devices.transport import Exchange, LineSettings, Port
 
 SETTINGS = LineSettings(baudrate=9600, bytesize=8, parity="N", stopbits=1)
@@ -50,7 +50,7 @@ _NUMBER = r"[0-9]+(?:\.[0-9]+)?"
 _TUBING = re.compile(rf"({_NUMBER}) mm")
 _DISPENSED = re.compile(rf"({_NUMBER}|[0-9]{{4}}E[+-][0-9]) (ml|ul|µl)", re.IGNORECASE)
 _MAX_FLOW = re.compile(rf"({_NUMBER}) ml/min", re.IGNORECASE)
-_IDENTITY = re.compile(r"REGLO ICC [0-9]{4} [0-9]{3}")
+_IDENTITY = re.compile(r"(REGLO ICC) ([0-9]{4}) ([0-9]{3})")
 _REASON = re.compile(r"[A-Z](?: [0-9]{4}E[+-][0-9])?")
 T = TypeVar("T")
 _STATUS_ONLY = b"*#"
@@ -226,8 +226,17 @@ class RegloICC:
     async def enable_events(self, on: bool = True) -> None:
         await self._expect_ok(f"xE{int(on)}")
 
+    async def _identify(self) -> re.Match[str]:
+        return await self._data("#", self._match(_IDENTITY, "'REGLO ICC <fw> <head>'"))
+
     async def identify(self) -> str:
-        return (await self._data("#", self._match(_IDENTITY, "'REGLO ICC <fw> <head>'")))[0]
+        return (await self._identify())[0]
+
+    async def identity(self) -> InstrumentIdentity:
+        """Model and firmware from `#` (its third field, the pump-head code, is not an identity field); the spec
+        has no serial-number query, so `serial` stays None."""
+        m = await self._identify()
+        return InstrumentIdentity(model=m[1], firmware=m[2])
 
     async def set_mode(self, mode: PumpMode) -> None:
         await self._expect_ok(mode.value)

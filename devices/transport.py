@@ -118,6 +118,10 @@ class Exchange:
         except TimeoutError:
             self._port._abandoned = True
             raise DeviceTimeout(self._port.name, request, timeout_s) from None
+        except asyncio.CancelledError:
+            # a caller's deadline: the reply may still come, and must not be read as the next one's
+            self._port._abandoned = True
+            raise
 
 
 def _until(data: bytearray, terminator: bytes) -> int:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from devices.errors import DeviceError
 from devices.huber_modbus import HuberModbus
@@ -33,6 +33,9 @@ class RigDevices:
     balance: Balance | None = None
     doser: Doser | None = None
     pump: Pump | None = None
+    drivers: dict[str, str] = field(default_factory=dict)
+    """The rig file's driver per role (its role names: `quench_pump`, `stirrer`), manual roles included, so the
+    record can say what filled each role without the rig file at hand."""
 
     async def close(self) -> None:
         for device in (self.chiller, self.balance, self.doser, self.pump):
@@ -90,8 +93,9 @@ async def _quantos(rig: Rig, clock: Clock) -> tuple[MettlerBalance | None, Quant
 
 async def connect_rig(rig: Rig, clock: Clock) -> RigDevices:
     """Open every instrument; on failure close what was opened and say which one failed."""
-    devices = RigDevices(rig.rig)
     inst = rig.instruments
+    drivers = {role: i.driver for role in type(inst).model_fields if (i := getattr(inst, role)) is not None}
+    devices = RigDevices(rig.rig, drivers=drivers)
     try:
         if inst.chiller is not None and inst.chiller.driver != MANUAL:
             devices.chiller = await _chiller(inst.chiller, clock)

@@ -7,6 +7,7 @@ import pytest
 
 from devices.errors import DeviceTimeout, NotSupported
 from devices.huber_modbus import HuberModbus
+from devices.roles import InstrumentIdentity
 
 
 class RawModbusPeer:
@@ -121,4 +122,27 @@ async def test_no_response_read_retried_then_timeout() -> None:
     await huber.close()
     await peer.stop()
     assert len(peer.requests) == 2
+    assert not peer.failures, peer.failures
+
+
+async def test_identity_reads_serial_registers_byte_exact() -> None:
+    peer, huber = await _client(
+        [
+            (bytes.fromhex("00 00 00 06 FF 03 00 1B 00 01"), bytes.fromhex("00 00 00 05 FF 03 02 E2 40")),
+            (bytes.fromhex("00 00 00 06 FF 03 00 1C 00 01"), bytes.fromhex("00 00 00 05 FF 03 02 00 01")),
+        ]
+    )
+    assert await huber.identity() == InstrumentIdentity(serial="123456")
+    await huber.close()
+    await peer.stop()
+    assert not peer.failures, peer.failures
+
+
+async def test_identity_illegal_address_means_no_serial() -> None:
+    peer, huber = await _client(
+        [(bytes.fromhex("00 00 00 06 FF 03 00 1B 00 01"), bytes.fromhex("00 00 00 03 FF 83 02"))]
+    )
+    assert await huber.identity() == InstrumentIdentity()
+    await huber.close()
+    await peer.stop()
     assert not peer.failures, peer.failures

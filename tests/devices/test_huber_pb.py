@@ -8,7 +8,7 @@ import pytest
 
 from devices.errors import DeviceTimeout, NotSupported, SensorMissing
 from devices.huber_pb import HuberPB, encode
-from devices.roles import Chiller
+from devices.roles import Chiller, InstrumentIdentity
 from tests.devices.conftest import FakeClock, MakePeer
 from tests.devices.peer import Expect, Send
 
@@ -210,3 +210,55 @@ async def test_over_pseudo_terminal() -> None:
         os.close(slave)
         os.close(master)
     assert bytes(seen) == b"{M07****\r\n"
+
+
+# --- identity: serial number from 1B (low word) / 1C (high word) ---------------------------------------------------
+
+
+async def test_identity_serial_from_low_and_high_word(scripted: MakePeer) -> None:
+    peer = await scripted(
+        Expect(b"{M1B****\r\n"),
+        Send(b"{S1BE240\r\n"),
+        Expect(b"{M1C****\r\n"),
+        Send(b"{S1C0001\r\n"),
+    )
+    huber = await HuberPB.open(peer.url)
+    identity = await huber.identity()
+    assert identity == InstrumentIdentity(model=None, serial="123456", firmware=None)  # 0x0001E240
+    await peer.finish()
+    await huber.close()
+
+
+async def test_identity_low_word_7fff_is_part_of_a_serial(scripted: MakePeer) -> None:
+    peer = await scripted(
+        Expect(b"{M1B****\r\n"),
+        Send(b"{S1B7FFF\r\n"),
+        Expect(b"{M1C****\r\n"),
+        Send(b"{S1C0001\r\n"),
+    )
+    huber = await HuberPB.open(peer.url)
+    assert (await huber.identity()).serial == str(0x0001_7FFF)
+    await peer.finish()
+    await huber.close()
+
+
+async def test_identity_without_serial_registers_says_nothing(scripted: MakePeer) -> None:
+    peer = await scripted(
+        Expect(b"{M1B****\r\n"),
+        Send(b"{S1B7FFF\r\n"),
+        Expect(b"{M1C****\r\n"),
+        Send(b"{S1C7FFF\r\n"),
+    )
+    huber = await HuberPB.open(peer.url)
+    assert await huber.identity() == InstrumentIdentity()
+    await peer.finish()
+    await huber.close()
+
+
+async def test_identity_silence_is_a_timeout_not_an_empty_identity(scripted: MakePeer) -> None:
+    peer = await scripted(Expect(b"{M1B****\r\n"), Expect(b"{M1B****\r\n"))
+    huber = await HuberPB.open(peer.url, timeout_s=0.1, retries=1)
+    with pytest.raises(DeviceTimeout):
+        await huber.identity()
+    await peer.finish()
+    await huber.close()

@@ -6,7 +6,7 @@ import pytest
 
 from devices.errors import DeviceReplyError, DosingFailed, NotSupported, OutcomeUnknown
 from devices.mettler import MettlerBalance, QuantosDoser, open_quantos
-from devices.roles import Balance, DoorState, Doser, ToleranceMode
+from devices.roles import Balance, DoorState, Doser, InstrumentIdentity, ToleranceMode
 from tests.devices.conftest import FakeClock, MakePeer
 from tests.devices.peer import Close, Expect, Send
 
@@ -229,3 +229,62 @@ async def test_door(scripted: MakePeer) -> None:
     await doser.set_door(open_=False)
     await peer.finish()
     await doser.close()
+
+
+# --- identity: I2 (type and capacity), I4 (serial number) ------------------------------------------------------------
+
+
+async def test_identity_from_the_manuals_i2_and_i4(scripted: MakePeer) -> None:
+    peer = await scripted(
+        POWER_ON,
+        Expect(b"I2\r\n"),
+        Send(b'I2 A "XPE205 220.0090 g"\r\n'),
+        Expect(b"I4\r\n"),
+        Send(b'I4 A "B021002593"\r\n'),
+        Expect(b"I2\r\n"),
+        Send(b'I2 A "XPE205 220.0090 g"\r\n'),
+        Expect(b"I4\r\n"),
+        Send(b'I4 A "B021002593"\r\n'),
+    )
+    balance, doser = await _open(peer.url)
+    expected = InstrumentIdentity(model="XPE205", serial="B021002593", firmware=None)
+    assert await balance.identity() == expected
+    assert await doser.identity() == expected  # one instrument on one port
+    await peer.finish()
+    await balance.close()
+
+
+async def test_identity_of_a_balance_without_i2_keeps_the_serial(scripted: MakePeer) -> None:
+    peer = await scripted(
+        Expect(b"I2\r\n"),
+        Send(b"ES\r\n"),
+        Expect(b"I4\r\n"),
+        Send(b'I4 A "B021002593"\r\n'),
+    )
+    balance, _ = await _open(peer.url)
+    assert await balance.identity() == InstrumentIdentity(model=None, serial="B021002593")
+    await peer.finish()
+    await balance.close()
+
+
+async def test_identity_type_text_without_capacity_is_kept_whole(scripted: MakePeer) -> None:
+    peer = await scripted(
+        Expect(b"I2\r\n"),
+        Send(b'I2 A "Quantos QB1"\r\n'),
+        Expect(b"I4\r\n"),
+        Send(b'I4 A ""\r\n'),
+    )
+    balance, _ = await _open(peer.url)
+    assert await balance.identity() == InstrumentIdentity(model="Quantos QB1", serial=None)
+    await peer.finish()
+    await balance.close()
+
+
+async def test_identity_busy_balance_is_an_error_not_an_empty_identity(scripted: MakePeer) -> None:
+    peer = await scripted(Expect(b"I2\r\n"), Send(b"I2 I\r\n"))
+    balance, _ = await _open(peer.url)
+    with pytest.raises(DeviceReplyError) as info:
+        await balance.identity()
+    assert info.value.code == "I"
+    await peer.finish()
+    await balance.close()

@@ -4,9 +4,9 @@ import time
 
 import pytest
 
-from devices.errors import DeviceTimeout, StartRefused
+from devices.errors import DeviceReplyError, DeviceTimeout, StartRefused
 from devices.reglo import RegloICC, decode_volume1, encode_tubing, encode_volume2
-from devices.roles import Pump, PumpMode
+from devices.roles import InstrumentIdentity, Pump, PumpMode
 from tests.devices.conftest import MakePeer
 from tests.devices.peer import Expect, Send
 
@@ -129,3 +129,20 @@ def test_volume_type2(value: float, code: str) -> None:
 def test_tubing_discrete_type2() -> None:
     assert encode_tubing(2.79) == "0279"
     assert encode_tubing(2.06) == "0206"
+
+
+async def test_identity_model_and_firmware_from_the_manuals_reply(scripted: MakePeer) -> None:
+    peer = await scripted(Expect(b"1#\r"), Send(b"REGLO ICC 0208 306\r\n"))
+    pump = await RegloICC.open(peer.url)
+    assert await pump.identity() == InstrumentIdentity(model="REGLO ICC", serial=None, firmware="0208")
+    await peer.finish()
+    await pump.close()
+
+
+async def test_identity_refused_is_an_error(scripted: MakePeer) -> None:
+    peer = await scripted(Expect(b"3#\r"), Send(b"#"))
+    pump = await RegloICC.open(peer.url, channel=3)
+    with pytest.raises(DeviceReplyError):
+        await pump.identity()
+    await peer.finish()
+    await pump.close()

@@ -7,7 +7,7 @@ import pytest
 
 from devices.errors import DeviceTimeout, NotSupported
 from devices.huber_pb import HuberPB
-from devices.roles import ControlMode, Sensor
+from devices.roles import ControlMode, InstrumentIdentity, Sensor
 from simulators.clock import ManualClock
 from simulators.huber.pb import serve_tcp
 from simulators.huber.registers import EGrade
@@ -160,3 +160,10 @@ def test_a_power_loss_between_world_steps_is_still_seen_as_a_restart() -> None:
     status = unit.read(0x0A)
     assert status is not None
     assert status & (1 << 14) == 0
+
+
+async def test_identity_is_the_units_serial_number(huber: HuberRig) -> None:
+    assert huber.unit.serial_number == 0x0001_E240
+    assert await huber.chiller.identity() == InstrumentIdentity(model=None, serial="123456", firmware=None)
+    huber.unit.serial_number = 0x00BC_614E  # a unit whose serial fills both words
+    assert (await huber.chiller.identity()).serial == "12345678"

@@ -11,7 +11,7 @@ import itertools
 import pytest
 
 from devices.errors import DeviceDisconnected, DeviceReplyError, DosingFailed, OutcomeUnknown
-from devices.roles import Balance, DoorState, Doser, ToleranceMode
+from devices.roles import Balance, DoorState, Doser, InstrumentIdentity, ToleranceMode
 from simulators.mettler import Door
 from simulators.world.config import KMNO4_G_PER_MOL
 from tests.integration.conftest import QuantosRig, advancing, until
@@ -225,3 +225,13 @@ async def test_a_link_lost_after_the_start_is_outcome_unknown_and_never_resent(q
     assert result.value == pytest.approx(PORTION_G, rel=0.05)
     weighed = await advancing(rig.clock, balance.stable_weight())
     assert weighed.value == pytest.approx(30.0 + result.value, abs=0.05)  # untared: funnel + this dose
+
+
+async def test_balance_and_doser_report_the_balances_identity(quantos: QuantosRig) -> None:
+    config = quantos.unit.config.balance
+    assert (config.model, config.serial) == ("XPE205", "B021002593")
+    expected = InstrumentIdentity(model="XPE205", serial="B021002593", firmware=None)
+    assert await quantos.balance.identity() == expected
+    assert await quantos.doser.identity() == expected
+    weight = await quantos.balance.immediate_weight()  # the identification left the port in step
+    assert weight.value == pytest.approx(30.0, abs=0.05)

@@ -9,7 +9,7 @@ import pytest
 
 from devices.errors import DeviceReplyError, DeviceTimeout, StartRefused
 from devices.reglo import RegloICC
-from devices.roles import Pump, PumpMode
+from devices.roles import InstrumentIdentity, Pump, PumpMode
 from simulators.reglo import max_flow_ml_min
 from tests.integration.conftest import RegloRig
 
@@ -161,3 +161,10 @@ async def test_a_host_stop_stops_without_an_event(reglo: RegloRig) -> None:
     [run] = rig.unit.ledger.records()
     assert (run.cause, run.commanded_ml) == ("host stop", pytest.approx(15.0))
     assert rig.world.state.reductant_mol_e > 0.0  # the 15 mL that went in carry bisulfite
+
+
+async def test_identity_is_model_and_firmware(reglo: RegloRig) -> None:
+    assert reglo.unit.model_line == "REGLO ICC 0208 306"
+    assert await reglo.pump.identity() == InstrumentIdentity(model="REGLO ICC", serial=None, firmware="0208")
+    await reglo.pump.enable_channel_addressing()  # with channel addressing on, `1#` still names the pump
+    assert (await reglo.pump.identity()).firmware == "0208"
