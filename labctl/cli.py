@@ -15,7 +15,7 @@ from rich.markup import escape
 from labctl.console import out, print_problems
 from labctl.dryrun.cli import dry_run_command
 from labctl.errors import InputFileError, LabctlError
-from labctl.history.cli import export_command, runs_command, verify_command
+from labctl.history.cli import export_command, report_command, runs_command, verify_command
 from labctl.logs import configure_logging
 from labctl.monitor.cli import monitor_command
 from labctl.parameters import parse_parameters
@@ -132,6 +132,7 @@ app.command("resume")(resume_command)
 app.command("monitor")(monitor_command)
 app.command("runs")(runs_command)
 app.command("export")(export_command)
+app.command("report")(report_command)
 app.command("verify")(verify_command)
 app.add_typer(sim_app, name="sim")
 

@@ -14,9 +14,11 @@ from labctl.engine.control import RunState
 from labctl.errors import InputFileError
 from labctl.journal import Journal
 from labctl.journal.summary import summarize
+from labctl.operator_name import OperatorOption, operator_name
 from labctl.parameters import parse_parameters
 from labctl.protocol.loader import load_protocol
 from labctl.protocol.steps import DoseSolid
+from labctl.report import ReportError, write_report
 from labctl.sim.faults import FaultSchedule, load_fault_schedule, simulated_fault_names
 from labctl.summary_view import print_summary
 from labctl.telemetry.options import (
@@ -60,6 +62,10 @@ def dry_run_command(
     mqtt_key: MqttKey = None,
     home_assistant: HomeAssistant = False,
     mqtt_config: MqttConfig = None,
+    operator: OperatorOption = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write the run's batch record (HTML) to this file.")
+    ] = None,
 ) -> None:
     """Run PROTOCOL against in-process simulators on a fast-forward clock and print the run's summary."""
     link = mqtt_settings(
@@ -77,19 +83,40 @@ def dry_run_command(
     except InputFileError as exc:
         print_problems(exc)
         raise typer.Exit(1) from None
-    result = asyncio.run(dry_run(loaded, journal, seed=seed, schedule=schedule, mqtt=link, speed=speed))
+    result = asyncio.run(
+        dry_run(
+            loaded,
+            journal,
+            seed=seed,
+            schedule=schedule,
+            mqtt=link,
+            speed=speed,
+            started_by=operator_name(operator),
+        )
+    )
     j = Journal(journal)
     try:
-        summary = summarize(j, result.run_id)
+        planned = sum(s.total for s in loaded.protocol.steps if isinstance(s, DoseSolid)) or None
+        print_summary(out, summarize(j, result.run_id), planned)
+        for at, name in result.faults:
+            out.print(f"fault injected at {at / 60:.1f} min: {name}")
+        out.print(f"journal: {journal} (run {result.run_id})")
+        reported = report is None or _write_report(j, result.run_id, report)
     finally:
         j.close()
-    planned = sum(s.total for s in loaded.protocol.steps if isinstance(s, DoseSolid)) or None
-    print_summary(out, summary, planned)
-    for at, name in result.faults:
-        out.print(f"fault injected at {at / 60:.1f} min: {name}")
-    out.print(f"journal: {journal} (run {result.run_id})")
-    if result.state is not RunState.COMPLETED:
+    if result.state is not RunState.COMPLETED or not reported:
         raise typer.Exit(1)
+
+
+def _write_report(journal: Journal, run_id: str, target: Path) -> bool:
+    """A report that cannot be written is said (exit 1), and the run stays in the journal to report later."""
+    try:
+        write_report(journal, run_id, target)
+    except ReportError as exc:
+        out.print(f"error: {exc}; `labctl report {run_id}` writes it from the journal", markup=False)
+        return False
+    out.print(f"batch record: {target}", markup=False)
+    return True
 
 
 def _schedule(path: Path | None) -> FaultSchedule | None:

@@ -75,6 +75,7 @@ async def dry_run(
     operator: Operator | None = None,
     mqtt: MqttSettings | None = None,
     speed: float | None = None,
+    started_by: str | None = None,
 ) -> DryRunResult:
     """`operator` replaces the simulated chemist (who only confirms prompts), e.g. to acknowledge a trip;
     `speed` paces process time to that many times wall time (for watching on a dashboard), else it flies."""
@@ -87,7 +88,7 @@ async def dry_run(
         devices = await connect_rig(rig.rig, clock.now)
         journal = Journal(journal_path)
         try:
-            run_id = begin_run(journal, loaded, rig, mode="dry-run", seed=seed)
+            run_id = begin_run(journal, loaded, rig, mode="dry-run", now=clock.now(), seed=seed)
             name = loaded.protocol.metadata.name
             try:
                 async with publishing(
@@ -98,7 +99,9 @@ async def dry_run(
                         devices,
                         journal,
                         clock,
-                        options=EngineOptions(period_s=period_s, operator_timeout_s=OPERATOR_TIMEOUT_S),
+                        options=EngineOptions(
+                            period_s=period_s, operator_timeout_s=OPERATOR_TIMEOUT_S, started_by=started_by
+                        ),
                         operator=operators(operator or SimulatedOperator(), commands),
                     )
                     state = await engine.run()

@@ -1,16 +1,27 @@
-"""A new run's first entry in the journal: what will run (the protocol as loaded and hashed) and where."""
+"""A new run's first entries in the journal: what will run (the protocol as loaded and hashed), where, and what
+the checker said about it — so the batch record can be written from the journal alone, years later."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from labctl.journal import Journal
+from labctl.protocol.checks import CheckerConfig, check
+from labctl.protocol.checks.findings import Finding
 from labctl.protocol.loader import LoadedProtocol
 from labctl.rig.loader import LoadedRig
 
 
 def begin_run(
-    journal: Journal, loaded: LoadedProtocol, rig: LoadedRig, *, mode: str, seed: int | None = None
+    journal: Journal,
+    loaded: LoadedProtocol,
+    rig: LoadedRig,
+    *,
+    mode: str,
+    now: float = 0.0,
+    seed: int | None = None,
 ) -> str:
-    return journal.create_run(
+    run_id = journal.create_run(
         mode=mode,
         protocol_file=loaded.file,
         protocol_sha256=loaded.sha256,
@@ -20,3 +31,29 @@ def begin_run(
         rig_text=rig.text,
         seed=seed,
     )
+    journal.append(now, "protocol.loaded", _as_loaded(loaded))
+    findings = check(loaded, rig.rig, CheckerConfig())
+    journal.append(now, "protocol.checked", {"findings": [_finding(f) for f in findings]})
+    return run_id
+
+
+def _as_loaded(loaded: LoadedProtocol) -> dict[str, Any]:
+    """Steps in the engine's units (°C, g, mL, s): a report reads the band or the plan here without parsing
+    units again, and sees exactly what the engine was given."""
+    protocol = loaded.protocol
+    return {
+        "metadata": protocol.metadata.model_dump(mode="json"),
+        "steps": [step.model_dump(mode="json") for step in protocol.steps],
+        "interlocks": [interlock.model_dump(mode="json") for interlock in protocol.interlocks],
+        "overrides": [override.model_dump(mode="json") for override in protocol.overrides],
+    }
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "severity": str(finding.severity),
+        "message": finding.message,
+        "where": str(finding.location) if finding.location else None,
+        "key": finding.key,
+    }

@@ -25,6 +25,7 @@ from labctl.engine.chiller_guard import ChillerGuard
 from labctl.engine.clock import EngineClock
 from labctl.engine.control import CommandResult, Prompt, RunState, Verb
 from labctl.engine.errors import EngineError, RunAborted
+from labctl.engine.identities import identify_instruments
 from labctl.engine.interlocks import Change, InterlockMonitor
 from labctl.engine.mgbr import COMPROMISED_LOSS, MgBrDecay
 from labctl.engine.notices import notice
@@ -65,6 +66,8 @@ class EngineOptions:
     period_s: float = 1.0
     operator_timeout_s: float | None = None
     """Dry runs only: end the run (state halted, rig safe) after waiting this long for a person."""
+    started_by: str | None = None
+    """The person responsible for the run, as the batch record names them (None: not given)."""
 
 
 Operator = Callable[["Engine"], None]
@@ -298,10 +301,19 @@ class Engine:
     # --- the run -------------------------------------------------------------------------------------------------
 
     async def run(self, resume: ResumePoint | None = None) -> RunState:
+        instruments = await identify_instruments(self.devices)
         if resume is None:
-            self.record("run.started", {"protocol": self.protocol.metadata.name, "rig": self.devices.name})
+            self.record(
+                "run.started",
+                {
+                    "protocol": self.protocol.metadata.name,
+                    "rig": self.devices.name,
+                    "operator": self.options.started_by,
+                    "instruments": instruments,
+                },
+            )
         else:
-            self._restore(resume)
+            self._restore(resume, instruments)
         try:
             async with asyncio.TaskGroup() as tasks:
                 self._tasks = tasks
@@ -347,7 +359,7 @@ class Engine:
         finally:
             await self._drain()
 
-    def _restore(self, resume: ResumePoint) -> None:
+    def _restore(self, resume: ResumePoint, instruments: dict[str, dict[str, str | None]]) -> None:
         self.state = RunState.STARTING
         self._previous = resume.previous
         self.compromised = resume.compromised
@@ -367,6 +379,8 @@ class Engine:
                 "step_index": resume.step_index,
                 "state": str(resume.state),
                 "open_alarms": [r.data["id"] for r in resume.alarms],
+                "by": self.options.started_by,
+                "instruments": instruments,
             },
         )
 

@@ -1,4 +1,5 @@
-"""`labctl runs` lists the journal's runs; `labctl export RUN_ID --csv|--jsonl` writes one run's records."""
+"""`labctl runs` lists the journal's runs; `export` writes one run's records, `report` its batch record, and
+`verify` checks its hash chain."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import typer
 from labctl.console import out
 from labctl.journal import Journal, JournalError, RunOverview
 from labctl.journal.export import events_csv, jsonl, readings_csv
+from labctl.report import ReportError, write_report
 
 DEFAULT_JOURNAL = Path(".labctl/journal.sqlite")
 JournalOption = Annotated[Path, typer.Option("--journal", help="SQLite journal of the runs.")]
@@ -87,18 +89,29 @@ def verify_command(
         except JournalError as exc:
             out.print(f"error: {exc}", markup=False)
             raise typer.Exit(1) from None
-    bad = verdict.first_bad
-    if bad is None:
-        out.print(
-            f"run {run_id}: {verdict.checked} records, chain intact; last hash {verdict.last_hash}",
-            markup=False,
-        )
-        return
-    where = f"record {bad.seq} ({bad.kind}{f', step {bad.step}' if bad.step else ''}, t = {bad.t_s / 60:.1f} min, {bad.wall})"
-    out.print(
-        f"run {run_id}: {where} {verdict.reason}; the {verdict.checked} before it are intact", markup=False
-    )
-    raise typer.Exit(1)
+    out.print(f"run {run_id}: {verdict.explain()}", markup=False)
+    if not verdict.intact:
+        raise typer.Exit(1)
+
+
+def report_command(
+    run_id: Annotated[str, typer.Argument(help="The run, as `labctl runs` lists it.", show_default=False)],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="HTML file to write (default: batch-record-RUN_ID.html)."),
+    ] = None,
+    journal: JournalOption = DEFAULT_JOURNAL,
+) -> None:
+    """Write the run's batch record: one HTML file with plots, portions, steps, alarms, actions, deviations
+    and the checker's findings, that opens offline."""
+    target = output or Path(f"batch-record-{run_id}.html")
+    with closing(_open(journal)) as j:
+        try:
+            write_report(j, run_id, target)
+        except (JournalError, ReportError) as exc:
+            out.print(f"error: {exc}", markup=False)
+            raise typer.Exit(1) from None
+    out.print(f"{target}: batch record of run {run_id}", markup=False)
 
 
 def _target(output: Path | None) -> closing[TextIO] | nullcontext[TextIO]:

@@ -50,6 +50,15 @@ class Verdict:
     def intact(self) -> bool:
         return self.first_bad is None and not self.reason
 
+    def explain(self) -> str:
+        """One sentence for a person: the chain's end, or the first record that breaks it and where."""
+        bad = self.first_bad
+        if bad is None:
+            return f"{self.checked} records, chain intact; last hash {self.last_hash}"
+        step = f", step {bad.step}" if bad.step else ""
+        where = f"record {bad.seq} ({bad.kind}{step}, t = {bad.t_s / 60:.1f} min, {bad.wall})"
+        return f"{where} {self.reason}; the {self.checked} before it are intact"
+
 
 def verify(run_id: str, header: dict[str, Any], records: Iterable[RawRecord]) -> Verdict:
     previous = genesis(header)

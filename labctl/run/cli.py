@@ -13,6 +13,7 @@ from rich.markup import escape
 from labctl.console import out, print_problems
 from labctl.engine.control import RunState
 from labctl.errors import InputFileError
+from labctl.operator_name import OperatorOption, operator_name
 from labctl.parameters import parse_parameters
 from labctl.protocol.checks import CheckerConfig, check
 from labctl.protocol.loader import load_protocol
@@ -48,6 +49,7 @@ def run_command(
     mqtt_key: MqttKey = None,
     home_assistant: HomeAssistant = False,
     mqtt_config: MqttConfig = None,
+    operator: OperatorOption = None,
 ) -> None:
     """Run PROTOCOL on the rig's instruments (real ports or `labctl sim serve` endpoints).
 
@@ -75,7 +77,7 @@ def run_command(
             )
         out.print(f"{escape(str(protocol))}: not run: fix the findings above (labctl validate --rig)")
         raise typer.Exit(1)
-    _exit_for(_interruptible(start_run(loaded, rig, journal, out, link)))
+    _exit_for(_interruptible(start_run(loaded, rig, journal, out, link, operator=operator_name(operator))))
 
 
 def resume_command(
@@ -92,6 +94,7 @@ def resume_command(
     mqtt_key: MqttKey = None,
     home_assistant: HomeAssistant = False,
     mqtt_config: MqttConfig = None,
+    operator: OperatorOption = None,
 ) -> None:
     """Continue a run after labctl was killed or the power failed: completed steps are not repeated, a dose
     whose result was never recorded is settled from the doser's own record and never re-sent."""
@@ -111,7 +114,9 @@ def resume_command(
         except InputFileError as exc:
             print_problems(exc)
             raise typer.Exit(1) from None
-    _exit_for(_interruptible(resume_run(run_id, journal, source, out, link)))
+    _exit_for(
+        _interruptible(resume_run(run_id, journal, source, out, link, operator=operator_name(operator)))
+    )
 
 
 def _interruptible(run: Coroutine[Any, Any, RunState]) -> RunState:

@@ -29,6 +29,8 @@ async def start_run(
     journal_path: Path,
     console: Console,
     mqtt: MqttSettings | None = None,
+    *,
+    operator: str | None = None,
 ) -> RunState:
     """The run enters the journal only once every instrument has answered: a rig that cannot be opened leaves
     nothing behind to resume."""
@@ -36,12 +38,13 @@ async def start_run(
     devices = await connect_rig(rig.rig, clock.now)
     journal = Journal(journal_path)
     try:
-        run_id = begin_run(journal, loaded, rig, mode="run")
+        run_id = begin_run(journal, loaded, rig, mode="run", now=clock.now())
         console.print(
             f"run {run_id} (journal {journal_path}); resume with: labctl resume {run_id}", markup=False
         )
         link = _Link(mqtt, run_id, "run", resumed=False)
-        return await _drive(loaded, rig, devices, journal, console, clock=clock, resume=None, link=link)
+        options = EngineOptions(period_s=rig.rig.poll, started_by=operator)
+        return await _drive(loaded, devices, journal, console, options, clock=clock, resume=None, link=link)
     finally:
         journal.close()
 
@@ -52,6 +55,8 @@ async def resume_run(
     rig: LoadedRig | None,
     console: Console,
     mqtt: MqttSettings | None = None,
+    *,
+    operator: str | None = None,
 ) -> RunState:
     journal = Journal(journal_path)
     try:
@@ -71,7 +76,8 @@ async def resume_run(
         clock = WallClock(rig.rig.speed, start=start)
         devices = await connect_rig(rig.rig, clock.now)
         link = _Link(mqtt, run_id, info.mode, resumed=True)
-        return await _drive(loaded, rig, devices, journal, console, clock=clock, resume=point, link=link)
+        options = EngineOptions(period_s=rig.rig.poll, started_by=operator)
+        return await _drive(loaded, devices, journal, console, options, clock=clock, resume=point, link=link)
     finally:
         journal.close()
 
@@ -88,10 +94,10 @@ class _Link:
 
 async def _drive(
     loaded: LoadedProtocol,
-    rig: LoadedRig,
     devices: RigDevices,
     journal: Journal,
     console: Console,
+    options: EngineOptions,
     *,
     clock: WallClock,
     resume: ResumePoint | None,
@@ -101,7 +107,7 @@ async def _drive(
         link.settings,
         journal,
         link.run_id,
-        rig=rig.rig.rig,
+        rig=devices.name,
         mode=link.mode,
         protocol=loaded.protocol.metadata.name,
         resumed=link.resumed,
@@ -113,7 +119,7 @@ async def _drive(
                 devices,
                 journal,
                 clock,
-                options=EngineOptions(period_s=rig.rig.poll),
+                options=options,
                 operator=operators(view, commands),
             )
             view.start()

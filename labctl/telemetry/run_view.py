@@ -13,8 +13,9 @@ from typing import Any
 from labctl.journal import Record
 from labctl.telemetry.topics import Outgoing, Topics
 
-NOT_EVENTS = ("reading", "command", "command.reply", "command.failed")
-"""Records not sent on `events`: readings go to telemetry; instrument commands are the journal's detail."""
+NOT_EVENTS = ("reading", "command", "command.reply", "command.failed", "protocol.loaded")
+"""Records not sent on `events`: readings go to telemetry; instrument commands and the protocol as loaded (every
+step, kilobytes) are the journal's detail."""
 
 _STATUS_KINDS = ("run.started", "run.resumed", "run.state", "run.ended", "step.started", "step.completed")
 

@@ -4,6 +4,7 @@ and the pump physically dispensed — must show the planned mass exactly once, h
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import random
@@ -156,9 +157,15 @@ def test_killed_and_resumed_twenty_times_the_ledger_shows_the_plan_exactly_once(
         results = db.execute(
             "SELECT data FROM records WHERE run_id = ? AND kind = 'portion.result'", (run_id,)
         ).fetchall()
-        resumed = db.execute(
-            "SELECT COUNT(*) FROM records WHERE run_id = ? AND kind = 'run.resumed'", (run_id,)
-        ).fetchone()[0]
+        resumes = db.execute(
+            "SELECT data FROM records WHERE run_id = ? AND kind = 'run.resumed' ORDER BY seq", (run_id,)
+        ).fetchall()
+    resumed = len(resumes)
+    first_resume = json.loads(resumes[0][0])
+    assert first_resume["by"] == getpass.getuser()  # who resumed, and which units they found
+    assert first_resume["instruments"]["chiller"] == {
+        "driver": "huber-pb", "model": None, "serial": "123456", "firmware": None,
+    }  # fmt: skip
     journal_g = [json.loads(r[0])["dispensed_g"] for r in results]
     assert journal_g == pytest.approx([float(d["dispensed_g"]) for d in doses], abs=1e-3)
     assert 1 <= resumed <= kills  # a kill can land before the resumed controller reaches its journal

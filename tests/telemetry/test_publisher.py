@@ -59,7 +59,7 @@ async def test_a_dry_run_publishes_its_status_events_and_telemetry_as_the_journa
     expected = [r for r in records if r.kind not in NOT_EVENTS]
     assert [e["seq"] for e in events] == [r.seq for r in expected]
     assert [e["kind"] for e in events] == [r.kind for r in expected]
-    assert events[0]["kind"] == "run.started"
+    assert [e["kind"] for e in events[:2]] == ["protocol.checked", "run.started"]
     assert events[-1]["kind"] == "run.ended"
     portions = [e["data"] for e in events if e["kind"] == "portion.result"]
     assert [p["portion"] for p in portions] == [1, 2, 3, 4, 5]
