@@ -38,6 +38,7 @@ class PortionSummary:
     tr_before: float | None
     dispensed_g: float | None = None
     outcome: str | None = None
+    detail: str | None = None
     tr_peak_after: float | None = None
 
 
@@ -97,6 +98,7 @@ def _portions(records: list[Record], summary: RunSummary) -> None:
         elif r.kind == "portion.result" and summary.portions:
             last = summary.portions[-1]
             last.dispensed_g, last.outcome = r.data["dispensed_g"], r.data["outcome"]
+            last.detail = r.data.get("detail")
     for i, portion in enumerate(summary.portions):
         end = (
             summary.portions[i + 1].started_s if i + 1 < len(summary.portions) else portion.started_s + 600.0

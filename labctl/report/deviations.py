@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from labctl.journal import Record
 from labctl.journal.summary import RunSummary
 
+MERGE_GAP_S = 30.0
 GUARDED_STEPS = ("dose_solid", "hold")
 """The band applies while oxidant is dosed or held; cooling down to it and the quench are outside it by design."""
 
@@ -54,36 +55,54 @@ def _side(tr: float | None, band: tuple[float, float]) -> str | None:
     return None
 
 
+@dataclass
+class _Excursion:
+    side: str
+    start: float
+    end: float
+    outside_s: float
+    extreme: float | None
+    returns: int = 0
+
+    def text(self, band: tuple[float, float]) -> str:
+        if self.side == "no reading":
+            text = "no Tr reading"
+        else:
+            limit = band[1] if self.side == "above" else band[0]
+            text = f"Tr {self.side} {limit:g} °C (extreme {self.extreme:.2f} °C)"
+        if self.returns:
+            text += f"; back inside {self.returns}× for under {MERGE_GAP_S:g} s"
+        return text
+
+
 def _band_excursions(
     records: list[Record], summary: RunSummary, band: tuple[float, float] | None
 ) -> list[Deviation]:
-    """Contiguous stretches of readings outside the band (or without Tr) inside a guarded step."""
+    """Stretches of readings outside the band (or without Tr) inside a guarded step; each reading stands until
+    the next one. Stretches on one side less than MERGE_GAP_S apart are one excursion (noise at the band's
+    edge is one event, not twenty lines); its duration counts only the time outside."""
     if band is None:
         return []
     windows = _guarded_windows(summary)
-    readings = [r for r in records if r.kind == "reading" and any(a <= r.t_s < b for a, b in windows)]
-    found = []
-    for side, group in itertools.groupby(readings, key=lambda r: _side(_tr(r), band)):
-        stretch = list(group)
-        if side is None:
+    readings = [r for r in records if r.kind == "reading"]
+    found: list[_Excursion] = []
+    for i, r in enumerate(readings):
+        tr = _tr(r)
+        side = _side(tr, band)
+        if side is None or not any(a <= r.t_s < b for a, b in windows):
             continue
-        start, end = stretch[0].t_s, _next_t(records, stretch[-1])
-        values = [v for r in stretch if (v := _tr(r)) is not None]
-        if side == "no reading":
-            text = "no Tr reading"
+        end = readings[i + 1].t_s if i + 1 < len(readings) else r.t_s
+        last = found[-1] if found else None
+        if last is not None and last.side == side and r.t_s - last.end <= MERGE_GAP_S:
+            if r.t_s > last.end:
+                last.returns += 1
+            last.end, last.outside_s = end, last.outside_s + end - r.t_s
+            if tr is not None and last.extreme is not None:
+                last.extreme = max(last.extreme, tr) if side == "above" else min(last.extreme, tr)
         else:
-            extreme = max(values) if side == "above" else min(values)
-            text = f"Tr {side} {band[1] if side == 'above' else band[0]:g} °C (extreme {extreme:.2f} °C)"
-        found.append(
-            Deviation("outside band" if side != "no reading" else "no reading", start, text, end - start)
-        )
-    return found
-
-
-def _next_t(records: list[Record], reading: Record) -> float:
-    """The end of a reading's stretch: the next reading's time (a reading stands until the next one)."""
-    later = (r.t_s for r in records if r.kind == "reading" and r.seq > reading.seq)
-    return next(later, reading.t_s)
+            found.append(_Excursion(side, r.t_s, end, end - r.t_s, tr))
+    kind = {"above": "outside band", "below": "outside band", "no reading": "no reading"}
+    return [Deviation(kind[e.side], e.start, e.text(band), e.outside_s) for e in found]
 
 
 def _tr(r: Record) -> float | None:
@@ -117,6 +136,7 @@ def _off_target(summary: RunSummary, tolerance_pct: float | None) -> list[Deviat
     for p in summary.portions:
         if p.outcome != "done" or p.dispensed_g is None:
             text = f"portion {p.number}: {p.outcome or 'no result recorded'}"
+            text += f" ({p.detail})" if p.detail else ""
             if p.dispensed_g is not None:
                 text += f", {p.dispensed_g:.3f} g dispensed of {p.target_g:.3f} g"
             found.append(Deviation("portion failed", p.started_s, text))

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from labctl.journal import now_iso
 from labctl.report.actions import action_by, action_text
 from labctl.report.plots import dosed_mass_svg, dosing_svg, temperature_svg
-from labctl.report.record import BatchRecord
+from labctl.report.record import BatchRecord, band_text
 
 
 def clock(seconds: float | None) -> str:
@@ -39,6 +39,7 @@ def _environment() -> Environment:
     )
     env.filters["clock"] = clock
     env.filters["number"] = number
+    env.filters["band"] = band_text
     env.globals["action_text"] = action_text
     env.globals["action_by"] = action_by
     return env

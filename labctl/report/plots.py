@@ -15,7 +15,7 @@ import matplotlib as mpl
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from labctl.report.record import BatchRecord
+from labctl.report.record import BatchRecord, band_text
 
 TR, TJ, TSET, BAND, PORTION, QUENCH, PLAN = (
     "#b2182b",
@@ -151,7 +151,7 @@ def _band(ax: Axes, record: BatchRecord, scale: float) -> None:
         return
     low, high = record.band
     windows = [(s.started_s, s.ended_s) for s in record.summary.steps if s.kind in ("dose_solid", "hold")]
-    label: str | None = f"permitted {low:g}–{high:g} °C"
+    label: str | None = f"permitted {band_text(record.band)}"
     for a, b in windows:
         end = b if b is not None else (record.series.t_s[-1] if record.series.t_s else a)
         ax.axvspan(a / scale, end / scale, ymin=0, ymax=1, color=BAND, alpha=0.04, lw=0)

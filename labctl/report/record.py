@@ -175,3 +175,10 @@ def _dosed(records: list[Record]) -> list[tuple[float, float]]:
             total += float(r.data["dispensed_g"])
             curve.append((r.t_s, total))
     return curve
+
+
+def band_text(band: tuple[float, float]) -> str:
+    """`0–5 °C`, but `-70 to -45 °C`: a dash between negative numbers reads as a minus."""
+    low, high = band
+    joint = "–" if low >= 0 else " to "
+    return f"{low:g}{joint}{high:g} °C"

@@ -82,6 +82,19 @@ def test_excursions_are_measured_from_reading_to_reading_inside_the_hold_only(tm
     assert [row["Lasted"] for row in table(soup, "deviations")] == ["0:00:20", "0:00:10", "0:00:20"]
 
 
+def test_flapping_at_the_band_s_edge_is_one_excursion_unless_back_inside_for_30_s(tmp_path: Path) -> None:
+    j, run_id = _journal(tmp_path, steps=[HOLD])
+    j.append(20.0, "step.started", {"kind": "hold"}, step="stir-cold")
+    _readings(j, 20.0, [3.0, 5.1, 4.9, 5.2, 4.0, 4.0, 4.0, 4.0, 6.0, 3.0], step="stir-cold")
+    j.append(120.0, "step.completed", {"kind": "hold"}, step="stir-cold")
+    _end(j, 120.0)
+    found = [(d.at_s, d.duration_s, d.text) for d in read_batch_record(j, run_id).deviations]
+    assert found == [
+        (30.0, 20.0, "Tr above 5 °C (extreme 5.20 °C); back inside 1× for under 30 s"),
+        (100.0, 10.0, "Tr above 5 °C (extreme 6.00 °C)"),
+    ]
+
+
 def test_gate_delays_count_only_gate_time_and_off_target_portions_name_the_tolerance(tmp_path: Path) -> None:
     j, run_id = _journal(tmp_path, steps=[DOSE])
     j.append(0.0, "step.started", {"kind": "dose_solid"}, step="add")
@@ -169,3 +182,22 @@ def test_a_run_without_dosing_or_recorded_findings_says_so(tmp_path: Path) -> No
     assert soup.find(id="figure-temperature") is not None
     assert "before labctl recorded the checker's findings" in soup.get_text()
     assert "storage_time=3 d" in soup.get_text()
+
+
+def test_a_failed_portion_is_a_deviation_with_the_doser_s_own_words(tmp_path: Path) -> None:
+    j, run_id = _journal(tmp_path, steps=[DOSE])
+    j.append(0.0, "step.started", {"kind": "dose_solid"}, step="add")
+    j.append(
+        0.0, "portion.start", {"portion": 1, "target_g": 5.0, "Tr_C": 2.0, "sample_id": "x-1"}, step="add"
+    )
+    detail = "refused with 7 (powder flow error): 'QRA 61 1 I 7'"
+    j.append(20.0, "portion.result", {"portion": 1, "target_g": 5.0, "dispensed_g": 1.25, "outcome": "failed", "Tr_C": 2.1, "code": 7, "detail": detail}, step="add")  # fmt: skip
+    j.append(20.0, "run.state", {"from": "running", "to": "paused", "reason": "doser error on portion 1", "by": "labctl"})  # fmt: skip
+    soup = _html(j, run_id)
+    (row,) = table(soup, "deviations")
+    assert (row["Kind"], row["What"]) == (
+        "portion failed",
+        f"portion 1: failed ({detail}), 1.250 g dispensed of 5.000 g",
+    )
+    assert table(soup, "portions")[0]["Outcome"] == "failed"
+    assert text_of(soup, "portions-done") == "0 of 1 started"
