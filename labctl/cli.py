@@ -13,6 +13,7 @@ import typer
 from rich.markup import escape
 
 from labctl.console import out, print_problems
+from labctl.dashboard.cli import dashboard_command
 from labctl.dryrun.cli import dry_run_command
 from labctl.errors import InputFileError, LabctlError
 from labctl.history.cli import export_command, report_command, runs_command, verify_command
@@ -130,6 +131,7 @@ app.command("dry-run")(dry_run_command)
 app.command("run")(run_command)
 app.command("resume")(resume_command)
 app.command("monitor")(monitor_command)
+app.command("dashboard")(dashboard_command)
 app.command("runs")(runs_command)
 app.command("export")(export_command)
 app.command("report")(report_command)

@@ -6,40 +6,21 @@ latest state, the last value of each signal) so that a reconnect can publish the
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from labctl.journal import Record
+from labctl.telemetry.dosing_view import DosingView
+from labctl.telemetry.payloads import decode_object, encode, plain
 from labctl.telemetry.topics import Outgoing, Topics
+
+__all__ = ["NOT_EVENTS", "RunView", "decode_object", "encode", "plain"]
 
 NOT_EVENTS = ("reading", "command", "command.reply", "command.failed", "protocol.loaded")
 """Records not sent on `events`: readings go to telemetry; instrument commands and the protocol as loaded (every
 step, kilobytes) are the journal's detail."""
 
 _STATUS_KINDS = ("run.started", "run.resumed", "run.state", "run.ended", "step.started", "step.completed")
-
-
-def encode(payload: dict[str, Any]) -> bytes:
-    return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
-
-
-def decode_object(payload: bytes) -> dict[str, Any] | None:
-    """A payload someone else published, as a JSON object, or None for anything else (however hostile)."""
-    try:
-        value = json.loads(payload)
-    except (ValueError, RecursionError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def plain(value: object) -> bytes:
-    """A signal's payload a gauge can bind to: a bare number (or true/false, or a word); empty = no reading."""
-    if value is None:
-        return b""
-    if isinstance(value, bool):
-        return b"true" if value else b"false"
-    return str(value).encode()
 
 
 @dataclass
@@ -52,8 +33,10 @@ class RunView:
     alarms: dict[str, dict[str, Any]] = field(default_factory=dict)
     _sent_signals: dict[str, object] = field(default_factory=dict)
     _prompt_open: bool = False
+    dosing: DosingView = field(init=False)
 
     def __post_init__(self) -> None:
+        self.dosing = DosingView(self.topics, self.run_id)
         self.status = {
             "online": True,
             "state": "starting",
@@ -76,7 +59,7 @@ class RunView:
         self._sent_signals.clear()
         out = [self._status_message(time)]
         out += [self._alarm_message(a) for a in self.alarms.values()]
-        return out
+        return out + self.dosing.retained()
 
     def will(self) -> bytes:
         return encode(
@@ -105,7 +88,7 @@ class RunView:
         if rec.kind.startswith("alarm."):
             out += self._fold_alarm(rec)
         out += self._fold_prompt(rec)
-        return out
+        return out + self.dosing.on_record(rec)
 
     def _fold_status(self, rec: Record) -> None:
         status = self.status

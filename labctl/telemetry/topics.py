@@ -45,6 +45,14 @@ class Topics:
         return f"{self.root}/alarms/+"
 
     @property
+    def plan(self) -> str:
+        return f"{self.root}/plan"
+
+    @property
+    def dosing(self) -> str:
+        return f"{self.root}/dosing"
+
+    @property
     def prompt(self) -> str:
         return f"{self.root}/prompt"
 

@@ -3,59 +3,41 @@ error, nothing fetched beyond the file itself, every figure laid out, and a PNG 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from PIL import Image
-from playwright.sync_api import ConsoleMessage, Request, sync_playwright
+from playwright.sync_api import ConsoleMessage, Request
 
+from tests.browser import chromium
 from tests.report.conftest import Reported
 
 REACTOR_TR_RGB = (0xB2, 0x18, 0x2B)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert found, "Debian's chromium is needed (apt-get install chromium); .ci/run installs it"
-    return found
 
 
 def test_chromium_renders_the_record_to_a_png_without_errors(scale_up: Reported, tmp_path: Path) -> None:
     png = tmp_path / "batch-record.png"
     problems: list[str] = []
     requests: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
 
-            def on_console(message: ConsoleMessage) -> None:
-                if message.type in ("error", "warning"):
-                    problems.append(f"console {message.type}: {message.text}")
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type in ("error", "warning"):
+                problems.append(f"console {message.type}: {message.text}")
 
-            def on_request(request: Request) -> None:
-                requests.append(request.url)
+        def on_request(request: Request) -> None:
+            requests.append(request.url)
 
-            page.on("console", on_console)
-            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-            page.on("request", on_request)
-            page.goto(scale_up.html_path.as_uri(), wait_until="load")
-            figures = page.eval_on_selector_all(
-                "figure svg",
-                "svgs => svgs.map(s => [s.getBoundingClientRect().width, s.getBoundingClientRect().height])",
-            )
-            rows = page.eval_on_selector_all("#portions tr[data-portion]", "rows => rows.length")
-            page.screenshot(path=png, full_page=True)
-        finally:
-            browser.close()
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+        page.on("request", on_request)
+        page.goto(scale_up.html_path.as_uri(), wait_until="load")
+        figures = page.eval_on_selector_all(
+            "figure svg",
+            "svgs => svgs.map(s => [s.getBoundingClientRect().width, s.getBoundingClientRect().height])",
+        )
+        rows = page.eval_on_selector_all("#portions tr[data-portion]", "rows => rows.length")
+        page.screenshot(path=png, full_page=True)
     assert problems == []
     assert requests == [scale_up.html_path.as_uri()]
     assert len(figures) == 3

@@ -34,11 +34,14 @@ class Broker:
         acl: str | None = None,
         persistent: bool = False,
         tls: tuple[Path, Path, Path] | None = None,
+        websockets: bool = False,
     ) -> None:
         """`persistent`: sessions and retained messages survive a stop and start, as on a lab's real broker;
-        `tls`: (CA, certificate, key) files, and the listener speaks TLS only."""
+        `tls`: (CA, certificate, key) files, and the listener speaks TLS only; `websockets`: a second listener
+        for browsers on `ws_port` (Mosquitto 2.0 binds it on every interface, and only beside a plain one)."""
         self.folder = folder
         self.port = free_port()
+        self.ws_port = free_port() if websockets else None
         self.config = folder / "mosquitto.conf"
         # as root, Mosquitto would drop to its own user and lose access to the test's private folder
         lines = [
@@ -67,6 +70,8 @@ class Broker:
             (folder / "acl").write_text(acl)
             (folder / "acl").chmod(0o600)
             lines.append(f"acl_file {folder / 'acl'}")
+        if self.ws_port is not None:
+            lines += [f"listener {self.ws_port}", "protocol websockets"]
         self.config.write_text("\n".join(lines) + "\n")
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -74,13 +79,20 @@ class Broker:
     def url(self) -> str:
         return f"mqtt://127.0.0.1:{self.port}"
 
+    @property
+    def ws_url(self) -> str:
+        assert self.ws_port is not None, "started without websockets=True"
+        return f"ws://127.0.0.1:{self.ws_port}"
+
     def start(self) -> None:
         log = (self.folder / "mosquitto.log").open("ab")
         self.process = subprocess.Popen([mosquitto_binary(), "-c", str(self.config)], stdout=log, stderr=log)
         deadline = time.monotonic() + 10
+        ports = [p for p in (self.port, self.ws_port) if p is not None]
         while time.monotonic() < deadline:
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                for port in ports:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 return
             except OSError:
                 if self.process.poll() is not None:

@@ -1,0 +1,187 @@
+"""The dashboard end to end: Mosquitto with a WebSocket listener and the shipped ACL, two dry runs publishing
+to it at a slowed pace, `labctl dashboard` serving the page, and headless Chromium using it the way an operator
+would: live values change, alice pauses one rig, the read-only login is turned away by the broker, and a
+screenshot shows the rigs."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Locator, Page
+
+from tests.browser import chromium
+from tests.telemetry.broker import Broker, free_port
+
+LABCTL = Path(sys.executable).parent / "labctl"
+SHORT = Path(__file__).resolve().parents[1] / "run" / "short-dosing.yaml"
+SHIPPED_ACL = Path(__file__).resolve().parents[2] / "deploy" / "mosquitto" / "labctl.acl"
+RIGS = ("bench-7", "bench-8")
+USERS = {"alice": "pw-alice", "dashboard": "pw-dashboard"} | {f"labctl-{rig}": f"pw-{rig}" for rig in RIGS}
+WAIT_MS = 30_000
+
+
+def _acl() -> str:
+    """The shipped ACL with its controller block for each of the two rigs."""
+    shipped = SHIPPED_ACL.read_text()
+    controller = shipped[shipped.index("user labctl-bench-1") : shipped.index("# Operators")]
+    return shipped.replace("bench-1", RIGS[0]) + "\n" + controller.replace("bench-1", RIGS[1])
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Broker]:
+    folder = tmp_path / "broker"
+    folder.mkdir()
+    b = Broker(folder, users=USERS, acl=_acl(), websockets=True)
+    b.start()
+    try:
+        yield b
+    finally:
+        b.stop()
+
+
+@pytest.fixture
+def runs(broker: Broker, tmp_path: Path) -> Iterator[dict[str, Path]]:
+    """One dry run per rig, paced at 20× so the page sees values change; stopped when the test is done."""
+    journals = {rig: tmp_path / f"{rig}.sqlite" for rig in RIGS}
+    processes = [
+        subprocess.Popen(
+            [
+                str(LABCTL),
+                "dry-run",
+                str(SHORT),
+                "--journal",
+                str(journals[rig]),
+                "--speed",
+                "20",
+                "--operator",
+                "ci",
+                "--mqtt",
+                f"mqtt://labctl-{rig}:pw-{rig}@127.0.0.1:{broker.port}",
+                "--mqtt-rig",
+                rig,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for rig in RIGS
+    ]
+    try:
+        yield journals
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait(10)
+
+
+@pytest.fixture
+def dashboard(broker: Broker) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [str(LABCTL), "dashboard", "--mqtt", broker.ws_url, "--listen", f"127.0.0.1:{port}"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith(f"dashboard: http://127.0.0.1:{port}/"), line
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _card(page: Page, rig: str) -> Locator:
+    return page.locator(f'section.rig[data-rig="{rig}"]')
+
+
+def _wait_text(page: Page, rig: str, selector: str, expression: str) -> None:
+    """Until `expression` (JavaScript, `t` = the element's text) holds for the rig card's element."""
+    page.wait_for_function(
+        f"""() => {{
+            const e = document.querySelector('section.rig[data-rig="{rig}"] {selector}');
+            const t = e ? e.textContent : null;
+            return t !== null && ({expression});
+        }}""",
+        timeout=WAIT_MS,
+    )
+
+
+def _sign_in(page: Page, user: str, password: str) -> None:
+    page.fill("#username", user)
+    page.fill("#password", password)
+    page.click("#sign-in")
+    page.wait_for_function("() => document.body.dataset.canCommand === 'yes'", timeout=WAIT_MS)
+
+
+def _journal(path: Path, kind: str) -> list[str]:
+    with closing(sqlite3.connect(path)) as db:
+        return [row[0] for row in db.execute("SELECT data FROM records WHERE kind = ? ORDER BY seq", (kind,))]
+
+
+def test_an_operator_watches_two_rigs_and_pauses_one(
+    runs: dict[str, Path], dashboard: str, tmp_path: Path
+) -> None:
+    problems: list[str] = []
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("dialog", lambda dialog: dialog.dismiss())
+        page.goto(dashboard)
+        _sign_in(page, "alice", "pw-alice")
+
+        for rig in RIGS:
+            _wait_text(page, rig, ".v-Tr_C", "t !== '—'")
+        first = _card(page, "bench-7").locator(".v-Tr_C").text_content()
+        _wait_text(page, "bench-7", ".v-Tr_C", f"t !== {first!r}")  # live, not a retained snapshot
+        for rig in RIGS:
+            _wait_text(page, rig, ".state", "t === 'running'")
+            assert (
+                _card(page, rig).locator(".dose-text").text_content()
+                == "0 of 5 portions done, 0.00 of 23.8 g"
+            )
+
+        _card(page, "bench-7").locator(".pause").click()
+        _wait_text(page, "bench-7", ".state", "t === 'paused'")
+        _wait_text(page, "bench-7", ".feedback", "t === 'pause: accepted'")
+        assert _card(page, "bench-8").locator(".state").text_content() == "running"
+        assert _card(page, "bench-7").locator(".reason").text_content() == "— operator pause"
+        page.wait_for_timeout(1000)  # the chart's next frames
+        page.screenshot(path=tmp_path / "dashboard.png", full_page=True)
+
+        page.click("#sign-out")
+        _sign_in(page, "dashboard", "pw-dashboard")  # read-only in the ACL
+        _wait_text(page, "bench-7", ".state", "t === 'paused'")
+        _card(page, "bench-7").locator(".resume").click()
+        _wait_text(page, "bench-7", ".feedback", "t.startsWith('resume: rejected by the broker')")
+        assert "Not authorized" in (_card(page, "bench-7").locator(".feedback").text_content() or "")
+        page.wait_for_timeout(500)
+        assert _card(page, "bench-7").locator(".state").text_content() == "paused"
+
+    assert problems == []
+    paused = [s for s in _journal(runs["bench-7"], "run.state") if '"to": "paused"' in s]
+    assert len(paused) == 1
+    assert '"by": "alice"' in paused[0]
+    commands = _journal(runs["bench-7"], "operator.command")
+    assert [
+        c for c in commands if '"verb": "pause"' in c and '"by": "alice"' in c and '"accepted": true' in c
+    ]
+    assert not [c for c in commands if '"verb": "resume"' in c]  # the broker stopped it; labctl never saw it
+    assert not [c for c in _journal(runs["bench-8"], "operator.command") if '"verb": "pause"' in c]
+
+    with Image.open(tmp_path / "dashboard.png") as shot:
+        colours = shot.convert("RGB").getcolors(maxcolors=1 << 20)
+        size = shot.size[0] * shot.size[1]
+    assert colours is not None
+    counts = {colour: count for count, colour in colours}
+    assert len(colours) > 50
+    assert max(counts.values()) < 0.9 * size  # not one flat colour
+    assert counts.get((0xB2, 0x18, 0x2B), 0) > 100  # the Tr curve was drawn
+    assert counts.get((0xBF, 0x87, 0x00), 0) > 100  # the amber "paused" badge
