@@ -30,16 +30,27 @@ class StepSummary:
         return None if self.ended_s is None else self.ended_s - self.started_s
 
 
+DONE = ("done", "reconciled")
+"""Outcomes the engine counts as a portion dosed (`reconciled`: settled from the doser's record after a restart)."""
+
+
 @dataclass
 class PortionSummary:
     number: int
     started_s: float
     target_g: float
     tr_before: float | None
+    step: str | None = None
     dispensed_g: float | None = None
     outcome: str | None = None
+    """`done`, `reconciled`, `unknown-reconciled`, `failed`, `not started` (never reached the doser), or None
+    while no result is recorded."""
     detail: str | None = None
     tr_peak_after: float | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.outcome in DONE
 
 
 @dataclass
@@ -56,7 +67,10 @@ class RunSummary:
 
 
 def summarize(journal: Journal, run_id: str) -> RunSummary:
-    records = list(journal.records(run_id))
+    return summarize_records(run_id, list(journal.records(run_id)))
+
+
+def summarize_records(run_id: str, records: list[Record]) -> RunSummary:
     summary = RunSummary(run_id, _final_state(records))
     _steps(records, summary)
     _portions(records, summary)
@@ -94,21 +108,33 @@ def _steps(records: list[Record], summary: RunSummary) -> None:
 def _portions(records: list[Record], summary: RunSummary) -> None:
     for r in records:
         if r.kind == "portion.start":
-            summary.portions.append(PortionSummary(r.data["portion"], r.t_s, r.data["target_g"], _tr(r)))
+            start = PortionSummary(r.data["portion"], r.t_s, r.data["target_g"], _tr(r), step=r.step)
+            summary.portions.append(start)
         elif r.kind == "portion.result" and summary.portions:
             last = summary.portions[-1]
             last.dispensed_g, last.outcome = r.data["dispensed_g"], r.data["outcome"]
             last.detail = r.data.get("detail")
-    for i, portion in enumerate(summary.portions):
-        end = (
-            summary.portions[i + 1].started_s if i + 1 < len(summary.portions) else portion.started_s + 600.0
-        )
-        temps = [
-            t
-            for r in records
-            if r.kind == "reading" and portion.started_s <= r.t_s < end and (t := _tr(r)) is not None
-        ]
-        portion.tr_peak_after = max(temps) if temps else None
+        elif r.kind == "portion.not-started" and summary.portions:
+            last = summary.portions[-1]
+            last.dispensed_g, last.outcome = 0.0, "not started"
+            last.detail = f"the doser's last sample id was {r.data.get('doser_last_sample_id')!r}"
+    _peaks(records, summary.portions)
+
+
+def _peaks(records: list[Record], portions: list[PortionSummary]) -> None:
+    """Tr's peak from each portion's start to the next one's (10 min for the last), in one pass."""
+    ends = [p.started_s for p in portions[1:]] + [portions[-1].started_s + 600.0] if portions else []
+    i = 0
+    for r in records:
+        if r.kind != "reading" or (tr := _tr(r)) is None:
+            continue
+        while i < len(portions) and r.t_s >= ends[i]:
+            i += 1
+        if i == len(portions):
+            break
+        p = portions[i]
+        if r.t_s >= p.started_s:
+            p.tr_peak_after = tr if p.tr_peak_after is None else max(p.tr_peak_after, tr)
 
 
 def _minutes_above(records: list[Record], summary: RunSummary) -> float:

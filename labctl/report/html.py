@@ -14,15 +14,11 @@ from labctl.journal import now_iso
 from labctl.report.actions import action_by, action_text
 from labctl.report.plots import dosed_mass_svg, dosing_svg, temperature_svg
 from labctl.report.record import BatchRecord, band_text
+from labctl.report.timeline import clock
 
 
-def clock(seconds: float | None) -> str:
-    """Process time as h:mm:ss from the run's start."""
-    if seconds is None:
-        return "—"
-    minutes, s = divmod(round(seconds), 60)
-    h, m = divmod(minutes, 60)
-    return f"{h}:{m:02d}:{s:02d}"
+def optional_clock(seconds: float | None) -> str:
+    return "—" if seconds is None else clock(seconds)
 
 
 def number(value: float | None, places: int = 2) -> str:
@@ -37,7 +33,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["clock"] = clock
+    env.filters["clock"] = optional_clock
     env.filters["number"] = number
     env.filters["band"] = band_text
     env.globals["action_text"] = action_text

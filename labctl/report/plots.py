@@ -147,18 +147,15 @@ def _plan(record: BatchRecord) -> list[tuple[float, float]]:
 
 
 def _band(ax: Axes, record: BatchRecord, scale: float) -> None:
-    if record.band is None:
-        return
-    low, high = record.band
-    windows = [(s.started_s, s.ended_s) for s in record.summary.steps if s.kind in ("dose_solid", "hold")]
-    label: str | None = f"permitted {band_text(record.band)}"
-    for a, b in windows:
-        end = b if b is not None else (record.series.t_s[-1] if record.series.t_s else a)
-        ax.axvspan(a / scale, end / scale, ymin=0, ymax=1, color=BAND, alpha=0.04, lw=0)
-        ax.fill_between([a / scale, end / scale], low, high, color=BAND, alpha=0.25, lw=0, label=label)
-        label = None
-    if not windows:
-        ax.axhspan(low, high, color=BAND, alpha=0.2, lw=0, label=label)
+    """Each guarded step's own band, over that step's span."""
+    labelled: set[tuple[float, float]] = set()
+    for window in record.windows:
+        low, high = window.band
+        a, b = window.span.start / scale, window.span.end / scale
+        label = None if window.band in labelled else f"permitted {band_text(window.band)}"
+        labelled.add(window.band)
+        ax.axvspan(a, b, color=BAND, alpha=0.04, lw=0)
+        ax.fill_between([a, b], low, high, color=BAND, alpha=0.25, lw=0, label=label)
 
 
 def _marks(ax: Axes, record: BatchRecord, scale: float, *, numbered: bool = False) -> None:

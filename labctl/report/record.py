@@ -7,7 +7,7 @@ run's row), and a value the journal does not hold stays None and is printed as s
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -15,10 +15,20 @@ from ruamel.yaml.error import YAMLError
 
 from labctl.journal import Journal, Record, RunInfo
 from labctl.journal.chain import Verdict
-from labctl.journal.summary import RunSummary, summarize
+from labctl.journal.summary import RunSummary, summarize_records
 from labctl.report.actions import KINDS as ACTION_KINDS
 from labctl.report.deviations import Deviation, find_deviations
 from labctl.report.series import Series, read_series
+from labctl.report.timeline import Window, guarded_windows, reading_intervals, step_spans
+
+
+@dataclass(frozen=True)
+class Identification:
+    """What the instruments said they were, at the start or at a resume."""
+
+    t_s: float
+    when: str
+    instruments: dict[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -30,11 +40,25 @@ class Header:
     started_wall: str | None
     ended_wall: str | None
     outcome: str | None
+    """The last session's end; None while the run has not ended (or was resumed after an end)."""
     compromised: bool
-    instruments: dict[str, dict[str, Any]]
+    identifications: list[Identification]
     rig_file_instruments: dict[str, dict[str, Any]]
     """What the rig file as run planned for each role (driver, port, model): beside what the unit reported."""
     resumed_by: list[str | None]
+
+    @property
+    def instruments(self) -> dict[str, dict[str, Any]]:
+        return self.identifications[0].instruments if self.identifications else {}
+
+    @property
+    def changed_identifications(self) -> list[Identification]:
+        """Later identifications that differ from the one before them (a unit swapped during a stop)."""
+        return [
+            b
+            for a, b in zip(self.identifications, self.identifications[1:], strict=False)
+            if a.instruments != b.instruments
+        ]
 
 
 @dataclass(frozen=True)
@@ -43,6 +67,7 @@ class DosePlan:
     total_g: float | None
     portions: int | None
     portion_g: float | None
+    """The nominal portion the engine aims at: the total shared equally over the portions."""
     window_s: float | None
     min_interval_s: float | None
     tolerance_pct: float | None
@@ -55,9 +80,10 @@ class BatchRecord:
     summary: RunSummary
     series: Series
     steps_plan: list[dict[str, Any]]
-    planned_g: dict[int, float]
+    plan_known: bool
+    """False for a journal written before labctl recorded the plan: no band, tolerance or override to judge by."""
     dose: DosePlan | None
-    band: tuple[float, float] | None
+    windows: list[Window]
     quench_started_s: list[float]
     dosed: list[tuple[float, float]]
     """(time of each portion's result, cumulative grams dispensed after it)."""
@@ -66,39 +92,48 @@ class BatchRecord:
     findings: list[dict[str, Any]] | None
     """None: the run was journalled before findings were recorded (then the report says so)."""
     chain: Verdict
-    interlocks: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def bands(self) -> list[tuple[float, float]]:
+        return list(dict.fromkeys(w.band for w in self.windows))
 
     @property
     def minutes_outside_band(self) -> float:
         return sum(d.duration_s or 0.0 for d in self.deviations if d.kind == "outside band") / 60.0
 
+    @property
+    def portions_done(self) -> int:
+        return sum(1 for p in self.summary.portions if p.done)
+
 
 def read_batch_record(journal: Journal, run_id: str) -> BatchRecord:
     info = journal.run(run_id)
     records = list(journal.records(run_id))
-    loaded = _first_data(records, "protocol.loaded") or {}
-    steps_plan: list[dict[str, Any]] = list(loaded.get("steps", []))
-    summary = summarize(journal, run_id)
-    dose = _dose_plan(steps_plan, records)
-    band = _band(steps_plan)
+    loaded = _first_data(records, "protocol.loaded")
+    steps_plan: list[dict[str, Any]] = list((loaded or {}).get("steps", []))
+    summary = summarize_records(run_id, records)
+    windows = guarded_windows(step_spans(records), steps_plan)
+    intervals = reading_intervals(records)
     checked = _first_data(records, "protocol.checked")
+    tolerances = {
+        str(s["id"]): float(s["tolerance"])
+        for s in steps_plan
+        if s.get("step") == "dose_solid" and s.get("tolerance") is not None
+    }
     return BatchRecord(
-        header=_header(info, records, loaded),
+        header=_header(info, records, loaded or {}),
         summary=summary,
         series=read_series(records),
         steps_plan=steps_plan,
-        planned_g={
-            r.data["portion"]: float(r.data["target_g"]) for r in records if r.kind == "portion.planned"
-        },
-        dose=dose,
-        band=band,
+        plan_known=loaded is not None,
+        dose=_dose_plan(steps_plan, records),
+        windows=windows,
         quench_started_s=[r.t_s for r in records if r.kind == "quench.started"],
         dosed=_dosed(records),
         actions=[r for r in records if r.kind in ACTION_KINDS],
-        deviations=find_deviations(records, summary, band, dose.tolerance_pct if dose else None),
+        deviations=find_deviations(records, summary, windows, intervals, tolerances),
         findings=None if checked is None else list(checked["findings"]),
         chain=journal.verify(run_id),
-        interlocks=list(loaded.get("interlocks", [])),
     )
 
 
@@ -108,20 +143,28 @@ def _first_data(records: list[Record], kind: str) -> dict[str, Any] | None:
 
 def _header(info: RunInfo, records: list[Record], loaded: dict[str, Any]) -> Header:
     started = next((r for r in records if r.kind == "run.started"), None)
-    ended = [r for r in records if r.kind == "run.ended"]
+    sessions = [r for r in records if r.kind in ("run.ended", "run.resumed")]
+    ended = sessions[-1] if sessions and sessions[-1].kind == "run.ended" else None
     metadata: dict[str, Any] = dict(loaded.get("metadata", {}))
     name = metadata.get("name") or (started.data.get("protocol") if started else None) or info.protocol_file
+    identified = [
+        Identification(
+            r.t_s, "at the start" if r.kind == "run.started" else "at a resume", dict(r.data["instruments"])
+        )
+        for r in records
+        if r.kind in ("run.started", "run.resumed") and isinstance(r.data.get("instruments"), dict)
+    ]
     return Header(
         run=info,
         protocol_name=str(name),
         metadata=metadata,
         operator=started.data.get("operator") if started else None,
         started_wall=started.wall if started else None,
-        ended_wall=ended[-1].wall if ended else None,
-        outcome=str(ended[-1].data["state"]) if ended else None,
+        ended_wall=ended.wall if ended else None,
+        outcome=str(ended.data["state"]) if ended else None,
         compromised=any(r.kind == "batch.compromised" for r in records)
-        or any(bool(r.data.get("compromised")) for r in ended),
-        instruments=dict(started.data.get("instruments") or {}) if started else {},
+        or any(bool(r.data.get("compromised")) for r in records if r.kind == "run.ended"),
+        identifications=identified,
         rig_file_instruments=_rig_instruments(info.rig_text),
         resumed_by=[r.data.get("by") for r in records if r.kind == "run.resumed"],
     )
@@ -151,7 +194,7 @@ def _dose_plan(steps_plan: list[dict[str, Any]], records: list[Record]) -> DoseP
         step_id=step["id"],
         total_g=total,
         portions=count,
-        portion_g=portion if portion else (total / count if total and count else None),
+        portion_g=total / count if total and count else portion,
         window_s=step.get("window"),
         min_interval_s=step.get("min_interval"),
         tolerance_pct=step.get("tolerance"),
@@ -159,19 +202,10 @@ def _dose_plan(steps_plan: list[dict[str, Any]], records: list[Record]) -> DoseP
     )
 
 
-def _band(steps_plan: list[dict[str, Any]]) -> tuple[float, float] | None:
-    """The permitted band of the protocol's hold: the band the batch is judged against."""
-    for step in steps_plan:
-        if step.get("step") == "hold" and step.get("band"):
-            low, high = step["band"]
-            return float(low), float(high)
-    return None
-
-
 def _dosed(records: list[Record]) -> list[tuple[float, float]]:
     total, curve = 0.0, []
     for r in records:
-        if r.kind == "portion.result" and r.data.get("dispensed_g") is not None:
+        if r.kind in ("portion.result", "portion.not-started") and r.data.get("dispensed_g") is not None:
             total += float(r.data["dispensed_g"])
             curve.append((r.t_s, total))
     return curve

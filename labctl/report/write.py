@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from labctl.errors import LabctlError
@@ -15,9 +16,13 @@ class ReportError(LabctlError):
 
 
 def write_report(journal: Journal, run_id: str, target: Path) -> None:
-    """Rendered in full before the file is opened: a failure never leaves half a record behind."""
+    """Rendered in full, written beside the target and then renamed over it: a full disk or a crash never
+    leaves half a record, nor destroys an earlier one."""
     html = render_report(read_batch_record(journal, run_id))
+    partial = target.with_name(f".{target.name}.partial")
     try:
-        target.write_text(html, encoding="utf-8")
+        partial.write_text(html, encoding="utf-8")
+        os.replace(partial, target)
     except OSError as exc:
+        partial.unlink(missing_ok=True)
         raise ReportError(f"{target}: cannot write the batch record: {exc.strerror}") from None

@@ -66,7 +66,7 @@ def test_summary_figures_equal_the_journal(scale_up: Reported) -> None:
     dispensed = sum(r.data["dispensed_g"] for r in scale_up.of("portion.result"))
     assert text_of(soup, "dosed-total") == f"{dispensed:.3f} g"
     assert text_of(soup, "planned-total") == "47.500 g in 10 portions within 10 min"
-    assert text_of(soup, "portions-done") == "10 of 10 started"
+    assert text_of(soup, "portions-done") == "10 of 10 planned"
     quench = scale_up.of("quench.started")[0].t_s
     peak = max(scale_up.readings(quench, quench + QUENCH_WATCH_S + 1e-9))
     assert text_of(soup, "quench-peak") == f"{peak:.2f} °C"

@@ -200,4 +200,192 @@ def test_a_failed_portion_is_a_deviation_with_the_doser_s_own_words(tmp_path: Pa
         f"portion 1: failed ({detail}), 1.250 g dispensed of 5.000 g",
     )
     assert table(soup, "portions")[0]["Outcome"] == "failed"
-    assert text_of(soup, "portions-done") == "0 of 1 started"
+    assert text_of(soup, "portions-done") == "0 of 2 planned"
+
+
+COLD_HOLD = {"id": "cold-hold", "step": "hold", "band": [-48.0, -41.0]}
+WARM_HOLD = {"id": "warm-hold", "step": "hold", "band": [15.0, 25.0]}
+
+
+def _deviations(j: Journal, run_id: str) -> list[tuple[str, float, float | None, str]]:
+    return [(d.kind, d.at_s, d.duration_s, d.text) for d in read_batch_record(j, run_id).deviations]
+
+
+def test_each_hold_is_judged_by_its_own_band_and_a_dose_by_the_hold_after_it(tmp_path: Path) -> None:
+    dose = {**DOSE, "id": "add"}
+    j, run_id = _journal(tmp_path, steps=[COLD_HOLD, dose, HOLD, WARM_HOLD])
+    for step, start, temps in (("cold-hold", 0.0, [-45.0, -40.0]), ("add", 20.0, [6.0, 4.0]), ("stir-cold", 40.0, [3.0, 3.0]), ("warm-hold", 60.0, [20.0, 26.0])):  # fmt: skip
+        kind = "dose_solid" if step == "add" else "hold"
+        j.append(start, "step.started", {"kind": kind}, step=step)
+        _readings(j, start, temps, step=step)
+        j.append(start + 20.0, "step.completed", {"kind": kind}, step=step)
+    _end(j, 80.0)
+    assert _deviations(j, run_id) == [
+        ("outside band", 10.0, 10.0, "Tr above -41 °C (extreme -40.00 °C)"),
+        (
+            "outside band",
+            20.0,
+            10.0,
+            "Tr above 5 °C (extreme 6.00 °C)",
+        ),  # the dose, by the 0–5 °C hold's band
+        ("outside band", 70.0, 10.0, "Tr above 25 °C (extreme 26.00 °C)"),
+    ]
+    soup = _html(j, run_id)
+    assert "Time outside -48 to -41 °C; 0–5 °C; 15–25 °C" in soup.get_text()
+
+
+def test_a_resume_ends_the_interrupted_step_and_the_downtime_is_time_without_a_reading(
+    tmp_path: Path,
+) -> None:
+    j, run_id = _journal(tmp_path, steps=[HOLD])
+    j.append(0.0, "step.started", {"kind": "hold"}, step="stir-cold")
+    _readings(j, 0.0, [3.0, 6.0], step="stir-cold")  # 6 °C at 10 s, then labctl is killed
+    j.append(3610.0, "run.resumed", {"step_index": 0, "state": "running", "open_alarms": [], "by": "bob", "instruments": {}})  # fmt: skip
+    j.append(3610.0, "step.started", {"kind": "hold"}, step="stir-cold")
+    _readings(j, 3610.0, [3.0, 3.0], step="stir-cold")
+    j.append(3630.0, "step.completed", {"kind": "hold"}, step="stir-cold")
+    j.append(3630.0, "step.started", {"kind": "quench"}, step="quench")
+    _readings(j, 3630.0, [25.0, 25.0], step="quench")  # the quench warms on purpose: not judged
+    _end(j, 3650.0)
+    assert _deviations(j, run_id) == [
+        ("controller down", 10.0, 3600.0, "labctl stopped after 0:00:10; resumed by bob")
+    ]
+    soup = _html(j, run_id)
+    assert text_of(soup, "minutes-outside") == "0.0 min while dosing or holding"
+    assert text_of(soup, "operator") == "ada; resumed by bob"
+    series = read_batch_record(j, run_id).series
+    assert None in series.values["Tr_C"]  # a gap in the curve across the downtime, not a straight line
+
+
+def test_a_long_silence_without_a_resume_stands_for_30_s_at_most(tmp_path: Path) -> None:
+    j, run_id = _journal(tmp_path, steps=[HOLD])
+    j.append(0.0, "step.started", {"kind": "hold"}, step="stir-cold")
+    j.append(0.0, "reading", {"Tr_C": 6.0}, step="stir-cold")
+    j.append(300.0, "reading", {"Tr_C": 3.0}, step="stir-cold")
+    j.append(310.0, "step.completed", {"kind": "hold"}, step="stir-cold")
+    _end(j, 310.0)
+    assert _deviations(j, run_id) == [
+        ("outside band", 0.0, 30.0, "Tr above 5 °C (extreme 6.00 °C)"),
+        ("no reading", 30.0, 270.0, "no Tr reading"),
+    ]
+
+
+def test_a_portion_held_until_the_run_ended_is_reported_never_started(tmp_path: Path) -> None:
+    j, run_id = _journal(tmp_path, steps=[DOSE])
+    j.append(0.0, "step.started", {"kind": "dose_solid"}, step="add")
+    j.append(0.0, "portion.waiting", {"portion": 1, "for": ["gate MTSR <= 25 °C"]}, step="add")
+    j.append(900.0, "run.state", {"from": "running", "to": "aborted", "reason": "too slow", "by": "carol"})
+    j.append(900.0, "run.ended", {"state": "aborted", "compromised": False})
+    found = _deviations(j, run_id)
+    assert (
+        "portion delayed",
+        0.0,
+        900.0,
+        "portion 1 held 15.0 min by gate MTSR <= 25 °C; never started",
+    ) in found
+    assert ("operator decision", 900.0, None, "running → aborted by carol: too slow") in found
+
+
+def test_portion_outcomes_after_a_restart_are_named_for_what_they_are(tmp_path: Path) -> None:
+    j, run_id = _journal(tmp_path, steps=[DOSE])
+    j.append(0.0, "step.started", {"kind": "dose_solid"}, step="add")
+    result = {"target_g": 5.0, "Tr_C": 2.0, "code": None, "detail": None}
+    j.append(
+        0.0, "portion.start", {"portion": 1, "target_g": 5.0, "Tr_C": 2.0, "sample_id": "x-1"}, step="add"
+    )
+    j.append(30.0, "portion.result", {**result, "portion": 1, "dispensed_g": 5.5, "outcome": "reconciled"}, step="add")  # fmt: skip
+    j.append(
+        90.0, "portion.start", {"portion": 2, "target_g": 4.5, "Tr_C": 2.0, "sample_id": "x-2"}, step="add"
+    )
+    j.append(95.0, "portion.not-started", {"portion": 2, "sample_id": "x-2", "doser_last_sample_id": "x-1"}, step="add")  # fmt: skip
+    j.append(
+        96.0, "portion.start", {"portion": 2, "target_g": 4.5, "Tr_C": 2.0, "sample_id": "x-3"}, step="add"
+    )
+    j.append(120.0, "portion.result", {**result, "portion": 2, "target_g": 4.5, "dispensed_g": 4.4, "outcome": "unknown-reconciled"}, step="add")  # fmt: skip
+    _end(j, 130.0)
+    assert [(kind, text) for kind, _, _, text in _deviations(j, run_id)] == [
+        ("portion off target", "portion 1: 5.500 g dispensed for 5.000 g (+10.0 %, tolerance ±2 %)"),
+        ("portion not started", "portion 2: the start never reached the doser (the doser's last sample id was 'x-1'); started again"),
+        ("portion unknown", "portion 2: outcome unknown after a restart; 4.400 g per the doser's own record"),
+    ]  # fmt: skip
+    soup = _html(j, run_id)
+    assert text_of(soup, "portions-done") == "1 of 2 planned"
+    assert [row["Outcome"] for row in table(soup, "portions")] == [
+        "reconciled",
+        "not started",
+        "unknown-reconciled",
+    ]
+
+
+def test_a_dose_given_by_portion_size_plans_equal_shares_of_the_total(tmp_path: Path) -> None:
+    by_size = {**DOSE, "total": 10.0, "portions": None, "portion": 3.0}
+    j, run_id = _journal(tmp_path, steps=[by_size])
+    j.append(0.0, "step.started", {"kind": "dose_solid"}, step="add")
+    j.append(
+        0.0, "portion.start", {"portion": 1, "target_g": 2.5, "Tr_C": 2.0, "sample_id": "x-1"}, step="add"
+    )
+    _end(j, 10.0)
+    record = read_batch_record(j, run_id)
+    assert record.dose is not None
+    assert (record.dose.portions, record.dose.portion_g) == (4, 2.5)
+    assert table(_html(j, run_id), "portions")[0]["Planned g"] == "2.500"
+
+
+def test_an_old_journal_says_what_could_not_be_checked(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "journal.sqlite")
+    run_id = j.create_run(
+        mode="run", protocol_file="p.yaml", protocol_sha256="c" * 64, protocol_text="format: 1\n",
+        parameters={}, rig_name="bench-1", rig_text="rig: bench-1\n",
+    )  # fmt: skip
+    j.append(0.0, "run.started", {"protocol": "KMnO4", "rig": "bench-1"})
+    j.append(0.0, "step.started", {"kind": "hold"}, step="stir-cold")
+    _readings(j, 0.0, [3.0, 9.0, 3.0], step="stir-cold")
+    _end(j, 30.0)
+    soup = _html(j, run_id)
+    assert soup.find(id="no-deviations") is None
+    assert "could not be checked" in text_of(soup, "plan-unknown")
+
+
+def test_instruments_swapped_during_a_stop_are_shown_and_a_resumed_end_is_not_the_outcome(
+    tmp_path: Path,
+) -> None:
+    j = Journal(tmp_path / "journal.sqlite")
+    run_id = j.create_run(
+        mode="run", protocol_file="p.yaml", protocol_sha256="d" * 64, protocol_text="format: 1\n",
+        parameters={}, rig_name="bench-1", rig_text="rig: bench-1\n",
+    )  # fmt: skip
+    balance = {"driver": "mt-sics", "model": "XPE205", "serial": "B021002593", "firmware": None}
+    j.append(0.0, "run.started", {"protocol": "x", "rig": "bench-1", "operator": "ada", "instruments": {"balance": balance}})  # fmt: skip
+    j.append(5.0, "run.state", {"from": "running", "to": "failed", "reason": "interrupted", "by": "labctl"})
+    j.append(5.0, "run.ended", {"state": "failed", "compromised": False})
+    swapped = {**balance, "serial": "B099999999"}
+    j.append(600.0, "run.resumed", {"step_index": 0, "state": "running", "open_alarms": [], "by": "bob", "instruments": {"balance": swapped}})  # fmt: skip
+    soup = _html(j, run_id)
+    assert text_of(soup, "outcome") == "not ended"
+    assert text_of(soup, "ended") == "not ended"
+    (later,) = soup.find_all("table", class_="identified-later")
+    assert "B099999999" in later.get_text()
+    assert "B021002593" in text_of(soup, "instruments")
+    assert "B099999999" not in text_of(soup, "instruments")
+
+
+def test_a_quench_paused_without_a_reading_is_reported_not_a_crash(tmp_path: Path) -> None:
+    j, run_id = _journal(tmp_path)
+    j.append(5.0, "quench.paused", {"Tr_C": None, "above_C": 15.0}, step="quench")
+    _end(j, 6.0)
+    assert ("quench paused", 5.0, None, "quench paused at no Tr reading (above 15 °C)") in _deviations(
+        j, run_id
+    )
+
+
+def test_resuming_one_s_own_pause_is_no_deviation_but_moving_on_from_labctl_s_pause_is(
+    tmp_path: Path,
+) -> None:
+    j, run_id = _journal(tmp_path)
+    j.append(1.0, "run.state", {"from": "running", "to": "paused", "reason": "operator pause", "by": "ann"})
+    j.append(2.0, "run.state", {"from": "paused", "to": "running", "reason": "operator resume", "by": "ann"})
+    j.append(3.0, "run.state", {"from": "running", "to": "paused", "reason": "doser error on portion 2", "by": "labctl"})  # fmt: skip
+    j.append(4.0, "run.state", {"from": "paused", "to": "running", "reason": "operator resume", "by": "ann"})
+    _end(j, 5.0)
+    decisions = [(t, text) for kind, t, _, text in _deviations(j, run_id) if kind == "operator decision"]
+    assert decisions == [(4.0, "paused → running by ann: operator resume")]

@@ -1,0 +1,136 @@
+"""When each step ran, which band judged it, and how long each reading stands for: the time model every figure
+of the batch record is measured against.
+
+A run can be killed and resumed: the step that was running is journalled as started again, and process time
+goes on through the downtime. So a step's span ends at its completion, at the next step's start, or at the last
+record before a resume; and a reading stands until the next one but never across a resume and never for more
+than MAX_STAND_S: a longer silence is time without a reading, not time at the last value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from labctl.journal import Record
+
+MAX_STAND_S = 30.0
+GUARDED_KINDS = ("dose_solid", "hold")
+"""The band applies while oxidant is dosed or held; cooling to it and the quench are outside it by design."""
+
+
+@dataclass(frozen=True)
+class Span:
+    step: str
+    kind: str
+    start: float
+    end: float
+    completed: bool
+
+
+@dataclass(frozen=True)
+class Window:
+    """A guarded step's span and the band it is judged against."""
+
+    span: Span
+    band: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """What one reading says, for the time it stands; `tr` None: no reading (or the controller was down)."""
+
+    start: float
+    end: float
+    tr: float | None
+    down: bool = False
+
+
+def step_spans(records: list[Record]) -> list[Span]:
+    spans: list[Span] = []
+    current: Record | None = None
+    previous_t = 0.0
+    for r in records:
+        if r.kind == "step.started":
+            if current is not None:
+                spans.append(_span(current, r.t_s, completed=False))
+            current = r
+        elif r.kind == "step.completed" and current is not None and r.step == current.step:
+            spans.append(_span(current, r.t_s, completed=True))
+            current = None
+        elif r.kind in ("run.resumed", "run.ended") and current is not None:
+            spans.append(_span(current, previous_t if r.kind == "run.resumed" else r.t_s, completed=False))
+            current = None
+        previous_t = r.t_s
+    if current is not None:
+        spans.append(_span(current, previous_t, completed=False))
+    return spans
+
+
+def _span(started: Record, end: float, *, completed: bool) -> Span:
+    return Span(started.step or "", str(started.data.get("kind")), started.t_s, end, completed)
+
+
+def guarded_windows(spans: list[Span], steps_plan: list[dict[str, Any]]) -> list[Window]:
+    """A hold is judged against its own band; a dose against the band of the hold that follows it in the
+    protocol (the temperature the additions are made for)."""
+    bands = _bands(steps_plan)
+    return [
+        Window(span, bands[span.step])
+        for span in spans
+        if span.kind in GUARDED_KINDS and bands.get(span.step) is not None
+    ]
+
+
+def _bands(steps_plan: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
+    bands: dict[str, tuple[float, float]] = {}
+    waiting: list[str] = []
+    for step in steps_plan:
+        if step.get("step") == "dose_solid":
+            waiting.append(str(step.get("id")))
+        elif step.get("step") == "hold" and step.get("band"):
+            low, high = step["band"]
+            band = (float(low), float(high))
+            bands[str(step.get("id"))] = band
+            bands.update(dict.fromkeys(waiting, band))
+            waiting = []
+    return bands
+
+
+def reading_intervals(records: list[Record]) -> list[Interval]:
+    """Each reading's stretch, and the silences between readings that last longer than MAX_STAND_S or span a
+    resume (then `down`)."""
+    out: list[Interval] = []
+    last: Record | None = None
+    resumed = False
+    for r in records:
+        if r.kind == "run.resumed":
+            resumed = True
+        if r.kind != "reading":
+            continue
+        if last is not None:
+            _close(out, last, r.t_s, down=resumed)
+        last, resumed = r, False
+    if last is not None:
+        _close(out, last, records[-1].t_s, down=False)
+    return out
+
+
+def _close(out: list[Interval], reading: Record, next_t: float, *, down: bool) -> None:
+    """Across a resume the reading stands for nothing: when the controller stopped is not known."""
+    stands = reading.t_s if down else min(next_t, reading.t_s + MAX_STAND_S)
+    out.append(Interval(reading.t_s, stands, _tr(reading)))
+    if stands < next_t:
+        out.append(Interval(stands, next_t, None, down=down))
+
+
+def _tr(r: Record) -> float | None:
+    value = r.data.get("Tr_C")
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def clock(seconds: float) -> str:
+    """Process time as h:mm:ss from the run's start."""
+    minutes, s = divmod(round(seconds), 60)
+    h, m = divmod(minutes, 60)
+    return f"{h}:{m:02d}:{s:02d}"
