@@ -1,0 +1,17 @@
+"""The 5 mmol procedure runs to its end: its charge starts at room temperature, so the Tr > 20 °C emergency
+guards only the dosing and the hold (it tripped the run in its first second before)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from labctl.engine.control import RunState
+from tests.dryrun.conftest import PROTOCOLS, run_dry
+
+
+async def test_the_5_mmol_protocol_completes_with_all_five_portions(tmp_path: Path) -> None:
+    run = await run_dry(tmp_path, PROTOCOLS / "kmno4-dihydroxylation-5mmol.yaml")
+    assert run.result.state is RunState.COMPLETED
+    assert [r for r in run.of("interlock") if r.data["id"] == "tr-emergency"] == []
+    assert [r.data["outcome"] for r in run.of("portion.result")] == ["done"] * 5
+    assert [r.step for r in run.of("step.completed")][-1] == "done"
