@@ -21,6 +21,8 @@ MANUAL_IDENTITY = InstrumentIdentity(model="manual")
 """A role the rig fills by hand (`driver: manual`) has no instrument to ask; the record still shows the role."""
 
 Entry = dict[str, str | None]
+SHARED_PORT = ("doser", "balance")
+"""connect_rig opens the Quantos and its balance on one port."""
 
 
 def _instruments(devices: RigDevices) -> dict[str, Chiller | Balance | Doser | Pump | None]:
@@ -42,7 +44,14 @@ def _entry(driver: str | None, identity: InstrumentIdentity) -> Entry:
     }
 
 
-async def _ask(device: Chiller | Balance | Doser | Pump, driver: str | None, timeout_s: float) -> Entry:
+async def _ask(
+    device: Chiller | Balance | Doser | Pump,
+    driver: str | None,
+    timeout_s: float,
+    after: asyncio.Task[Entry] | None = None,
+) -> Entry:
+    if after is not None:
+        await asyncio.wait([after])  # the same port: its own deadline starts when the port is free
     try:
         async with asyncio.timeout(timeout_s) as deadline:
             identity = await device.identity()
@@ -68,17 +77,20 @@ async def identify_instruments(
     Roles are the rig file's (`quench_pump`, not the engine's `pump`) in the rig file's order; `driver` is None
     when `devices` was not built by `connect_rig` and so does not know it.  All instruments are asked at once, so
     one silent link costs `timeout_s`, not `timeout_s` per role; the balance and the doser share a port and are
-    asked one after the other by the port's own lock.
+    asked one after the other, each with its own deadline (a slow first answer never times the second out).
     """
     instruments = _instruments(devices)
     roles = [*devices.drivers, *(role for role in instruments if role not in devices.drivers)]
     found: dict[str, Entry | asyncio.Task[Entry]] = {}
+    on_quantos_port: asyncio.Task[Entry] | None = None
     async with asyncio.TaskGroup() as tasks:
         for role in roles:
             driver = devices.drivers.get(role)
             device = instruments.get(role)
             if device is not None:
-                found[role] = tasks.create_task(_ask(device, driver, timeout_s))
+                after = on_quantos_port if role in SHARED_PORT else None
+                found[role] = task = tasks.create_task(_ask(device, driver, timeout_s, after))
+                on_quantos_port = task if role in SHARED_PORT else on_quantos_port
             elif driver == MANUAL:
                 found[role] = _entry(driver, MANUAL_IDENTITY)
     return {

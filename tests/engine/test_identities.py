@@ -148,3 +148,12 @@ async def test_devices_not_opened_from_a_rig_file_have_no_driver_name(bench: Ben
     assert await identify_instruments(devices) == {
         "quench_pump": {"driver": None, "model": "REGLO ICC", "serial": None, "firmware": "0208"}
     }
+
+
+async def test_the_doser_s_deadline_starts_when_the_balance_has_answered_on_their_shared_port(
+    bench: Bench,
+) -> None:
+    devices = await bench.connect()
+    bench.sim.balance_wire.reply_delay_s = 0.1  # each of I2 and I4 takes 0.1 s: 0.2 s per role
+    identities = await identify_instruments(devices, timeout_s=0.3)
+    assert (identities["balance"], identities["doser"]) == (IDENTIFIED["balance"], IDENTIFIED["doser"])
