@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from labctl.errors import LabctlError
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9.:/_\-\[\]%~]+")
+"""The URL goes into the page's Content-Security-Policy header: nothing that could end or add a directive."""
 
 
 class DashboardError(LabctlError):
@@ -34,9 +38,11 @@ def broker_address(url: str) -> BrokerAddress:
             "decides what they may do"
         )
     try:
-        parts.port  # noqa: B018 - raises for a port that is not a number
+        parts.port  # noqa: B018 - raises for a port that is not a number or out of range
     except ValueError:
-        raise DashboardError(f"--mqtt {url!r}: the port is not a number") from None
+        raise DashboardError(f"--mqtt {url!r}: the port must be a number from 0 to 65535") from None
+    if not _URL_SAFE.fullmatch(url):
+        raise DashboardError(f"--mqtt {url!r}: only letters, digits and . : / _ - [ ] % ~ belong in the URL")
     return BrokerAddress(url)
 
 

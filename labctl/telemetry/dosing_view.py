@@ -7,6 +7,7 @@ the way the engine counts them: a portion is done when its result says `done` or
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,17 +18,27 @@ from labctl.telemetry.topics import Outgoing, Topics
 DONE = ("done", "reconciled")
 
 
-def _band(steps: list[dict[str, Any]]) -> list[float] | None:
-    for step in steps:
-        if step.get("step") == "hold" and step.get("band"):
-            return [float(v) for v in step["band"]]
-    return None
+def _bands(steps: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """The band each step is judged by, as the batch record judges it: a hold its own, a dose the next hold's."""
+    bands: dict[str, list[float]] = {}
+    waiting: list[str] = []
+    for i, step in enumerate(steps):
+        name = step.get("id") or f"step-{i + 1}"
+        if step.get("step") == "dose_solid":
+            waiting.append(name)
+        elif step.get("step") == "hold" and step.get("band"):
+            band = [float(v) for v in step["band"]]
+            bands.update(dict.fromkeys([*waiting, name], band))
+            waiting = []
+    return bands
 
 
-def _dose(step: dict[str, Any]) -> dict[str, Any]:
+def _dose(step: dict[str, Any], index: int) -> dict[str, Any]:
     total, count, portion = step.get("total"), step.get("portions"), step.get("portion")
+    if count is None and total and portion:
+        count = math.ceil(total / portion - 1e-9)  # as the engine counts a dose given by portion size
     return {
-        "step": step["id"],
+        "step": step.get("id") or f"step-{index + 1}",  # the engine's name for a step without an id
         "material": step.get("material"),
         "planned_g": total,
         "portions_planned": count,
@@ -43,6 +54,8 @@ class DosingView:
     plan: dict[str, Any] | None = None
     dosing: dict[str, Any] | None = None
     _doses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _fresh: bool = False
+    """The progress shown is the plan's zero state, not yet a step's own count."""
 
     def retained(self) -> list[Outgoing]:
         """Both topics as they stand (a birth after a reconnect); nothing before the plan is known."""
@@ -54,7 +67,10 @@ class DosingView:
         if rec.kind == "protocol.loaded":
             return self._load(rec)
         if rec.kind == "step.started" and rec.step in self._doses:
-            self.dosing = {**self._doses[rec.step], **_progress()}
+            # a resume journals the running step's start again: the count so far stands
+            if self.dosing is None or self.dosing["step"] != rec.step or self._fresh:
+                self.dosing = {**self._doses[rec.step], **_progress()}
+            self._fresh = False
             return [self._dosing_message(rec)]
         if self.dosing is None or rec.step != self.dosing["step"]:
             return []
@@ -72,16 +88,19 @@ class DosingView:
 
     def _load(self, rec: Record) -> list[Outgoing]:
         steps = [s for s in rec.data.get("steps", []) if isinstance(s, dict)]
-        doses = [_dose(s) for s in steps if s.get("step") == "dose_solid"]
+        doses = [_dose(s, i) for i, s in enumerate(steps) if s.get("step") == "dose_solid"]
         self._doses = {d["step"]: d for d in doses}
         self.plan = {
             "run_id": self.run_id,
             "name": (rec.data.get("metadata") or {}).get("name"),
-            "band_C": _band(steps),
+            "bands_C": _bands(steps),
             "doses": doses,
-            "steps": [{"id": s.get("id"), "step": s.get("step")} for s in steps],
+            "steps": [
+                {"id": s.get("id") or f"step-{i + 1}", "step": s.get("step")} for i, s in enumerate(steps)
+            ],
         }
         self.dosing = {**doses[0], **_progress()} if doses else None
+        self._fresh = True
         return [self._plan_message(), self._dosing_message(rec)]
 
     def _count(self, rec: Record) -> None:

@@ -27,7 +27,7 @@ from labctl.telemetry.topics import ROOT, Outgoing, Topics
 
 log = structlog.get_logger("labctl.mqtt")
 
-REPLAYED = ("run", "step", "alarm", "prompt")
+REPLAYED = ("run", "step", "alarm", "prompt", "protocol", "portion", "dose")
 """Record kinds (prefixes) a resumed run's view is rebuilt from."""
 BATCH = 200
 """Records read from the journal per round; readings within one round are coalesced to the latest."""

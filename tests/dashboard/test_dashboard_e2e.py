@@ -17,6 +17,7 @@ from PIL import Image
 from playwright.sync_api import Locator, Page
 
 from tests.browser import chromium
+from tests.dashboard.proxy import CuttableProxy
 from tests.telemetry.broker import Broker, free_port
 
 LABCTL = Path(sys.executable).parent / "labctl"
@@ -81,10 +82,21 @@ def runs(broker: Broker, tmp_path: Path) -> Iterator[dict[str, Path]]:
 
 
 @pytest.fixture
-def dashboard(broker: Broker) -> Iterator[str]:
+def link(broker: Broker) -> Iterator[CuttableProxy]:
+    """The browser reaches the broker's WebSocket listener through this, so the test can cut only its link."""
+    assert broker.ws_port is not None
+    proxy = CuttableProxy(broker.ws_port)
+    try:
+        yield proxy
+    finally:
+        proxy.close()
+
+
+@pytest.fixture
+def dashboard(link: CuttableProxy) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
-        [str(LABCTL), "dashboard", "--mqtt", broker.ws_url, "--listen", f"127.0.0.1:{port}"],
+        [str(LABCTL), "dashboard", "--mqtt", f"ws://127.0.0.1:{link.port}", "--listen", f"127.0.0.1:{port}"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
@@ -145,7 +157,7 @@ def test_an_operator_watches_two_rigs_and_pauses_one(
             _wait_text(page, rig, ".state", "t === 'running'")
             assert (
                 _card(page, rig).locator(".dose-text").text_content()
-                == "0 of 5 portions done, 0.00 of 23.8 g"
+                == "0 of 5 portions done, 0.00 of 23.75 g"
             )
 
         _card(page, "bench-7").locator(".pause").click()
@@ -185,3 +197,25 @@ def test_an_operator_watches_two_rigs_and_pauses_one(
     assert max(counts.values()) < 0.9 * size  # not one flat colour
     assert counts.get((0xB2, 0x18, 0x2B), 0) > 100  # the Tr curve was drawn
     assert counts.get((0xBF, 0x87, 0x00), 0) > 100  # the amber "paused" badge
+
+
+def test_a_command_clicked_while_the_page_is_cut_off_is_never_sent_later(
+    runs: dict[str, Path], dashboard: str, link: CuttableProxy
+) -> None:
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(dashboard)
+        _sign_in(page, "alice", "pw-alice")
+        _wait_text(page, "bench-7", ".state", "t === 'running'")
+        _card(page, "bench-7").locator(".pause").click()
+        _wait_text(page, "bench-7", ".feedback", "t === 'pause: accepted'")
+        _wait_text(page, "bench-7", ".state", "t === 'paused'")
+        link.cut()
+        page.wait_for_function("() => document.body.dataset.connected === 'no'", timeout=WAIT_MS)
+        _card(page, "bench-7").locator(".resume").evaluate("button => button.click()")  # past the greying-out
+        _wait_text(page, "bench-7", ".feedback", "t === 'resume: not sent: no connection to the broker'")
+        link.restore()
+        page.wait_for_function("() => document.body.dataset.connected === 'yes'", timeout=WAIT_MS)
+        page.wait_for_timeout(3000)  # time for anything queued to go out and be applied
+        assert _card(page, "bench-7").locator(".state").text_content() == "paused"
+    assert not [c for c in _journal(runs["bench-7"], "operator.command") if '"verb": "resume"' in c]

@@ -84,7 +84,10 @@ def test_the_vendored_libraries_are_the_files_the_table_names() -> None:
         ("mqtt://broker.lab:1883", "the browser connects over WebSockets"),
         ("ws://alice:secret@broker.lab:9001", "no credentials in the URL"),
         ("ws://:9001", "no host"),
-        ("ws://broker.lab:port", "the port is not a number"),
+        ("ws://broker.lab:port", "the port must be a number"),
+        ("ws://broker.lab:99999", "the port must be a number"),
+        ("ws://broker.lab:9001/mqtt;script-src *", "only letters, digits"),
+        ("ws://broker.lab:9001/a\r\nX-Evil: 1", "only letters, digits"),
     ],
 )
 def test_a_broker_url_the_browser_cannot_use_is_refused(url: str, message: str) -> None:

@@ -79,6 +79,8 @@ def test_every_grafana_panel_reads_a_published_topic_and_fields_it_carries(
         keys = set().union(*(p.keys() for p in payloads))
         (organize,) = [t for t in panel["transformations"] if t["id"] == "organize"]
         shown = set(organize["options"]["includeByName"]) - {"Time"}
+        for grouped in (t for t in panel["transformations"] if t["id"] == "groupBy"):
+            shown |= set(grouped["options"]["fields"])
         named = {o["matcher"]["options"] for o in panel["fieldConfig"]["overrides"]}
         assert shown | named <= keys, (panel["title"], (shown | named) - keys)
     topics = {p["targets"][0]["topic"] for p in panels}
@@ -115,8 +117,9 @@ def test_the_node_red_flow_is_wired_to_nodes_that_exist_and_topics_labctl_publis
     for n in flow:
         if n["type"] == "mqtt in" and n["topic"].startswith("labctl/"):
             _payloads(published, n["topic"].replace("+", RIG, 1))
-    assert [n["topic"] for n in flow if n["type"] == "mqtt in" and n["topic"].startswith("ops/")] == [
-        "ops/${LABCTL_OPERATOR}/nodered"
+    # Node-RED substitutes an environment variable only when it is a property's whole value
+    assert [n["topic"] for n in flow if n["type"] == "mqtt in" and not n["topic"].startswith("labctl/")] == [
+        "${LABCTL_REPLY_TOPIC}"
     ]
 
 
@@ -144,41 +147,55 @@ def test_node_red_functions_show_real_payloads_and_send_commands_labctl_accepts(
     status = next(
         p for p in published[f"labctl/{RIG}/status"] if p["state"] == "running" and p.get("step_kind")
     )
-    (rigs, shown, step), _ = _run("fn.status", {"topic": f"labctl/{RIG}/status", "payload": status}, state)
-    assert rigs == {"options": [RIG]}
+    at = f"labctl/{RIG}"
+    (rigs, shown, step), _ = _run("fn.status", {"topic": f"{at}/status", "payload": status}, state)
+    assert rigs == {"options": [RIG]}  # offered, never chosen for the person
+    assert (shown, step, "rig" in state) == (None, None, False)
+    alarm_topic = next(t for t in published if t.startswith(f"{at}/alarms/"))
+    raised = next(p for p in published[alarm_topic] if p["state"] == "raised")
+    assert _run("fn.alarms", {"topic": alarm_topic, "payload": raised}, state)[0] is None  # cached only
+    prompt = published[f"{at}/prompt"][0]
+    _run("fn.prompt", {"topic": f"{at}/prompt", "payload": prompt}, state)
+
+    (clear, again, dosing_again, alarms_again, prompt_again), _ = _run("fn.choose", {"payload": RIG}, state)
+    assert clear == {"payload": []}
+    assert dosing_again == {"topic": f"{at}/dosing", "payload": None}  # nothing cached: shown as no dosing
+    assert again == {"topic": f"{at}/status", "payload": status}  # the cached state, shown at once
+    assert alarms_again == [{"topic": alarm_topic, "payload": raised}]
+    assert prompt_again == {"topic": f"{at}/prompt", "payload": prompt}
+    (_, shown, step), _ = _run("fn.status", again, state)
     assert shown == {"payload": "running"}
     assert step["payload"].startswith(f"{status['step']} ({status['step_kind']})")
-    assert state["rig"] == RIG
-    snapshot = published[f"labctl/{RIG}/telemetry"][-1]
-    (points, now), _ = _run("fn.telemetry", {"topic": f"labctl/{RIG}/telemetry", "payload": snapshot}, state)
+    text, _ = _run("fn.alarms", alarms_again[0], state)
+    assert raised["id"] in text["payload"]
+    _run("fn.prompt", prompt_again, state)
+
+    snapshot = published[f"{at}/telemetry"][-1]
+    (points, now), _ = _run("fn.telemetry", {"topic": f"{at}/telemetry", "payload": snapshot}, state)
     assert {p["topic"]: p["payload"] for p in points}["Tr"] == snapshot["Tr_C"]
     assert now == {"payload": f"{snapshot['Tr_C']:.2f} °C"}
-    other, _ = _run("fn.telemetry", {"topic": "labctl/bench-9/telemetry", "payload": snapshot}, state)
-    assert other is None  # another rig's values stay off this rig's chart
-    alarm_topic = next(t for t in published if t.startswith(f"labctl/{RIG}/alarms/"))
-    raised = next(p for p in published[alarm_topic] if p["state"] == "raised")
-    text, _ = _run("fn.alarms", {"topic": alarm_topic, "payload": raised}, state)
-    assert raised["id"] in text["payload"]
-    dosing = published[f"labctl/{RIG}/dosing"][-1]
-    shown_dosing, _ = _run("fn.dosing", {"topic": f"labctl/{RIG}/dosing", "payload": dosing}, state)
+    assert _run("fn.telemetry", {"topic": "labctl/bench-9/telemetry", "payload": snapshot}, state)[0] is None
+    dosing = published[f"{at}/dosing"][-1]
+    shown_dosing, _ = _run("fn.dosing", {"topic": f"{at}/dosing", "payload": dosing}, state)
     assert shown_dosing["payload"].startswith(
         f"{dosing['portions_done']} of {dosing['portions_planned']} portions"
     )
 
-    env = {"LABCTL_OPERATOR": "alice"}
-    for verb in ("pause", "ack-alarm"):
-        (commands,), warnings = _run("fn.command", {"payload": verb}, state, env)
-        assert warnings == []
-        for command in commands:
-            assert command["topic"] == f"labctl/{RIG}/cmd/{verb}"
-            assert command["responseTopic"] == "ops/alice/nodered"
-            request = CommandRequest.model_validate_json(command["payload"])
-            assert (request.by, request.rig) == ("alice", RIG)
-            assert command["correlationData"] == request.id
-        if verb == "ack-alarm":
-            assert [CommandRequest.model_validate_json(c["payload"]).target for c in commands] == [
-                raised["id"]
-            ]
+    env = {"LABCTL_OPERATOR": "alice", "LABCTL_REPLY_TOPIC": "ops/alice/nodered"}
+    for verb, target in (("pause", None), ("ack-alarm", raised["id"]), ("confirm-prompt", prompt["id"])):
+        (command, clear_reason), warnings = _run("fn.command", {"payload": verb}, state, env)
+        assert (warnings, clear_reason) == ([], None)
+        assert command["topic"] == f"{at}/cmd/{verb}"
+        assert command["responseTopic"] == "ops/alice/nodered"
+        request = CommandRequest.model_validate_json(command["payload"])
+        assert (request.by, request.rig, request.target) == ("alice", RIG, target)
+        assert command["correlationData"] == request.id
     nothing, warnings = _run("fn.command", {"payload": "abort"}, state, env)
-    assert nothing is None
-    assert warnings == ["give a reason to abort"]
+    assert (nothing, warnings) == (None, ["give a reason to abort"])
+    _run("fn.reason", {"payload": " reactor too warm "}, state)
+    (abort, clear_reason), _ = _run("fn.command", {"payload": "abort"}, state, env)
+    assert CommandRequest.model_validate_json(abort["payload"]).target == "reactor too warm"
+    assert clear_reason == {"payload": ""}
+    assert (
+        _run("fn.command", {"payload": "abort"}, state, env)[0] is None
+    )  # the next abort needs a new reason

@@ -35,7 +35,7 @@ def test_the_plan_gives_band_and_doses_and_progress_counts_like_the_engine() -> 
     first = view.on_record(j.rec("protocol.loaded", step=None, **LOADED))
     plan = _retained(first, "labctl/r/plan")
     assert plan is not None
-    assert plan["band_C"] == [0.0, 5.0]
+    assert plan["bands_C"] == {"add": [0.0, 5.0], "stir-cold": [0.0, 5.0]}  # the dose by the hold after it
     assert plan["doses"] == [
         {"step": "add", "material": "kmno4", "planned_g": 47.5, "portions_planned": 10, "portion_g": None, "window_s": 600.0}
     ]  # fmt: skip
@@ -76,9 +76,42 @@ def test_a_run_without_dosing_deletes_an_earlier_run_s_progress() -> None:
     assert _retained(first, "labctl/r/dosing") is None  # an empty retained payload
     plan = _retained(first, "labctl/r/plan")
     assert plan is not None
-    assert (plan["band_C"], plan["doses"]) == ([-70.0, -45.0], [])
+    assert (plan["bands_C"], plan["doses"]) == ({"store": [-70.0, -45.0]}, [])
 
 
-def test_nothing_is_retained_before_the_plan_is_known() -> None:
+def test_a_journal_without_a_plan_retains_no_plan_or_progress() -> None:
     view = RunView(Topics("r"), "run-3", "run", "old journal")
     assert [m.topic for m in view.birth("now")] == ["labctl/r/status"]
+
+
+def test_a_resumed_run_goes_on_counting_from_its_journal() -> None:
+    """The publisher of a resumed run replays the earlier session's records; the engine then journals the
+    running dose step's start again, which must not zero the count."""
+    view, j = RunView(Topics("r"), "run-4", "run", "KMnO4"), Journal()
+    earlier = [
+        j.rec("protocol.loaded", step=None, **LOADED),
+        j.rec("step.started", kind="dose_solid"),
+        j.rec("portion.start", portion=1, target_g=4.75),
+        j.rec("portion.result", portion=1, dispensed_g=4.8, outcome="done"),
+        j.rec("portion.start", portion=2, target_g=4.7),
+        j.rec("portion.result", portion=2, dispensed_g=4.7, outcome="reconciled"),
+    ]
+    view.replay(earlier)
+    born = view.birth("now")
+    assert _retained(born, "labctl/r/plan") is not None
+    again = _retained(view.on_record(j.rec("step.started", kind="dose_solid")), "labctl/r/dosing")
+    assert again is not None
+    assert (again["portions_done"], again["dispensed_g"]) == (2, 9.5)
+
+
+def test_a_dose_step_without_an_id_or_given_by_portion_size_is_followed() -> None:
+    view, j = RunView(Topics("r"), "run-5", "run", "KMnO4"), Journal()
+    unnamed = {"step": "dose_solid", "material": "kmno4", "total": 10.0, "portions": None, "portion": 3.0}
+    loaded = {"metadata": {}, "steps": [{"id": "cool", "step": "set_temperature"}, unnamed]}
+    first = _retained(view.on_record(j.rec("protocol.loaded", step=None, **loaded)), "labctl/r/dosing")
+    assert first is not None
+    assert (first["step"], first["portions_planned"]) == ("step-2", 4)  # the engine's name and count
+    view.on_record(j.rec("step.started", step="step-2", kind="dose_solid"))
+    done = _retained(view.on_record(j.rec("portion.result", step="step-2", portion=1, dispensed_g=2.5, outcome="done")), "labctl/r/dosing")  # fmt: skip
+    assert done is not None
+    assert done["portions_done"] == 1

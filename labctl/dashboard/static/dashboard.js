@@ -59,13 +59,15 @@
     setConnection("connecting", `connecting to ${config.broker}`);
     client = mqtt.connect(config.broker, options);
     client.on("connect", onConnect);
-    client.on("reconnect", () => setConnection("connecting", "reconnecting…"));
-    client.on("offline", () => setConnection("offline", "broker unreachable; retrying"));
+    client.on("reconnect", () => setConnection("connecting", "reconnecting… (values are not live)"));
+    client.on("close", onClose);
+    client.on("offline", () => setConnection("offline", "broker unreachable; retrying (values are not live)"));
     client.on("error", onError);
     client.on("message", onMessage);
   }
 
   function onConnect() {
+    document.body.dataset.connected = "yes";
     setConnection("online", "connected");
     $("#login").hidden = true;
     $("#sign-out").hidden = false;
@@ -87,6 +89,7 @@
     if (code === 134 || code === 135 || code === 4 || code === 5) {
       client.end(true);
       client = null;
+      forgetPending();
       setConnection("error", "not signed in");
       $("#login").hidden = false;
       $("#sign-out").hidden = true;
@@ -96,10 +99,27 @@
     setConnection("error", err ? err.message : "connection error");
   }
 
+  // A command the broker has not confirmed when the link drops is taken back, never sent on reconnect: the
+  // state it was meant for may be gone by then (a stale Resume must not release a new trip).
+  function onClose() {
+    document.body.dataset.connected = "no";
+    if (!client) return;
+    for (const [messageId, entry] of Object.entries(client.outgoing || {})) {
+      if (entry.cmd === "publish") client.removeOutgoingMessage(Number(messageId));
+    }
+  }
+
+  function forgetPending() {
+    for (const entry of pending.values()) clearTimeout(entry.timer);
+    pending.clear();
+  }
+
   function signOut() {
     if (client) client.end(true);
     client = null;
     user = null;
+    forgetPending();
+    document.body.dataset.connected = "no";
     document.body.dataset.canCommand = "no";
     $("#login").hidden = false;
     $("#sign-out").hidden = true;
@@ -128,32 +148,46 @@
 
   function onReply(answer) {
     if (!answer || typeof answer.id !== "string" || !pending.has(answer.id)) return;
-    const { rig, verb, timer } = pending.get(answer.id);
+    const { rig, verb, timer, sentAt } = pending.get(answer.id);
     clearTimeout(timer);
     pending.delete(answer.id);
-    const text = answer.accepted ? `${verb}: accepted` : `${verb}: refused by labctl: ${answer.reason}`;
+    const late = Date.now() - sentAt > ANSWER_TIMEOUT_MS ? ` (answer came after ${Math.round((Date.now() - sentAt) / 1000)} s)` : "";
+    const text = answer.accepted ? `${verb}: accepted${late}` : `${verb}: refused by labctl: ${answer.reason}${late}`;
     rig.feedback(text, answer.accepted ? "accepted" : "refused");
   }
 
   function send(rig, verb, target) {
     if (!client || !user) return;
+    if (!client.connected) {
+      rig.feedback(`${verb}: not sent: no connection to the broker`, "refused");
+      return;
+    }
     const id = randomId();
     const request = { by: user, id, rig: rig.name };
     if (target) request.target = target;
     const topic = `${config.root}/${rig.name}/cmd/${verb}`;
     rig.feedback(`${verb}: sent…`, "pending");
-    const timer = setTimeout(() => {
-      pending.delete(id);
-      rig.feedback(`${verb}: no answer from labctl within ${ANSWER_TIMEOUT_MS / 1000} s`, "refused");
+    const entry = { rig, verb, sentAt: Date.now(), messageId: null, timer: null };
+    entry.timer = setTimeout(() => {
+      if (entry.messageId !== null) client.removeOutgoingMessage(entry.messageId);
+      rig.feedback(`${verb}: no answer from labctl within ${ANSWER_TIMEOUT_MS / 1000} s: outcome unknown, check the state before sending again`, "unknown");
     }, ANSWER_TIMEOUT_MS);
-    pending.set(id, { rig, verb, timer });
+    pending.set(id, entry);
+    const before = new Set(Object.keys(client.outgoing || {}));
     const options = { qos: 1, properties: { responseTopic: replyTopic() } };
     client.publish(topic, JSON.stringify(request), options, (err) => {
+      entry.messageId = null;
       if (!err) return;
-      clearTimeout(timer);
+      clearTimeout(entry.timer);
       pending.delete(id);
-      rig.feedback(`${verb}: rejected by the broker: ${err.message}`, "refused");
+      if (err.message === "Message removed") {
+        rig.feedback(`${verb}: outcome unknown: the connection dropped before the broker confirmed it; check the state before sending again`, "unknown");
+      } else {
+        rig.feedback(`${verb}: rejected by the broker: ${err.message}`, "refused");
+      }
     });
+    const added = Object.keys(client.outgoing || {}).find((key) => !before.has(key));
+    if (added !== undefined && pending.has(id)) entry.messageId = Number(added);
   }
 
   // --- one rig ---------------------------------------------------------------------------------------------
@@ -178,7 +212,10 @@
       this.card.dataset.rig = name;
       $(".rig-name", this.card).textContent = name;
       this.state = null;
+      this.online = false;
+      this.step = null;
       this.band = null;
+      this.bands = {};
       this.alarms = new Map();
       this.points = [[], [], [], []];
       this.runId = null;
@@ -213,25 +250,39 @@
     }
 
     status(s) {
-      if (s === null) return;
-      const online = s.online !== false;
-      this.state = online ? s.state : s.state === "lost" ? "lost" : s.state;
+      if (s === null) {
+        this.state = null;
+        this.online = false;
+        this.el(".state").textContent = "unknown (no status)";
+        this.el(".state").dataset.state = "";
+        this.controls();
+        return;
+      }
+      this.online = s.online !== false;
+      this.state = s.state;
       const badge = this.el(".state");
       badge.dataset.state = this.state || "";
-      badge.textContent = online ? this.state : `${this.state} (controller offline)`;
+      badge.textContent = s.state === "lost" ? "lost: controller offline" : s.state;
       this.el(".run").textContent = [s.protocol, s.run_id && `run ${s.run_id}`, s.mode].filter(Boolean).join(" · ");
       this.el(".step-id").textContent = s.step || "—";
+      this.step = s.step || null;
+      this.pickBand();
       this.el(".step-kind").textContent = s.step_kind ? `(${s.step_kind})` : "";
       this.el(".reason").textContent = s.reason ? `— ${s.reason}` : "";
       this.controls();
     }
 
+    live() {
+      return this.online && this.state && !FINISHED.includes(this.state) && this.state !== "lost";
+    }
+
     controls() {
-      const state = this.state;
-      const live = state && !FINISHED.includes(state) && state !== "lost";
-      this.el(".pause").disabled = state !== "running";
-      this.el(".resume").disabled = state !== "paused";
+      const live = this.live();
+      this.el(".pause").disabled = !live || this.state !== "running";
+      this.el(".resume").disabled = !live || this.state !== "paused";
       this.el(".abort").disabled = !live;
+      this.el(".confirm").disabled = !live;
+      for (const ack of this.card.querySelectorAll(".ack")) ack.disabled = !live;
     }
 
     telemetry(t) {
@@ -261,7 +312,13 @@
     }
 
     plan(p) {
-      this.band = p && Array.isArray(p.band_C) ? p.band_C : null;
+      this.bands = p && p.bands_C && typeof p.bands_C === "object" ? p.bands_C : {};
+      this.pickBand();
+    }
+
+    pickBand() {
+      const band = this.step ? this.bands[this.step] : undefined;
+      this.band = Array.isArray(band) && band.length === 2 ? band : null;
       this.schedule();
     }
 
@@ -272,7 +329,7 @@
       const planned = d.portions_planned;
       this.el(".dose-bar").max = planned || 1;
       this.el(".dose-bar").value = d.portions_done;
-      const mass = d.planned_g ? `${number(d.dispensed_g, 2)} of ${number(d.planned_g, 1)} g` : `${number(d.dispensed_g, 2)} g`;
+      const mass = d.planned_g ? `${number(d.dispensed_g, 2)} of ${number(d.planned_g, 2)} g` : `${number(d.dispensed_g, 2)} g`;
       this.el(".dose-text").textContent = `${d.portions_done} of ${planned ?? "?"} portions done, ${mass}`;
       let wait = "";
       if (d.completed) wait = "dosing complete";
@@ -304,6 +361,7 @@
           const ack = document.createElement("button");
           ack.type = "button";
           ack.className = "ack";
+          ack.disabled = !this.live();
           ack.textContent = "Acknowledge";
           ack.addEventListener("click", () => send(this, "ack-alarm", alarmId));
           li.append(ack);
