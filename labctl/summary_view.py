@@ -5,13 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from labctl.journal.summary import RunSummary
-
-
-def _t(seconds: float) -> str:
-    minutes, s = divmod(round(seconds), 60)
-    h, m = divmod(minutes, 60)
-    return f"{h}:{m:02d}:{s:02d}"
+from labctl.journal.summary import RunSummary, clock
 
 
 def _c(value: float | None) -> str:
@@ -20,14 +14,14 @@ def _c(value: float | None) -> str:
 
 def print_summary(console: Console, summary: RunSummary, planned_g: float | None = None) -> None:
     console.print(
-        f"run {summary.run_id}: [bold]{summary.state}[/bold] after {_t(summary.duration_s)} process time"
+        f"run {summary.run_id}: [bold]{summary.state}[/bold] after {clock(summary.duration_s)} process time"
     )
     steps = Table(
         "step", "kind", "start", "duration", "Tr min °C", "Tr max °C", title="Steps", title_justify="left"
     )
     for s in summary.steps:
-        duration = "(not finished)" if s.duration_s is None else _t(s.duration_s)
-        steps.add_row(s.id, s.kind, _t(s.started_s), duration, _c(s.tr_min), _c(s.tr_max))
+        duration = "(not finished)" if s.duration_s is None else clock(s.duration_s)
+        steps.add_row(s.id, s.kind, clock(s.started_s), duration, _c(s.tr_min), _c(s.tr_max))
     console.print(steps)
     if summary.portions:
         portions = Table(
@@ -45,7 +39,7 @@ def print_summary(console: Console, summary: RunSummary, planned_g: float | None
             dispensed = "—" if p.dispensed_g is None else f"{p.dispensed_g:.3f}"
             portions.add_row(
                 str(p.number),
-                _t(p.started_s),
+                clock(p.started_s),
                 f"{p.target_g:.3f}",
                 dispensed,
                 p.outcome or "—",
@@ -60,6 +54,6 @@ def print_summary(console: Console, summary: RunSummary, planned_g: float | None
         console.print(f"quench peak: {_c(summary.quench_peak_c)} °C")
     if summary.alarms:
         for a in summary.alarms:
-            console.print(f"alarm {a['id']} ({a['level']}) at {_t(a['t_s'])}: {a['message']}")
+            console.print(f"alarm {a['id']} ({a['level']}) at {clock(a['t_s'])}: {a['message']}")
     else:
         console.print("alarms: none")

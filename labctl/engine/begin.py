@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from labctl.engine.resume import step_ids
 from labctl.journal import Journal
 from labctl.protocol.checks import CheckerConfig, check
 from labctl.protocol.checks.findings import Finding
 from labctl.protocol.loader import LoadedProtocol
+from labctl.protocol.steps import DoseSolid, Step
 from labctl.rig.loader import LoadedRig
 
 
@@ -38,15 +40,23 @@ def begin_run(
 
 
 def _as_loaded(loaded: LoadedProtocol) -> dict[str, Any]:
-    """Steps in the engine's units (°C, g, mL, s): a report reads the band or the plan here without parsing
-    units again, and sees exactly what the engine was given."""
+    """Steps in the engine's units (°C, g, mL, s), each under the name the journal's records use (`step-N` for
+    a step without an id) and a dose with the portion count the engine doses: readers (the batch record, the
+    dashboard topics) take these as given instead of re-deriving the engine's rules."""
     protocol = loaded.protocol
     return {
         "metadata": protocol.metadata.model_dump(mode="json"),
-        "steps": [step.model_dump(mode="json") for step in protocol.steps],
+        "steps": [_step(step, name) for step, name in zip(protocol.steps, step_ids(protocol), strict=True)],
         "interlocks": [interlock.model_dump(mode="json") for interlock in protocol.interlocks],
         "overrides": [override.model_dump(mode="json") for override in protocol.overrides],
     }
+
+
+def _step(step: Step, name: str) -> dict[str, Any]:
+    dumped = {**step.model_dump(mode="json"), "id": name}
+    if isinstance(step, DoseSolid):
+        dumped["portion_count"] = step.portion_count()
+    return dumped
 
 
 def _finding(finding: Finding) -> dict[str, Any]:

@@ -87,9 +87,17 @@ def _final_state(records: list[Record]) -> str | None:
     return str(ends[-1].data["state"]) if ends else None
 
 
-def _tr(record: Record) -> float | None:
-    value = record.data.get("Tr_C")
-    return float(value) if isinstance(value, int | float) else None
+def clock(seconds: float) -> str:
+    """Process time as h:mm:ss from the run's start."""
+    minutes, s = divmod(round(seconds), 60)
+    h, m = divmod(minutes, 60)
+    return f"{h}:{m:02d}:{s:02d}"
+
+
+def value_of(record: Record, signal: str = "Tr_C") -> float | None:
+    """A reading's number for one signal; None for no reading (never 0, and a true/false is no number)."""
+    value = record.data.get(signal)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _steps(records: list[Record], summary: RunSummary) -> None:
@@ -100,7 +108,7 @@ def _steps(records: list[Record], summary: RunSummary) -> None:
             summary.steps.append(current)
         elif r.kind == "step.completed" and current is not None:
             current.ended_s = r.t_s
-        elif r.kind == "reading" and current is not None and (tr := _tr(r)) is not None:
+        elif r.kind == "reading" and current is not None and (tr := value_of(r)) is not None:
             current.tr_min = tr if current.tr_min is None else min(current.tr_min, tr)
             current.tr_max = tr if current.tr_max is None else max(current.tr_max, tr)
 
@@ -108,7 +116,7 @@ def _steps(records: list[Record], summary: RunSummary) -> None:
 def _portions(records: list[Record], summary: RunSummary) -> None:
     for r in records:
         if r.kind == "portion.start":
-            start = PortionSummary(r.data["portion"], r.t_s, r.data["target_g"], _tr(r), step=r.step)
+            start = PortionSummary(r.data["portion"], r.t_s, r.data["target_g"], value_of(r), step=r.step)
             summary.portions.append(start)
         elif r.kind == "portion.result" and summary.portions:
             last = summary.portions[-1]
@@ -126,7 +134,7 @@ def _peaks(records: list[Record], portions: list[PortionSummary]) -> None:
     ends = [p.started_s for p in portions[1:]] + [portions[-1].started_s + 600.0] if portions else []
     i = 0
     for r in records:
-        if r.kind != "reading" or (tr := _tr(r)) is None:
+        if r.kind != "reading" or (tr := value_of(r)) is None:
             continue
         while i < len(portions) and r.t_s >= ends[i]:
             i += 1
@@ -142,7 +150,7 @@ def _minutes_above(records: list[Record], summary: RunSummary) -> float:
     windows = [
         (s.started_s, s.ended_s or float("inf")) for s in summary.steps if s.kind in ("dose_solid", "hold")
     ]
-    readings = [(r.t_s, _tr(r)) for r in records if r.kind == "reading"]
+    readings = [(r.t_s, value_of(r)) for r in records if r.kind == "reading"]
     above = 0.0
     for (t0, tr), (t1, _) in itertools.pairwise(readings):
         if tr is not None and tr > BAND_HIGH_C and any(a <= t0 < b for a, b in windows):
@@ -159,6 +167,6 @@ def _quench_peak(records: list[Record]) -> float | None:
         for r in records
         if r.kind == "reading"
         and starts[0] <= r.t_s <= starts[0] + QUENCH_WATCH_S
-        and (t := _tr(r)) is not None
+        and (t := value_of(r)) is not None
     ]
     return max(temps) if temps else None

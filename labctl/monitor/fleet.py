@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from labctl.telemetry.run_view import decode_object
+from labctl.telemetry.payloads import decode_object
 from labctl.telemetry.topics import ROOT
 
 SUBSCRIPTIONS = (f"{ROOT}/+/status", f"{ROOT}/+/telemetry", f"{ROOT}/+/alarms/+", f"{ROOT}/+/prompt")

@@ -6,12 +6,13 @@ Each is computed from records only; a deviation is a fact with a time, not a ver
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
 from labctl.journal import Record
-from labctl.journal.summary import PortionSummary, RunSummary
-from labctl.report.timeline import Interval, Window, clock
+from labctl.journal.summary import PortionSummary, RunSummary, clock
+from labctl.report.timeline import Interval, Window
 
 MERGE_GAP_S = 30.0
 """Excursions on one side less than this apart are one: noise at the band's edge is one event, not twenty lines."""
@@ -122,7 +123,9 @@ def _gate_delays(records: list[Record]) -> list[Deviation]:
         gates = [g for g in r.data.get("for", []) if g != "minimum interval"]
         if not gates:
             continue
-        end = next((n.t_s for n in records[i + 1 :] if n.kind in _GATE_ENDS), records[-1].t_s)
+        end = next(
+            (n.t_s for n in itertools.islice(records, i + 1, None) if n.kind in _GATE_ENDS), records[-1].t_s
+        )
         first, total, reasons = held.get(r.data["portion"], (r.t_s, 0.0, set()))
         held[r.data["portion"]] = (first, total + end - r.t_s, reasons | set(gates))
     started = {r.data["portion"] for r in records if r.kind == "portion.start"}

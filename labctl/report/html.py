@@ -11,10 +11,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from labctl.journal import now_iso
+from labctl.journal.summary import clock
 from labctl.report.actions import action_by, action_text
 from labctl.report.plots import dosed_mass_svg, dosing_svg, temperature_svg
 from labctl.report.record import BatchRecord, band_text
-from labctl.report.timeline import clock
 
 
 def optional_clock(seconds: float | None) -> str:

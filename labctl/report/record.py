@@ -6,7 +6,6 @@ run's row), and a value the journal does not hold stays None and is printed as s
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,14 +186,12 @@ def _dose_plan(steps_plan: list[dict[str, Any]], records: list[Record]) -> DoseP
     if step is None:
         return None
     started = next((r.t_s for r in records if r.kind == "step.started" and r.step == step["id"]), None)
-    total, count, portion = step.get("total"), step.get("portions"), step.get("portion")
-    if count is None and total and portion:
-        count = math.ceil(total / portion - 1e-9)
+    total, count = step.get("total"), step.get("portion_count")
     return DosePlan(
         step_id=step["id"],
         total_g=total,
         portions=count,
-        portion_g=total / count if total and count else portion,
+        portion_g=total / count if total and count else None,
         window_s=step.get("window"),
         min_interval_s=step.get("min_interval"),
         tolerance_pct=step.get("tolerance"),

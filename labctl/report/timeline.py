@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from labctl.journal import Record
+from labctl.journal.plan import judging_bands
+from labctl.journal.summary import value_of
 
 MAX_STAND_S = 30.0
 GUARDED_KINDS = ("dose_solid", "hold")
@@ -72,29 +74,10 @@ def _span(started: Record, end: float, *, completed: bool) -> Span:
 
 
 def guarded_windows(spans: list[Span], steps_plan: list[dict[str, Any]]) -> list[Window]:
-    """A hold is judged against its own band; a dose against the band of the hold that follows it in the
-    protocol (the temperature the additions are made for)."""
-    bands = _bands(steps_plan)
+    bands = judging_bands(steps_plan)
     return [
-        Window(span, bands[span.step])
-        for span in spans
-        if span.kind in GUARDED_KINDS and bands.get(span.step) is not None
+        Window(span, bands[span.step]) for span in spans if span.kind in GUARDED_KINDS and span.step in bands
     ]
-
-
-def _bands(steps_plan: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
-    bands: dict[str, tuple[float, float]] = {}
-    waiting: list[str] = []
-    for step in steps_plan:
-        if step.get("step") == "dose_solid":
-            waiting.append(str(step.get("id")))
-        elif step.get("step") == "hold" and step.get("band"):
-            low, high = step["band"]
-            band = (float(low), float(high))
-            bands[str(step.get("id"))] = band
-            bands.update(dict.fromkeys(waiting, band))
-            waiting = []
-    return bands
 
 
 def reading_intervals(records: list[Record]) -> list[Interval]:
@@ -116,21 +99,14 @@ def reading_intervals(records: list[Record]) -> list[Interval]:
     return out
 
 
+def silent(previous_t: float, next_t: float, *, resumed: bool) -> bool:
+    """Between two readings: a silence, not one reading standing until the next."""
+    return resumed or next_t - previous_t > MAX_STAND_S
+
+
 def _close(out: list[Interval], reading: Record, next_t: float, *, down: bool) -> None:
     """Across a resume the reading stands for nothing: when the controller stopped is not known."""
     stands = reading.t_s if down else min(next_t, reading.t_s + MAX_STAND_S)
-    out.append(Interval(reading.t_s, stands, _tr(reading)))
-    if stands < next_t:
+    out.append(Interval(reading.t_s, stands, value_of(reading)))
+    if silent(reading.t_s, next_t, resumed=down):
         out.append(Interval(stands, next_t, None, down=down))
-
-
-def _tr(r: Record) -> float | None:
-    value = r.data.get("Tr_C")
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def clock(seconds: float) -> str:
-    """Process time as h:mm:ss from the run's start."""
-    minutes, s = divmod(round(seconds), 60)
-    h, m = divmod(minutes, 60)
-    return f"{h}:{m:02d}:{s:02d}"

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Protocol
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from labctl.engine.control import CommandResult, Verb
-from labctl.telemetry.run_view import decode_object
+from labctl.telemetry.payloads import decode_object
 
 MAX_PAYLOAD_BYTES = 4096
 MAX_WAITING = 32

@@ -7,42 +7,23 @@ the way the engine counts them: a portion is done when its result says `done` or
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from labctl.journal import Record
+from labctl.journal.plan import judging_bands
+from labctl.journal.summary import DONE
 from labctl.telemetry.payloads import encode
 from labctl.telemetry.topics import Outgoing, Topics
 
-DONE = ("done", "reconciled")
 
-
-def _bands(steps: list[dict[str, Any]]) -> dict[str, list[float]]:
-    """The band each step is judged by, as the batch record judges it: a hold its own, a dose the next hold's."""
-    bands: dict[str, list[float]] = {}
-    waiting: list[str] = []
-    for i, step in enumerate(steps):
-        name = step.get("id") or f"step-{i + 1}"
-        if step.get("step") == "dose_solid":
-            waiting.append(name)
-        elif step.get("step") == "hold" and step.get("band"):
-            band = [float(v) for v in step["band"]]
-            bands.update(dict.fromkeys([*waiting, name], band))
-            waiting = []
-    return bands
-
-
-def _dose(step: dict[str, Any], index: int) -> dict[str, Any]:
-    total, count, portion = step.get("total"), step.get("portions"), step.get("portion")
-    if count is None and total and portion:
-        count = math.ceil(total / portion - 1e-9)  # as the engine counts a dose given by portion size
+def _dose(step: dict[str, Any]) -> dict[str, Any]:
     return {
-        "step": step.get("id") or f"step-{index + 1}",  # the engine's name for a step without an id
+        "step": step["id"],
         "material": step.get("material"),
-        "planned_g": total,
-        "portions_planned": count,
-        "portion_g": portion,
+        "planned_g": step.get("total"),
+        "portions_planned": step.get("portion_count"),
+        "portion_g": step.get("portion"),
         "window_s": step.get("window"),
     }
 
@@ -88,16 +69,14 @@ class DosingView:
 
     def _load(self, rec: Record) -> list[Outgoing]:
         steps = [s for s in rec.data.get("steps", []) if isinstance(s, dict)]
-        doses = [_dose(s, i) for i, s in enumerate(steps) if s.get("step") == "dose_solid"]
+        doses = [_dose(s) for s in steps if s.get("step") == "dose_solid"]
         self._doses = {d["step"]: d for d in doses}
         self.plan = {
             "run_id": self.run_id,
             "name": (rec.data.get("metadata") or {}).get("name"),
-            "bands_C": _bands(steps),
+            "bands_C": {step: list(band) for step, band in judging_bands(steps).items()},
             "doses": doses,
-            "steps": [
-                {"id": s.get("id") or f"step-{i + 1}", "step": s.get("step")} for i, s in enumerate(steps)
-            ],
+            "steps": [{"id": s.get("id"), "step": s.get("step")} for s in steps],
         }
         self.dosing = {**doses[0], **_progress()} if doses else None
         self._fresh = True

@@ -21,7 +21,8 @@ from labctl.journal import Journal, now_iso
 from labctl.telemetry.commands import CommandIntake, Reply, ReplyTo, request_id
 from labctl.telemetry.connection import BrokerConnection, LastWill
 from labctl.telemetry.home_assistant import discovery
-from labctl.telemetry.run_view import RunView, decode_object, encode
+from labctl.telemetry.payloads import decode_object, encode
+from labctl.telemetry.run_view import RunView
 from labctl.telemetry.settings import MqttSettings
 from labctl.telemetry.topics import ROOT, Outgoing, Topics
 

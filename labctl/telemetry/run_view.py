@@ -11,10 +11,8 @@ from typing import Any
 
 from labctl.journal import Record
 from labctl.telemetry.dosing_view import DosingView
-from labctl.telemetry.payloads import decode_object, encode, plain
+from labctl.telemetry.payloads import encode, plain
 from labctl.telemetry.topics import Outgoing, Topics
-
-__all__ = ["NOT_EVENTS", "RunView", "decode_object", "encode", "plain"]
 
 NOT_EVENTS = ("reading", "command", "command.reply", "command.failed", "protocol.loaded")
 """Records not sent on `events`: readings go to telemetry; instrument commands and the protocol as loaded (every

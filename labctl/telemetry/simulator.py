@@ -19,7 +19,7 @@ import aiomqtt
 
 from labctl.journal import now_iso
 from labctl.telemetry.connection import BrokerConnection, LastWill
-from labctl.telemetry.run_view import encode
+from labctl.telemetry.payloads import encode
 from labctl.telemetry.settings import MqttSettings
 from labctl.telemetry.topics import Topics
 

@@ -17,7 +17,8 @@ import pytest
 
 from labctl.journal import Journal
 from labctl.telemetry.commands import CommandRequest
-from labctl.telemetry.run_view import RunView, decode_object
+from labctl.telemetry.payloads import decode_object
+from labctl.telemetry.run_view import RunView
 from labctl.telemetry.topics import Topics
 from tests.dryrun.conftest import SCALE_UP, run_dry
 

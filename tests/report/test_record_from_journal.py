@@ -23,6 +23,7 @@ DOSE = {
     "window": 120.0,
     "min_interval": 60.0,
     "tolerance": 2.0,
+    "portion_count": 2,
 }
 
 
@@ -318,7 +319,13 @@ def test_portion_outcomes_after_a_restart_are_named_for_what_they_are(tmp_path: 
 
 
 def test_a_dose_given_by_portion_size_plans_equal_shares_of_the_total(tmp_path: Path) -> None:
-    by_size = {**DOSE, "total": 10.0, "portions": None, "portion": 3.0}
+    by_size = {
+        **DOSE,
+        "total": 10.0,
+        "portions": None,
+        "portion": 3.0,
+        "portion_count": 4,
+    }  # as begin_run writes
     j, run_id = _journal(tmp_path, steps=[by_size])
     j.append(0.0, "step.started", {"kind": "dose_solid"}, step="add")
     j.append(

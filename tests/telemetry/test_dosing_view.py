@@ -9,7 +9,7 @@ from labctl.journal import Record
 from labctl.telemetry.run_view import RunView
 from labctl.telemetry.topics import Topics
 
-DOSE = {"id": "add", "step": "dose_solid", "material": "kmno4", "total": 47.5, "portions": 10, "portion": None, "window": 600.0}  # fmt: skip
+DOSE = {"id": "add", "step": "dose_solid", "material": "kmno4", "total": 47.5, "portions": 10, "portion": None, "window": 600.0, "portion_count": 10}  # fmt: skip
 HOLD = {"id": "stir-cold", "step": "hold", "band": [0.0, 5.0], "duration": 7200.0}
 LOADED = {"metadata": {"name": "KMnO4"}, "steps": [DOSE, HOLD], "interlocks": [], "overrides": []}
 
@@ -106,7 +106,8 @@ def test_a_resumed_run_goes_on_counting_from_its_journal() -> None:
 
 def test_a_dose_step_without_an_id_or_given_by_portion_size_is_followed() -> None:
     view, j = RunView(Topics("r"), "run-5", "run", "KMnO4"), Journal()
-    unnamed = {"step": "dose_solid", "material": "kmno4", "total": 10.0, "portions": None, "portion": 3.0}
+    # as begin_run records a dose step without an id, given by portion size (tests/engine/test_begin.py)
+    unnamed = {"id": "step-2", "step": "dose_solid", "material": "kmno4", "total": 10.0, "portions": None, "portion": 3.0, "portion_count": 4}  # fmt: skip
     loaded = {"metadata": {}, "steps": [{"id": "cool", "step": "set_temperature"}, unnamed]}
     first = _retained(view.on_record(j.rec("protocol.loaded", step=None, **loaded)), "labctl/r/dosing")
     assert first is not None
