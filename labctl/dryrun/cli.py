@@ -10,7 +10,7 @@ import typer
 
 from labctl.console import out, print_problems
 from labctl.dryrun.run import dry_run
-from labctl.engine.control import RunState
+from labctl.engine.control import exit_code
 from labctl.errors import InputFileError
 from labctl.journal import Journal
 from labctl.journal.summary import summarize
@@ -104,8 +104,8 @@ def dry_run_command(
         reported = report is None or _write_report(j, result.run_id, report)
     finally:
         j.close()
-    if result.state is not RunState.COMPLETED or not reported:
-        raise typer.Exit(1)
+    if not result.state.clean or not reported:
+        raise typer.Exit(exit_code(result.state) or 1)
 
 
 def _write_report(journal: Journal, run_id: str, target: Path) -> bool:

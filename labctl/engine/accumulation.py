@@ -39,7 +39,11 @@ class OxidantModel:
         """A step that `consumes` the oxidant (the quench): nothing left to accumulate."""
         self.unreacted_mol = 0.0
 
+    def rise_k(self, mol: float) -> float:
+        """The adiabatic rise `mol` of oxidant would give if it reacted at once."""
+        return mol * abs(self.enthalpy_j_mol) / self.heat_capacity_j_k
+
     def mtsr(self, tr_c: float | None) -> float | None:
         if tr_c is None:
             return None
-        return tr_c + self.unreacted_mol * abs(self.enthalpy_j_mol) / self.heat_capacity_j_k
+        return tr_c + self.rise_k(self.unreacted_mol)

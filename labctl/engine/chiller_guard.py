@@ -21,6 +21,8 @@ class ChillerGuard:
     def __init__(self, engine: Engine) -> None:
         self._eng = engine
         self._fed: float | None = None
+        self.cooling_unsent = False
+        """Full cooling was asked for while the unit could not be reached: sent again once it answers."""
 
     async def program(self) -> None:
         """The unit's own protection, so it stays safe if labctl dies: setpoint limits to the protocol's range
@@ -62,6 +64,8 @@ class ChillerGuard:
 
     async def feed(self) -> None:
         eng = self._eng
+        if self.cooling_unsent and eng.snapshot.chiller.online:
+            await self.full_cooling()
         chiller = eng.devices.chiller
         if chiller is None or self._fed is None or eng.now() - self._fed < WATCHDOG_FEED_S:
             return
@@ -86,7 +90,10 @@ class ChillerGuard:
             applied = await eng.send("chiller", "setpoint", chiller.set_setpoint(target), setpoint_C=target)
             eng.supervisor.note_setpoint(applied.in_force)
         except DeviceError as exc:
+            self.cooling_unsent = True
             eng.raise_alarm("safe-setpoint-failed", Level.ALARM, f"could not set full cooling: {exc}")
+            return
+        self.cooling_unsent = False
 
     async def disarm(self) -> None:
         """A run labctl ends on purpose leaves the unit at the setpoint it was given, not at the fallback."""

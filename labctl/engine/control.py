@@ -18,6 +18,11 @@ class RunState(StrEnum):
     TRIPPED = "tripped"
     EMERGENCY = "emergency"
     COMPLETED = "completed"
+    """Every step done, nothing left open: no alarm waiting for a person, the batch intact."""
+    COMPLETED_WITH_DEVIATIONS = "completed with deviations"
+    """Every step done, but an alarm was never acknowledged or an addition is not known to be complete."""
+    COMPROMISED = "batch compromised"
+    """Every step done (or the run ended) with the batch marked compromised: what it made is not the product."""
     ABORTED = "aborted"
     FAILED = "failed"
     HALTED = "halted"
@@ -25,7 +30,31 @@ class RunState(StrEnum):
 
     @property
     def finished(self) -> bool:
-        return self in (RunState.COMPLETED, RunState.ABORTED, RunState.FAILED, RunState.HALTED)
+        return self in (
+            RunState.COMPLETED,
+            RunState.COMPLETED_WITH_DEVIATIONS,
+            RunState.COMPROMISED,
+            RunState.ABORTED,
+            RunState.FAILED,
+            RunState.HALTED,
+        )
+
+    @property
+    def clean(self) -> bool:
+        """The one outcome a command may report as success (exit 0)."""
+        return self is RunState.COMPLETED
+
+
+EXIT_CODES = {
+    RunState.COMPLETED: 0,
+    RunState.COMPLETED_WITH_DEVIATIONS: 3,
+    RunState.COMPROMISED: 4,
+}
+
+
+def exit_code(state: RunState) -> int:
+    """0 only for a clean completion; 3 completed with deviations, 4 batch compromised, 1 anything else."""
+    return EXIT_CODES.get(state, 1)
 
 
 class Verb(StrEnum):

@@ -29,8 +29,9 @@ from labctl.engine.identities import identify_instruments
 from labctl.engine.interlocks import Change, InterlockMonitor
 from labctl.engine.mgbr import COMPROMISED_LOSS, MgBrDecay
 from labctl.engine.notices import notice
-from labctl.engine.resume import ResumePoint, step_ids
+from labctl.engine.resume import ResumePoint, step_bands, step_ids
 from labctl.engine.snapshot import Snapshot
+from labctl.engine.step_temperature import StepTemperature
 from labctl.engine.steps import handler_for
 from labctl.engine.supervisor import Supervisor, reading_record
 from labctl.journal import Journal, Record
@@ -121,7 +122,7 @@ class Engine:
             balance_busy=lambda: "doser" in self.additions_running,
         )
         self.interlocks = InterlockMonitor(self.protocol.interlocks)
-        self.step_setpoint: float | None = None
+        self.step_temperature = StepTemperature(self, step_bands(self.protocol))
         self.additions_running: set[str] = set()
         """'doser' / 'pump' while an addition may be flowing: what a trip must stop."""
         self.compromised = False
@@ -204,13 +205,24 @@ class Engine:
         blockers += [f"interlock {i.id} ({i.when})" for i in self.interlocks.active(Action.HOLD)]
         return blockers
 
+    @property
+    def step_setpoint(self) -> float | None:
+        return self.step_temperature.setpoint
+
     async def set_temperature(self, target: float, control: str) -> None:
+        """The temperature the current step asks for: journalled as the step's, so a resume returns to it."""
+        if self.devices.chiller is None:
+            raise EngineError("this step needs a chiller and the rig has none")
+        self.step_temperature.chosen(target, control)
+        self.record("setpoint.step", {"setpoint_C": target, "control": control})
+        await self.apply_temperature(target, control)
+
+    async def apply_temperature(self, target: float, control: str) -> None:
+        """Control mode, setpoint, and temperature control running: what a step chose, or the way back to it."""
         chiller = self.devices.chiller
         if chiller is None:
             raise EngineError("this step needs a chiller and the rig has none")
         mode = ControlMode.PROCESS if control == "process" else ControlMode.INTERNAL
-        self.step_setpoint = target
-        self.record("setpoint.step", {"setpoint_C": target, "control": control})
         await self.send("chiller", "control-mode", chiller.set_control_mode(mode), mode=mode.name.lower())
         applied = await self.send("chiller", "setpoint", chiller.set_setpoint(target), setpoint_C=target)
         self.supervisor.note_setpoint(applied.in_force)
@@ -273,6 +285,7 @@ class Engine:
         if active:
             return CommandResult.no(Verb.RESUME, f"interlock {active[0].id} still active ({active[0].when})")
         self._set_state(RunState.RUNNING, "operator resume", by)
+        self.step_temperature.pending = True
         return CommandResult.ok(Verb.RESUME)
 
     def _acknowledge(self, alarm_id: str | None, by: str) -> CommandResult:
@@ -349,7 +362,7 @@ class Engine:
                 self._step_index = index
                 step = self.protocol.steps[index]
                 await self._run_step(ids[index], step, handler_for(step))
-            self._set_state(RunState.COMPLETED, "all steps done", "labctl")
+            self._set_state(*self._outcome())
         except RunAborted as exc:
             await self._stop_additions(because="abort")
             self._set_state(RunState.ABORTED, exc.reason, exc.by)
@@ -358,6 +371,19 @@ class Engine:
             self._set_state(RunState.HALTED, str(exc), "labctl")
         finally:
             await self._drain()
+
+    def _outcome(self) -> tuple[RunState, str, str]:
+        """All steps done; what that means for the batch is said in the state, never a bare `completed`."""
+        if self.compromised:
+            return RunState.COMPROMISED, "all steps done; the batch was marked compromised", "labctl"
+        waiting = [a.id for a in self.alarms.unacknowledged()]
+        if waiting:
+            return (
+                RunState.COMPLETED_WITH_DEVIATIONS,
+                f"all steps done; never acknowledged: {', '.join(waiting)}",
+                "labctl",
+            )
+        return RunState.COMPLETED, "all steps done", "labctl"
 
     def _restore(self, resume: ResumePoint, instruments: dict[str, dict[str, str | None]]) -> None:
         self.state = RunState.STARTING
@@ -372,7 +398,8 @@ class Engine:
             )
             alarm.acknowledged_by = "(before restart)" if data["id"] in resume.acknowledged else None
             self.alarms.raise_(alarm)
-        self.step_setpoint = resume.step_setpoint[0] if resume.step_setpoint else None
+        if resume.step_setpoint is not None:
+            self.step_temperature.chosen(*resume.step_setpoint)
         self.record(
             "run.resumed",
             {
@@ -428,6 +455,7 @@ class Engine:
             if self._abort is not None:
                 raise self._abort
             if self.state is RunState.RUNNING:
+                await self.step_temperature.restore()
                 return
             self._check_waiting()
 
@@ -448,6 +476,8 @@ class Engine:
             self._watch_mgbr(self.mgbr, snap)
             reading["mgbr_lost_pct"] = round(100 * self.mgbr.lost, 3)
         self.record("reading", reading, durable=False)
+        if self.state is RunState.RUNNING:
+            await self.step_temperature.advance()
         for change in self.interlocks.evaluate(snap, self.step_id):
             await self._interlock_changed(change)
 
@@ -477,6 +507,7 @@ class Engine:
 
     async def _trip(self, why: str, state: RunState) -> None:
         """Additions are already stopped; full cooling, and wait for a person: never resumes by itself."""
+        self.step_temperature.stop()
         await self.chiller_guard.full_cooling()
         if not (self.state is RunState.EMERGENCY and state is RunState.TRIPPED):
             self._set_state(state, f"interlock {why}", "labctl")
@@ -495,7 +526,7 @@ class Engine:
         chiller is never switched off."""
         with contextlib.suppress(Exception):
             await self._stop_additions()
-        if self.state is not RunState.COMPLETED:
+        if not self.state.clean:
             with contextlib.suppress(Exception):
                 await self.chiller_guard.full_cooling()
         await self.chiller_guard.disarm()
@@ -526,7 +557,8 @@ def _mgbr_decay(protocol: Protocol) -> MgBrDecay | None:
     """A decay estimate for a protocol that ever has metastable MgBr in the vessel."""
     mgbr = {m.id for m in protocol.materials if MaterialClass.MG_I_HALIDE in classes_of(m)}
     steps = [bool(here & mgbr) for here in presence(protocol)]
-    return MgBrDecay(steps) if any(steps) else None
+    reacting = [bool(set(step.consumes) & mgbr) for step in protocol.steps]
+    return MgBrDecay(steps, reacting) if any(steps) else None
 
 
 def _oxidant_model(protocol: Protocol) -> OxidantModel | None:

@@ -3,12 +3,18 @@ readings, the chiller runs without fault, the minimum interval has passed and no
 
 Gate hysteresis: once a gate condition has failed it must hold `hysteresis` inside its limit before it passes
 again (after `Tr <= 5 °C` failed, only below 4 °C), so a reading hovering at the limit cannot release portions.
+
+An MTSR gate is judged with the portion about to be released counted in (unreacted + portion ≤ cap), as the
+checker plans it: judged without it, every release took the MTSR one portion's rise past its own cap.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 from labctl.engine.conditions import holds
 from labctl.engine.snapshot import Snapshot
+from labctl.protocol.conditions import Comparison, Signal
 from labctl.protocol.steps import GateCondition
 
 
@@ -18,8 +24,9 @@ class DosingPermit:
         self._min_interval_s = min_interval_s
         self._latched = [False] * len(gate)
 
-    def blockers(self, snap: Snapshot, last_start: float | None) -> list[str]:
-        """Why a portion may not start now; an empty list is the permit."""
+    def blockers(self, snap: Snapshot, last_start: float | None, portion_rise_k: float = 0.0) -> list[str]:
+        """Why a portion may not start now; an empty list is the permit. `portion_rise_k`: the adiabatic rise
+        of the portion to be released, which an MTSR gate counts in."""
         reasons: list[str] = []
         if snap.tr_stale():
             reasons.append("Tr reading not fresh")
@@ -37,9 +44,10 @@ class DosingPermit:
             reasons.append(f"doser: {snap.doser_fault}")
         if last_start is not None and snap.at - last_start < self._min_interval_s:
             reasons.append("minimum interval")
+        after = _with_portion(snap, portion_rise_k)
         for i, g in enumerate(self._gate):
             margin = (g.hysteresis or 0.0) if self._latched[i] else 0.0
-            ok = holds(g.when, snap, margin)
+            ok = holds(g.when, after if _is_mtsr(g) else snap, margin)
             if ok:
                 self._latched[i] = False
             else:
@@ -47,3 +55,13 @@ class DosingPermit:
                     self._latched[i] = True
                 reasons.append(f"gate {g.when}" + (" (unknown)" if ok is None else ""))
         return reasons
+
+
+def _is_mtsr(gate: GateCondition) -> bool:
+    return isinstance(gate.when, Comparison) and gate.when.signal is Signal.MTSR
+
+
+def _with_portion(snap: Snapshot, rise_k: float) -> Snapshot:
+    if snap.mtsr_c is None:
+        return snap
+    return dataclasses.replace(snap, mtsr_c=snap.mtsr_c + rise_k)

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from labctl.engine.control import RunState
 from labctl.journal import Journal, Record
+from labctl.journal.plan import judging_bands
 from labctl.protocol.model import Protocol
 
 _WAITING_STATES = (RunState.PAUSED, RunState.TRIPPED, RunState.EMERGENCY)
@@ -44,6 +45,15 @@ def step_ids(protocol: Protocol) -> list[str]:
     return [step.id or f"step-{i + 1}" for i, step in enumerate(protocol.steps)]
 
 
+def step_bands(protocol: Protocol) -> dict[str, tuple[float, float]]:
+    """The band each step is judged by, under the journal's step names (the batch record's rule)."""
+    steps = [
+        {"id": sid, "step": step.step, "band": getattr(step, "band", None)}
+        for sid, step in zip(step_ids(protocol), protocol.steps, strict=True)
+    ]
+    return judging_bands(steps)
+
+
 def resume_point(journal: Journal, run_id: str, protocol: Protocol) -> ResumePoint | None:
     """None when the run has already ended (nothing to resume)."""
     records = list(journal.records(run_id))
@@ -61,7 +71,13 @@ def resume_point(journal: Journal, run_id: str, protocol: Protocol) -> ResumePoi
 
 def _ended_for_good(record: Record) -> bool:
     """A failed run (an instrument error nobody planned for) can be resumed once a person has looked."""
-    return RunState(record.data["state"]) in (RunState.COMPLETED, RunState.ABORTED, RunState.HALTED)
+    return RunState(record.data["state"]) in (
+        RunState.COMPLETED,
+        RunState.COMPLETED_WITH_DEVIATIONS,
+        RunState.COMPROMISED,
+        RunState.ABORTED,
+        RunState.HALTED,
+    )
 
 
 def _last_state(records: list[Record]) -> RunState:

@@ -12,6 +12,8 @@ from labctl.monitor.fleet import Fleet, RigView
 _STYLES = {
     "running": "green",
     "completed": "green",
+    "completed with deviations": "bold yellow",
+    "batch compromised": "bold white on red",
     "paused": "yellow",
     "starting": "cyan",
     "tripped": "bold red",
@@ -40,7 +42,7 @@ def _row(view: RigView) -> list[Text | str]:
     prompt = view.prompt.get("message", "") if view.prompt else ""
     return [
         view.rig,
-        Text(state, style=_STYLES.get(base, "")),
+        Text(state, style=_STYLES.get(state, _STYLES.get(base, ""))),
         str(view.status.get("protocol") or "—"),
         str(view.status.get("step") or "—"),
         _number(reading.get("Tr_C")),

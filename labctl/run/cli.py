@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from labctl.console import out, print_problems
-from labctl.engine.control import RunState
+from labctl.engine.control import RunState, exit_code
 from labctl.errors import InputFileError
 from labctl.operator_name import OperatorOption, operator_name
 from labctl.parameters import parse_parameters
@@ -132,5 +132,5 @@ def _interruptible(run: Coroutine[Any, Any, RunState]) -> RunState:
 
 def _exit_for(state: RunState) -> None:
     out.print(f"run {state}")
-    if state is not RunState.COMPLETED:
-        raise typer.Exit(1)
+    if not state.clean:
+        raise typer.Exit(exit_code(state))

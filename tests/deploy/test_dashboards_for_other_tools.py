@@ -23,17 +23,17 @@ from labctl.telemetry.topics import Topics
 from tests.dryrun.conftest import SCALE_UP, run_dry
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
-SHORT = Path(__file__).resolve().parents[1] / "run" / "short-dosing.yaml"
+UNDERSHOOTING = Path(__file__).resolve().parents[1] / "telemetry" / "undershooting-hold.yaml"
 HARNESS = Path(__file__).with_name("node_red_function.js")
 RIG = "bench-1"
 
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
-    """Every JSON payload the publisher would send, by topic, for two dry runs: the shortened dosing run
-    (its hold raises an alarm) and the scale-up (its prompts)."""
+    """Every JSON payload the publisher would send, by topic, for two dry runs: a shortened dosing run whose
+    hold raises an alarm, and the scale-up (its prompts)."""
     by_topic: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for protocol in (SHORT, SCALE_UP):
+    for protocol in (UNDERSHOOTING, SCALE_UP):
         run = asyncio.run(run_dry(tmp_path_factory.mktemp("run"), protocol))
         journal = Journal(run.result.journal)
         try:

@@ -11,10 +11,10 @@ from labctl.dryrun.operator import SimulatedOperator
 from labctl.engine.control import RunState, Verb
 from labctl.engine.engine import Engine
 from labctl.run.console import status_line
-from tests.dryrun.conftest import run_dry
+from tests.dryrun.conftest import DryRun, run_dry
 
-MID_DOSING_S = 27.5 * 60
-FIXED_S = 30 * 60
+MID_DOSING_S = 43.5 * 60  # dosing starts at 41:22 with seed 1
+FIXED_S = 46 * 60
 
 
 class ChemistWhoAcknowledges:
@@ -146,3 +146,52 @@ async def test_commands_that_make_no_sense_now_are_rejected_with_a_reason(tmp_pa
     logged = run.of("operator.command")
     assert {r.data["by"] for r in logged} == {"pest", "dry-run operator"}
     assert all(not r.data["accepted"] for r in logged if r.data["by"] == "pest")
+
+
+def _setpoints_after(run: DryRun, t_s: float) -> list[float]:
+    return [
+        r.data["setpoint_C"]
+        for r in run.of("command")
+        if r.data["device"] == "chiller" and r.data["command"] == "setpoint" and r.t_s >= t_s
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lost_at_s", "lost_for_s"),
+    [(MID_DOSING_S, 5), (MID_DOSING_S + 200, 30), (80 * 60, 20)],  # two in the dosing, one in the 2 h hold
+)
+async def test_a_tripped_then_resumed_run_goes_back_to_its_steps_setpoint_and_holds_the_band(
+    tmp_path: Path, lost_at_s: float, lost_for_s: float
+) -> None:
+    """The chiller stops answering: trip, full cooling (sent once the unit answers again), acknowledged, resumed.
+    From the resume on, the step's own 2.5 °C in process control is in force again and the hold stays in 0–5 °C."""
+    back = lost_at_s + lost_for_s
+    run = await run_dry(
+        tmp_path,
+        faults=[(lost_at_s, "chiller.link-silent"), (back, "chiller.link-restored")],
+        operator=ChemistWhoAcknowledges(back + 120),
+    )
+    trip = run.first("interlock", id="chiller-lost", active=True)
+    assert -10.0 in _setpoints_after(run, trip.t_s)  # full cooling reached the unit after the link came back
+    assert [r.data["to"] for r in run.of("run.state")].count("tripped") == 1  # the way back did not trip
+    resumed = run.first("run.state", to="running", reason="operator resume")
+    restored = run.first("setpoint.restored")
+    assert restored.t_s == resumed.t_s
+    assert (restored.data["setpoint_C"], restored.data["control"]) == (2.5, "process")
+    way_back = _setpoints_after(run, resumed.t_s)
+    assert way_back[-1] == 2.5
+    assert way_back == sorted(way_back)  # warmed back up, never past the step's setpoint
+    assert run.of("setpoint.step")[-1].data["setpoint_C"] == 2.5  # a crash now would resume at 2.5 °C too
+    modes = [r for r in run.of("command") if r.data["command"] == "control-mode" and r.t_s >= resumed.t_s]
+    assert [r.data["mode"] for r in modes] == ["process"]
+    back_in = run.first("setpoint.back-in-band")
+    assert back_in.data["band_C"] == [0.0, 5.0]
+    assert back_in.t_s >= resumed.t_s
+    hold_start, hold_end = run.step_span("stir-cold")
+    tr = [r.data["Tr_C"] for r in run.readings_between(max(hold_start, back_in.t_s), hold_end)]
+    assert tr
+    assert min(tr) >= 0.0
+    assert max(tr) <= 5.0
+    quench_start, _ = run.step_span("quench")
+    assert 0.0 <= run.readings_between(quench_start - 2, quench_start)[-1].data["Tr_C"] <= 5.0
+    assert run.result.state is RunState.COMPLETED  # every alarm was acknowledged by the chemist

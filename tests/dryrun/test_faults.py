@@ -10,7 +10,7 @@ import pytest
 from labctl.engine.control import RunState
 from tests.dryrun.conftest import MGBR_STORAGE, DryRun, run_dry
 
-MID_DOSING_S = 27.5 * 60
+MID_DOSING_S = 43.5 * 60  # dosing starts at 41:22 with seed 1
 
 
 def _state_changes(run: DryRun) -> list[str]:
@@ -65,7 +65,7 @@ async def test_a_powder_flow_error_pauses_for_the_operator_with_the_real_mass_re
     assert failed.data["dispensed_g"] == pytest.approx(ledger[-1]["dispensed_g"], abs=1e-3)
     assert failed.data["dispensed_g"] < failed.data["target_g"]
     alarm = run.first("alarm.raised", id="doser-error")
-    assert "portion 3" in alarm.data["message"]
+    assert alarm.data["message"].startswith(f"portion {failed.data['portion']}: ")
     assert _state_changes(run)[-2:] == ["paused", "halted"]
     _no_portion_after(run, failed.t_s)  # never retried blindly
     journal_g = sum(r.data["dispensed_g"] for r in run.of("portion.result"))
@@ -125,7 +125,7 @@ async def test_a_silent_doser_link_is_seen_by_the_balance_poll_and_holds_the_nex
 ) -> None:
     """The link goes silent between portions 1 and 2 and comes back a minute later: the balance poll marks
     the doser offline, portion 2 waits for it and is dosed once the link answers again."""
-    silent, back = 25.5 * 60 + 45, 25.5 * 60 + 105
+    silent, back = 41.5 * 60 + 45, 41.5 * 60 + 105
     run = await run_dry(tmp_path, faults=[(silent, "doser.link-silent"), (back, "doser.link-restored")])
     readings = run.of("reading")
     offline = [r.t_s for r in readings if r.data["doser_online"] is False]
@@ -147,7 +147,7 @@ async def test_a_silent_doser_link_is_seen_by_the_balance_poll_and_holds_the_nex
 async def test_a_start_the_doser_refuses_is_not_credited_with_the_last_portions_mass(tmp_path: Path) -> None:
     """Door opened between portions: `QRA 61 1 I 5` opens no dose record, so the doser's last result is still
     portion 1's. The engine sees another sample id, records that nothing was dispensed, and asks a person."""
-    run = await run_dry(tmp_path, faults=[(25.5 * 60 + 45, "doser.door-open")])
+    run = await run_dry(tmp_path, faults=[(41.5 * 60 + 45, "doser.door-open")])
     refused = run.first("portion.not-started", portion=2)
     assert refused.data["doser_last_sample_id"] != refused.data["sample_id"]
     assert [r.data["portion"] for r in run.of("portion.result")] == [1]

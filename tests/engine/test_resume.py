@@ -100,7 +100,14 @@ def test_a_tripped_run_comes_back_tripped_with_its_open_alarm(tmp_path: Path) ->
 
 @pytest.mark.parametrize(
     ("state", "resumable"),
-    [("completed", False), ("aborted", False), ("halted", False), ("failed", True)],
+    [
+        ("completed", False),
+        ("completed with deviations", False),
+        ("batch compromised", False),
+        ("aborted", False),
+        ("halted", False),
+        ("failed", True),
+    ],
 )
 def test_only_a_run_that_has_not_ended_for_good_can_be_resumed(
     tmp_path: Path, state: str, resumable: bool

@@ -4,6 +4,7 @@ MQTT by a chemist, cleared when its condition is gone; an earlier run's leftover
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 from labctl.dryrun.run import dry_run
@@ -14,7 +15,7 @@ from labctl.telemetry.settings import parse_mqtt_url
 from tests.telemetry.broker import Broker
 from tests.telemetry.subscriber import Seen, Subscriber, retained
 
-SHORT = Path(__file__).resolve().parents[1] / "run" / "short-dosing.yaml"
+UNDERSHOOTING = Path(__file__).resolve().parent / "undershooting-hold.yaml"
 RIG = "bench-2"
 ALARM = f"labctl/{RIG}/alarms/stir-cold-excursion"
 
@@ -24,7 +25,8 @@ def _states(seen: list[Seen]) -> list[str]:
 
 
 async def test_an_alarm_is_raised_acknowledged_over_mqtt_and_cleared(tmp_path: Path, broker: Broker) -> None:
-    """The shortened protocol undershoots the 0–5 °C hold band (Tr −0.5 °C) after its last portion."""
+    """The protocol undershoots the 0–5 °C hold band (Tr a few tenths below 0 °C) after its last portion. Acknowledged, the
+    alarm leaves the run `completed`."""
     async with Subscriber(broker.port, f"labctl/{RIG}/#") as chemist:
         await chemist.send(
             f"labctl/{RIG}/alarms/tr-high", {"id": "tr-high", "state": "raised", "run_id": "old"}, retain=True
@@ -35,7 +37,7 @@ async def test_an_alarm_is_raised_acknowledged_over_mqtt_and_cleared(tmp_path: P
         )  # too deep for a JSON parser
         run = asyncio.create_task(
             dry_run(
-                load_protocol(SHORT),
+                load_protocol(UNDERSHOOTING),
                 tmp_path / "j.sqlite",
                 mqtt=parse_mqtt_url(broker.url, rig=RIG),
                 speed=300,
@@ -55,7 +57,7 @@ async def test_an_alarm_is_raised_acknowledged_over_mqtt_and_cleared(tmp_path: P
         result.run_id,
     )
     assert first["reading"]["Tr_C"] < 0.0
-    assert first["message"].startswith("Tr -0.50 °C outside 0–5 °C")
+    assert re.fullmatch(r"Tr -0\.\d\d °C outside 0–5 °C for longer than 60 s", first["message"])
     states = _states(chemist.seen)
     changes = [state for i, state in enumerate(states) if i == 0 or states[i - 1] != state]
     assert changes == ["raised", "acknowledged", "cleared"]

@@ -7,7 +7,7 @@
   const MAX_POINTS = 7200;
   const ANSWER_TIMEOUT_MS = 10000;
   const SIGNALS = ["Tr_C", "Tj_C", "Tset_C", "dTr_dt_K_min", "MTSR_C"];
-  const FINISHED = ["completed", "aborted", "failed", "halted"];
+  const FINISHED = ["completed", "completed with deviations", "batch compromised", "aborted", "failed", "halted"];
   const $ = (selector, root = document) => root.querySelector(selector);
   const decoder = new TextDecoder();
   const rigs = new Map();

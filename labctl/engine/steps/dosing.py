@@ -93,7 +93,12 @@ class Dosing:
         return min(share, self.step.portion_mass() * (1 + self.step.tolerance / 100))
 
     def blockers(self) -> list[str]:
-        reasons = self.eng.addition_blockers() + self.permit.blockers(self.eng.snapshot, self.last_start)
+        rise = self._rise_k(
+            self.next_target() * (1 + self.step.tolerance / 100)
+        )  # as much as it may overdose
+        reasons = self.eng.addition_blockers() + self.permit.blockers(
+            self.eng.snapshot, self.last_start, rise
+        )
         waits = f" waits for {', '.join(reasons)}" if reasons else " released"
         self.eng.progress = f"portion {self.done + 1}/{self.count}{waits}; {self.dispensed_g:.2f} g dosed"
         if reasons != self._blockers:
@@ -127,6 +132,10 @@ class Dosing:
         outcome = await _dose(self.doser)
         await self.settle(target, sample, outcome)
         return outcome
+
+    def _rise_k(self, grams: float) -> float:
+        oxidant = self.eng.oxidant
+        return 0.0 if oxidant is None or self.mol_per_g is None else oxidant.rise_k(grams * self.mol_per_g)
 
     def _count_oxidant(self, grams: float) -> None:
         """Dosed oxidant into the MTSR estimate: the target at the start, the difference once the mass is known."""

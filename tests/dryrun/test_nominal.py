@@ -1,0 +1,50 @@
+"""Nominal means nominal: each shipped protocol, with no fault, ends `completed` with no trip and no alarm on
+seeds other than the one the README quotes (the scale-up tripped on seeds 4, 5, 8 and 10, the KCp*/MgBr run
+marked its batch compromised). The whole sweep over seeds 1–20 is benchmarks/bench_nominal_seeds.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.dryrun.conftest import PROTOCOLS, run_dry
+from tests.dryrun.nominal import nominal_figures
+
+CASES = [
+    ("kmno4-dihydroxylation-scaleup", 4, None),
+    ("kmno4-dihydroxylation-scaleup", 5, None),
+    ("kmno4-dihydroxylation-scaleup", 8, None),
+    ("kmno4-dihydroxylation-scaleup", 10, None),
+    ("kmno4-dihydroxylation-5mmol", 2, None),
+    ("kmno4-dihydroxylation-5mmol", 7, None),
+    ("mgbr-kcp-cluster", 3, None),
+    ("mgbr-cold-storage", 6, {"storage_time": "2 h"}),
+]
+
+
+@pytest.mark.parametrize(("name", "seed", "parameters"), CASES)
+async def test_a_nominal_run_ends_clean(
+    tmp_path: Path, name: str, seed: int, parameters: dict[str, str] | None
+) -> None:
+    run = await run_dry(tmp_path, PROTOCOLS / f"{name}.yaml", seed=seed, parameters=parameters)
+    figures = nominal_figures(run.records)
+    assert figures.trips == []
+    assert figures.alarms == []
+    assert not figures.compromised
+    assert figures.outcome == "completed"
+    assert str(run.result.state) == "completed"
+
+
+@pytest.mark.parametrize("seed", [4, 8])
+async def test_the_scale_up_never_lets_the_unreacted_oxidant_past_its_own_mtsr_cap(
+    tmp_path: Path, seed: int
+) -> None:
+    """The MTSR gate is judged with the portion counted in, as the checker plans it: the estimate stays within
+    the cap (plus what a portion may overdose by), and the fastest rise stays clear of the 1 K/min trip."""
+    run = await run_dry(tmp_path, seed=seed)
+    dosing = [r.data for r in run.of("reading") if r.step == "kmno4-addition"]
+    assert max(d["MTSR_C"] for d in dosing if d["MTSR_C"] is not None) <= 25.05
+    assert max(d["dTr_dt_K_min"] for d in dosing if d["dTr_dt_K_min"] is not None) < 0.9
+    releases = [r.data["portion"] for r in run.of("portion.start")]
+    assert releases == list(range(1, 11))
