@@ -23,6 +23,8 @@ class ChillerGuard:
         self._fed: float | None = None
         self.cooling_unsent = False
         """Full cooling was asked for while the unit could not be reached: sent again once it answers."""
+        self.cooling_on = False
+        """A trip asked for full cooling and no resume has undone it: what the unit is brought back to."""
 
     async def program(self) -> None:
         """The unit's own protection, so it stays safe if labctl dies: setpoint limits to the protocol's range
@@ -86,6 +88,7 @@ class ChillerGuard:
         target, chiller = self.safe_setpoint(), eng.devices.chiller
         if target is None or chiller is None:
             return
+        self.cooling_on = True
         try:
             applied = await eng.send("chiller", "setpoint", chiller.set_setpoint(target), setpoint_C=target)
             eng.supervisor.note_setpoint(applied.in_force)

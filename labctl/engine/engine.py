@@ -22,6 +22,7 @@ from devices.roles import ControlMode
 from labctl.engine.accumulation import OxidantModel
 from labctl.engine.alarms import Alarm, AlarmBoard, Level
 from labctl.engine.chiller_guard import ChillerGuard
+from labctl.engine.chiller_recovery import ChillerRecovery
 from labctl.engine.clock import EngineClock
 from labctl.engine.control import CommandResult, Prompt, RunState, Verb
 from labctl.engine.errors import EngineError, RunAborted
@@ -131,6 +132,7 @@ class Engine:
         self._tasks: asyncio.TaskGroup | None = None
         self._spawned: set[asyncio.Task[Any]] = set()
         self.chiller_guard = ChillerGuard(self)
+        self.chiller_recovery = ChillerRecovery(self)
         self._previous: dict[str, list[Record]] = {}
         self._notices: list[str] = []
         self._last_poll = clock.now()
@@ -203,6 +205,10 @@ class Engine:
         """Why no addition may start now, beyond a step's own gate: pause, trip, active `hold` interlocks."""
         blockers = [f"run {self.state}"] if self.state is not RunState.RUNNING else []
         blockers += [f"interlock {i.id} ({i.when})" for i in self.interlocks.active(Action.HOLD)]
+        if self.step_temperature.returning:
+            blockers.append("Tr back in its band after the resume")
+        if self.chiller_recovery.blocks_additions:
+            blockers.append("jacket control (process probe missing)")
         return blockers
 
     @property
@@ -217,11 +223,15 @@ class Engine:
         self.record("setpoint.step", {"setpoint_C": target, "control": control})
         await self.apply_temperature(target, control)
 
-    async def apply_temperature(self, target: float, control: str) -> None:
-        """Control mode, setpoint, and temperature control running: what a step chose, or the way back to it."""
+    async def apply_temperature(self, target: float, control: str, *, start: bool = False) -> None:
+        """Control mode, setpoint, and temperature control running: what a step chose, the way back to it, or
+        the unit brought back. Without a process probe the jacket is regulated instead, never the mass."""
         chiller = self.devices.chiller
         if chiller is None:
             raise EngineError("this step needs a chiller and the rig has none")
+        jacket = self.chiller_recovery.jacket
+        if jacket is not None:
+            target, control = min(target, jacket.setpoint), "internal"
         mode = ControlMode.PROCESS if control == "process" else ControlMode.INTERNAL
         await self.send("chiller", "control-mode", chiller.set_control_mode(mode), mode=mode.name.lower())
         applied = await self.send("chiller", "setpoint", chiller.set_setpoint(target), setpoint_C=target)
@@ -233,7 +243,7 @@ class Engine:
                 f"chiller limited setpoint {target} °C to {applied.in_force} °C",
             )
         status = self.snapshot.status
-        if status is None or not status.temperature_control:
+        if start or status is None or not status.temperature_control:
             await self.send("chiller", "start-temperature-control", chiller.start_temperature_control())
 
     # --- control API -------------------------------------------------------------------------------------------
@@ -480,6 +490,7 @@ class Engine:
             await self.step_temperature.advance()
         for change in self.interlocks.evaluate(snap, self.step_id):
             await self._interlock_changed(change)
+        await self.chiller_recovery.check()
 
     def _watch_mgbr(self, mgbr: MgBrDecay, snap: Snapshot) -> None:
         mgbr.advance(snap.at, snap.tr_value(), self._step_index)

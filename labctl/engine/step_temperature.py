@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 WARM_BACK_K_MIN = 0.25
 """The pace of the way back up: half the dosing gate's dTr/dt limit."""
-LEAD_K = 1.5
+LEAD_K = 1.0
 """How far above Tr the way back up may ask for, so the controller nudges the mass rather than pulls it."""
 RESOLUTION_K = 0.1
 NEAR_K = 1.0
@@ -63,7 +63,7 @@ class StepTemperature:
         if not self.pending:
             return
         self.pending = False
-        eng.chiller_guard.cooling_unsent = False
+        eng.chiller_guard.cooling_unsent = eng.chiller_guard.cooling_on = False
         if self.setpoint is None or self.control is None or eng.devices.chiller is None:
             return
         tr = eng.snapshot.tr_value()
@@ -90,9 +90,9 @@ class StepTemperature:
 
     def _first_setpoint(self, tr: float | None) -> float:
         assert self.setpoint is not None
-        if tr is None or tr + LEAD_K >= self.setpoint:
+        if tr is None or tr >= self.setpoint:
             return self.setpoint
-        return round(tr + LEAD_K, 1)
+        return round(tr, 1)
 
     async def advance(self) -> None:
         """Once per cycle while running: the next point of a way back, and whether Tr is back in its band."""
@@ -120,8 +120,23 @@ class StepTemperature:
         eng.supervisor.note_setpoint(applied.in_force)
         self._written, self._written_at = value, eng.now()
 
+    @property
+    def returning(self) -> bool:
+        """Since a resume, Tr is not yet back in the step's band or the way back up is still under way: no
+        addition starts into a mass the trip's cooling left cold (the oxidant would only accumulate, and the
+        warm-up release it) or while the controller is still pulling it up."""
+        return self._approach is not None or self._warm_to is not None
+
+    def in_force(self) -> float | None:
+        """What labctl has written for the step: the step's setpoint, or the way back's latest point."""
+        return self._written if self._warm_to is not None else self.setpoint
+
+    def band(self) -> tuple[float, float] | None:
+        """The band the current step is judged by (a hold's own, a dose the next hold's), if it has one."""
+        return self._bands.get(self._eng.step_id or "")
+
     def _band(self) -> tuple[float, float]:
-        band = self._bands.get(self._eng.step_id or "")
+        band = self.band()
         if band is not None:
             return band
         assert self.setpoint is not None

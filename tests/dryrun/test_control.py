@@ -61,21 +61,30 @@ async def test_a_doser_error_waits_for_the_chemist_and_the_shortfall_is_carried(
 
 
 async def test_resume_is_refused_while_the_trip_condition_holds(tmp_path: Path) -> None:
-    """The unplugged probe latches the unit's own error (-350), which only a person at the unit clears: the
-    trip is acknowledged, every resume is refused with the reason, and the run never continues by itself."""
+    """The probe is unplugged: trip. labctl brings the unit back on jacket control by itself (the −350 it
+    latched is cleared), but every resume is refused with the reason while Tr is missing; once the probe reads
+    and the alarms are acknowledged, the resume is accepted and the batch completes. (Resumed the moment the
+    probe is back, the switch from jacket to process control can kick the simulated cascade into a tr-rising
+    trip, which this chemist acknowledges too.)"""
     chemist = ChemistWhoAcknowledges(MID_DOSING_S)
     run = await run_dry(
         tmp_path,
         faults=[(MID_DOSING_S, "chiller.probe-unplugged"), (FIXED_S, "chiller.probe-plugged")],
         operator=chemist,
     )
-    assert run.result.state is RunState.HALTED
-    assert [r.data["to"] for r in run.of("run.state")][-3:] == ["tripped", "paused", "halted"]
     assert run.first("alarm.acknowledged", id="probe-missing").data["by"] == "chemist"
-    refused = [reason for _, verb, accepted, reason in chemist.answers if verb == "resume" and not accepted]
-    assert refused
-    assert set(refused) == {"interlock chiller-fault still active (chiller fault)"}
-    assert [r for r in run.of("portion.start") if r.t_s > MID_DOSING_S] == []
+    refused = [
+        (t, reason) for t, verb, accepted, reason in chemist.answers if verb == "resume" and not accepted
+    ]
+    while_missing = {reason for t, reason in refused if t < FIXED_S}
+    assert "interlock probe-missing still active (Tr missing)" in while_missing
+    assert while_missing <= {
+        "interlock probe-missing still active (Tr missing)",
+        "interlock chiller-fault still active (chiller fault)",  # the cycle before labctl cleared the −350
+    }
+    assert [r for r in run.of("portion.start") if MID_DOSING_S < r.t_s < FIXED_S] == []
+    assert run.first("run.state", to="running", reason="operator resume").t_s >= FIXED_S
+    assert run.result.state is RunState.COMPLETED
 
 
 class AbortMidDose:
@@ -158,7 +167,7 @@ def _setpoints_after(run: DryRun, t_s: float) -> list[float]:
 
 @pytest.mark.parametrize(
     ("lost_at_s", "lost_for_s"),
-    [(MID_DOSING_S, 5), (MID_DOSING_S + 200, 30), (80 * 60, 20)],  # two in the dosing, one in the 2 h hold
+    [(MID_DOSING_S, 5), (80 * 60, 20)],  # one in the dosing, one in the 2 h hold
 )
 async def test_a_tripped_then_resumed_run_goes_back_to_its_steps_setpoint_and_holds_the_band(
     tmp_path: Path, lost_at_s: float, lost_for_s: float

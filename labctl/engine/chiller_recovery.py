@@ -1,0 +1,183 @@
+"""Bringing the chiller back by itself where that is safe: after a power blip, a clearable unit error, or a lost
+process probe.
+
+Once a run has asked the chiller for a temperature, labctl wants the unit regulating, always (it never switches
+a chiller off). Each cycle the poll shows whether it is: a unit that restarted (status bit 14 reads 0 once after
+power returns) comes back idle with its watchdog cleared; an error (05 ≠ 0) stops it. Then labctl clears the
+error, writes the control mode and the setpoint in force (full cooling while tripped), starts temperature control
+and, after a restart, programs the unit's own protection again; each write is journalled and the restart is an
+alarm a person acknowledges. What the unit refuses (the error comes back, control does not start) is an alarm
+with its code; the attempt is repeated at most `ATTEMPTS` times, `RETRY_S` apart, then left to a person.
+
+Without a process reading (the probe reports C504) process control cannot work: the Huber latches −350 and stops.
+The unit is switched to internal (jacket) control at a conservative setpoint, explicitly and with an alarm. Tr
+stays missing for every gate and interlock; no addition starts. Process control comes back only when the probe
+reads again and a person has acknowledged that alarm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from devices.errors import DeviceError
+from labctl.engine.alarms import Level
+from labctl.engine.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from labctl.engine.engine import Engine
+
+RETRY_S = 60.0
+ATTEMPTS = 3
+JACKET_ALARM = "jacket-control"
+RESTART_ALARM = "chiller-restarted"
+REFUSED_ALARM = "chiller-recovery-failed"
+
+
+@dataclass(frozen=True)
+class JacketControl:
+    """Internal control because the process probe is missing."""
+
+    since: float
+    setpoint: float
+
+
+class ChillerRecovery:
+    def __init__(self, engine: Engine) -> None:
+        self._eng = engine
+        self.jacket: JacketControl | None = None
+        self._attempts = 0
+        self._last_attempt: float | None = None
+        self._refused: int | None = None
+
+    def wanted(self) -> tuple[float, str] | None:
+        """The setpoint and control mode labctl wants in force now; None before any step asked for one."""
+        eng = self._eng
+        step = eng.step_temperature
+        setpoint = step.in_force()
+        if setpoint is None or step.control is None:
+            return None
+        safe = eng.chiller_guard.safe_setpoint()
+        if eng.chiller_guard.cooling_on and safe is not None:
+            setpoint = safe
+        if self.jacket is not None:
+            return min(setpoint, self.jacket.setpoint), "internal"
+        return setpoint, step.control
+
+    @property
+    def blocks_additions(self) -> bool:
+        return self.jacket is not None
+
+    async def check(self) -> None:
+        """Once per cycle, after the poll."""
+        eng, snap = self._eng, self._eng.snapshot
+        if eng.devices.chiller is None or not snap.chiller.online or snap.status is None:
+            return
+        self._watch_probe(snap)
+        wanted = self.wanted()
+        if wanted is None:
+            return
+        restarted = not snap.status.no_restart_since_last_read
+        if restarted:
+            eng.record("chiller.restarted", {"status": snap.status.raw})
+            eng.raise_alarm(
+                RESTART_ALARM,
+                Level.ALARM,
+                "the chiller restarted (power returned?): labctl restarts temperature control",
+            )
+        if not (restarted or self._needs_help(snap, wanted[1])):
+            self._attempts, self._refused = 0, None
+            return
+        if self._attempts >= ATTEMPTS or (
+            self._last_attempt is not None and eng.now() - self._last_attempt < RETRY_S and not restarted
+        ):
+            return
+        await self._bring_back(snap, wanted, restarted)
+
+    @staticmethod
+    def _needs_help(snap: Snapshot, control: str) -> bool:
+        status = snap.status
+        assert status is not None
+        return (
+            snap.chiller_fault()
+            or not status.temperature_control
+            or status.process_mode != (control == "process")
+        )
+
+    async def _bring_back(self, snap: Snapshot, wanted: tuple[float, str], restarted: bool) -> None:
+        eng, chiller = self._eng, self._eng.devices.chiller
+        assert chiller is not None
+        self._attempts += 1
+        self._last_attempt = eng.now()
+        setpoint, control = wanted
+        eng.record(
+            "chiller.recovering",
+            {
+                "attempt": self._attempts,
+                "error": snap.chiller_error,
+                "setpoint_C": setpoint,
+                "control": control,
+            },
+        )
+        try:
+            if snap.chiller_fault():
+                await eng.send("chiller", "clear-error", chiller.clear_error(), error=snap.chiller_error)
+            await eng.apply_temperature(setpoint, control, start=True)
+            if restarted:
+                await eng.chiller_guard.program()
+            status = (await chiller.status()).value
+            error = (await chiller.faults()).error
+        except DeviceError as exc:
+            eng.record("chiller.recovery-failed", {"attempt": self._attempts, "error": str(exc)})
+            return  # the poll sees the link; the next cycle tries again
+        if status is None or status.error or error != 0 or not status.temperature_control:
+            self._refuse(error)
+            return
+        eng.record(
+            "chiller.recovered", {"attempt": self._attempts, "setpoint_C": setpoint, "control": control}
+        )
+        eng.clear_alarm(REFUSED_ALARM)
+
+    def _refuse(self, error: int) -> None:
+        eng = self._eng
+        eng.record("chiller.recovery-refused", {"attempt": self._attempts, "error": error})
+        if self._refused != error:
+            self._refused = error
+            eng.raise_alarm(
+                REFUSED_ALARM,
+                Level.ALARM,
+                f"the chiller did not restart (error {error}); labctl tries {ATTEMPTS} times, then a person must",
+            )
+
+    def _watch_probe(self, snap: Snapshot) -> None:
+        eng = self._eng
+        if snap.tr_missing() and self.jacket is None and eng.step_temperature.setpoint is not None:
+            setpoint = self._jacket_setpoint()
+            self.jacket = JacketControl(eng.now(), setpoint)
+            self._attempts, self._last_attempt = 0, None
+            eng.record("chiller.jacket-control", {"setpoint_C": setpoint, "reason": "process probe missing"})
+            eng.raise_alarm(
+                JACKET_ALARM,
+                Level.ALARM,
+                f"process probe missing: the chiller regulates its jacket at {setpoint:g} °C; Tr is unknown "
+                "and no addition starts; process control returns once the probe reads and this is acknowledged",
+            )
+            return
+        alarm = eng.alarms.get(JACKET_ALARM)
+        if self.jacket is None or snap.tr_value() is None or alarm is None or alarm.acknowledged_by is None:
+            return
+        self.jacket = None
+        self._attempts, self._last_attempt = 0, None
+        eng.record("chiller.process-control", {"by": alarm.acknowledged_by})
+        eng.clear_alarm(JACKET_ALARM)
+
+    def _jacket_setpoint(self) -> float:
+        """The step's setpoint; for a mass that may hold unreacted oxidant, the low edge of its band (colder)."""
+        eng = self._eng
+        setpoint = eng.step_temperature.setpoint
+        assert setpoint is not None
+        band = eng.step_temperature.band()
+        if eng.oxidant is not None and band is not None:
+            setpoint = min(setpoint, band[0])
+        safe = eng.chiller_guard.safe_setpoint()
+        return setpoint if safe is None else max(setpoint, safe)
