@@ -98,6 +98,10 @@ class ChillerGuard:
             return
         self.cooling_unsent = False
 
+    def cooling_undone(self) -> None:
+        """A resume: the step's temperature replaces the trip's full cooling, sent or not."""
+        self.cooling_unsent = self.cooling_on = False
+
     async def disarm(self) -> None:
         """A run labctl ends on purpose leaves the unit at the setpoint it was given, not at the fallback."""
         chiller = self._eng.devices.chiller

@@ -486,10 +486,10 @@ class Engine:
             self._watch_mgbr(self.mgbr, snap)
             reading["mgbr_lost_pct"] = round(100 * self.mgbr.lost, 3)
         self.record("reading", reading, durable=False)
-        if self.state is RunState.RUNNING:
-            await self.step_temperature.advance()
         for change in self.interlocks.evaluate(snap, self.step_id):
             await self._interlock_changed(change)
+        if self.state is RunState.RUNNING:
+            await self.step_temperature.advance()  # after the interlocks: a trip's stops go out first
         await self.chiller_recovery.check()
 
     def _watch_mgbr(self, mgbr: MgBrDecay, snap: Snapshot) -> None:

@@ -71,13 +71,8 @@ def resume_point(journal: Journal, run_id: str, protocol: Protocol) -> ResumePoi
 
 def _ended_for_good(record: Record) -> bool:
     """A failed run (an instrument error nobody planned for) can be resumed once a person has looked."""
-    return RunState(record.data["state"]) in (
-        RunState.COMPLETED,
-        RunState.COMPLETED_WITH_DEVIATIONS,
-        RunState.COMPROMISED,
-        RunState.ABORTED,
-        RunState.HALTED,
-    )
+    state = RunState(record.data["state"])
+    return state.finished and state is not RunState.FAILED
 
 
 def _last_state(records: list[Record]) -> RunState:

@@ -63,7 +63,7 @@ class StepTemperature:
         if not self.pending:
             return
         self.pending = False
-        eng.chiller_guard.cooling_unsent = eng.chiller_guard.cooling_on = False
+        eng.chiller_guard.cooling_undone()
         if self.setpoint is None or self.control is None or eng.devices.chiller is None:
             return
         tr = eng.snapshot.tr_value()
