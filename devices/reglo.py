@@ -6,7 +6,8 @@ first: `^` → an event line, kept in `events`; a status byte → done at once; 
 Waiting for a newline after a status byte would hang until the timeout.
 
 Wire-fault policy:
-- Before every request the input is flushed, so the late tail of an abandoned reply is never read as the answer.
+- Before every request the input is flushed, so the late tail of an abandoned reply is never read as the answer;
+  whole event lines among the flushed bytes are kept (a `^X` stop event arrives between requests).
 - Every command except the start `H` is safe to repeat (settings write absolute values, `I` stop is a no-op when
   stopped, reads change nothing): on DeviceTimeout or ProtocolError it is retried `retries` times, and after a
   dropped link (DeviceDisconnected) the port is reopened once and the command resent.
@@ -40,7 +41,7 @@ from devices.errors import (
     StartRefused,
 )
 from devices.reading import DEFAULT_CLOCK, Applied, Clock, Reading
-from devices.roles import InstrumentIdentity, PumpMode
+from devices.roles import InstrumentIdentity, PumpMode, PumpStop
 from devices.transport import Exchange, LineSettings, Port
 
 SETTINGS = LineSettings(baudrate=9600, bytesize=8, parity="N", stopbits=1)
@@ -53,6 +54,14 @@ _MAX_FLOW = re.compile(rf"({_NUMBER}) ml/min", re.IGNORECASE)
 _IDENTITY = re.compile(r"(REGLO ICC) ([0-9]{4}) ([0-9]{3})")
 _REASON = re.compile(r"[A-Z](?: [0-9]{4}E[+-][0-9])?")
 T = TypeVar("T")
+_STOP_EVENT = re.compile(r"\^X([1-8])\|(?:[^|]*\|)?([A-Z0-9])")
+STOP_CAUSES: dict[str, str] = {
+    "A": "run complete",
+    "1": "stopped at the pump (manual stop)",
+    "2": "over-temperature",
+    "3": "over-current (tubing occluded or blocked)",
+}
+"""`^X` cause codes, from the manual's event table."""
 _STATUS_ONLY = b"*#"
 """Status bytes any command may answer; `H` adds `-`, `E` has `+`/`-`."""
 
@@ -157,9 +166,17 @@ class RegloICC:
     async def _once(self, command: str, status: bytes, data: bool) -> str:
         request = f"{self.channel}{command}\r".encode("ascii")
         async with self._port.exchange() as x:
-            await x.flush_stale(self.timeout_s)
+            self._keep_events(await x.flush_stale(self.timeout_s))
+            if command == "H":
+                self.events.clear()  # a stop event from here on belongs to this run
             x.send(request)
             return await self._reply(x, request, status, data)
+
+    def _keep_events(self, stale: bytes) -> None:
+        for line in stale.split(b"\r\n")[:-1]:
+            start = line.rfind(b"^")
+            if start >= 0:
+                self.events.append(line[start:].decode("latin-1"))
 
     async def _guarded(self, attempt: Callable[[], Awaitable[T]]) -> T:
         """Retry policy for commands that are safe to repeat (everything but `H`)."""
@@ -319,6 +336,17 @@ class RegloICC:
         value = decode_volume1(text) if "E" in text else float(text)
         scale = {"ml": 1.0, "ul": 1e-3, "µl": 1e-3}[m[2].lower()]
         return Reading(value * scale, self._clock())
+
+    async def last_stop(self) -> PumpStop | None:
+        """From the latest `^X` event for this channel since `start()` (events must be on, `xE1`); reading `E`
+        first takes in an event that arrived after the last reply."""
+        await self.is_running()
+        for event in reversed(self.events):
+            m = _STOP_EVENT.fullmatch(event)
+            if m is not None and int(m[1]) == self.channel:
+                code = m[2]
+                return PumpStop(code, STOP_CAUSES.get(code, f"stop code {code}"), complete=code == "A")
+        return None
 
     async def max_flow(self) -> float:
         return float((await self._data("?", self._match(_MAX_FLOW, "'<max flow> ml/min'")))[1])

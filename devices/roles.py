@@ -146,6 +146,15 @@ class Doser(Protocol):
     async def close(self) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class PumpStop:
+    """Why the pump ended its last run by itself, as the pump reported it (`code` is the pump's own)."""
+
+    code: str
+    meaning: str
+    complete: bool
+
+
 class PumpMode(enum.Enum):
     RPM = "L"
     FLOW_RATE = "M"
@@ -168,5 +177,10 @@ class Pump(Protocol):
     async def stop(self) -> None: ...
     async def is_running(self) -> bool: ...
     async def dispensed_volume(self) -> Reading[float]: ...
+    async def last_stop(self) -> PumpStop | None:
+        """How the run since the last start ended by itself; None while running, after a host stop, or when the
+        pump has not said."""
+        ...
+
     async def identity(self) -> InstrumentIdentity: ...
     async def close(self) -> None: ...

@@ -225,6 +225,16 @@ class Pump(StepBase):
         return [self.material]
 
 
+class QuenchConfirmation(Spec):
+    """What the reactor must show for the quench to count as delivered: an exothermic quench warms the mass, and
+    the pump's counter alone cannot tell a full reservoir from an empty one."""
+
+    rise: Kelvin = Field(
+        gt=0, description="Tr must rise at least this much above its value at the quench's start."
+    )
+    within: Seconds = Field(600.0, gt=0, description="How long after the pump finishes the rise may take.")
+
+
 class Quench(StepBase):
     """A pump addition that only starts while its permissive holds, and pauses if the mass heats up."""
 
@@ -235,6 +245,7 @@ class Quench(StepBase):
     permissive: list[ConditionField] = Field(min_length=1)
     pause_above: Celsius | None = None
     resume_below: Celsius | None = None
+    confirm: QuenchConfirmation | None = None
 
     @field_validator("resume_below")
     @classmethod

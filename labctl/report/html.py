@@ -13,7 +13,6 @@ from markupsafe import Markup
 from labctl.journal import now_iso
 from labctl.journal.summary import clock
 from labctl.report.actions import action_by, action_text
-from labctl.report.plots import dosed_mass_svg, dosing_svg, temperature_svg
 from labctl.report.record import BatchRecord, band_text
 
 
@@ -49,6 +48,9 @@ def _labctl_version() -> str:
 
 
 def render_report(record: BatchRecord) -> str:
+    # matplotlib costs half a second at import: only a command that renders a record pays it
+    from labctl.report.plots import dosed_mass_svg, dosing_svg, temperature_svg  # noqa: PLC0415
+
     figures = {
         "temperature": temperature_svg(record),
         "dosing": dosing_svg(record),

@@ -103,9 +103,10 @@ async def connect_rig(rig: Rig, clock: Clock) -> RigDevices:
         if inst.quench_pump is not None and inst.quench_pump.driver != MANUAL:
             if inst.quench_pump.driver != "reglo-icc":
                 raise RigConnectError(f"pump driver {inst.quench_pump.driver!r} unknown; expected reglo-icc")
-            devices.pump = await RegloICC.open(
+            devices.pump = pump = await RegloICC.open(
                 _port("quench_pump", inst.quench_pump), name="pump", clock=clock
             )
+            await pump.enable_events()  # the `^X` stop event is how the pump says why a run ended early
     except DeviceError as exc:
         await devices.close()
         raise RigConnectError(f"cannot open the rig's {exc.device}: {exc.message}") from None

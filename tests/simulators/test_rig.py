@@ -136,6 +136,17 @@ def test_pump_faults_stop_the_run_or_deliver_nothing() -> None:
     cause, commanded, delivered = pump_run(r)
     assert (cause, delivered) == ("complete", 0.0)
     assert commanded == pytest.approx(50.0)
+    r.inject("pump.reservoir-refilled")
+    cause, _, delivered = pump_run(r)
+    assert cause == "complete"
+    assert delivered == pytest.approx(50.0, rel=0.1)
+
+    r = rig()
+    r.inject("pump.overheated")
+    cause, commanded, _ = pump_run(r)
+    assert (cause, commanded) == ("overtemperature", 0.0)
+    r.inject("pump.cooled-down")
+    assert pump_run(r)[0] == "complete"
 
 
 async def ask(port: int, request: bytes, reply_len: int | None, within_s: float = 0.5) -> bytes:
@@ -217,7 +228,7 @@ def test_every_fault_name_is_covered_here() -> None:
         "doser.door-open", "doser.link-disconnect", "doser.link-garbled", "doser.link-dropped-bytes",
         "doser.link-silent", "doser.link-restored",
         "doser.link-slow", "pump.occlusion", "pump.occlusion-cleared", "pump.reservoir-empty",
-        "pump.link-disconnect", "pump.link-garbled", "pump.link-dropped-bytes", "pump.link-slow",
+        "pump.reservoir-refilled", "pump.overheated", "pump.cooled-down", "pump.link-disconnect", "pump.link-garbled", "pump.link-dropped-bytes", "pump.link-slow",
     }  # fmt: skip
     assert set(rig().fault_names) == covered
 

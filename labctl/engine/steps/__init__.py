@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from labctl.engine.steps.dosing import dose_solid
 from labctl.engine.steps.manual import charge, prompt
-from labctl.engine.steps.pumping import pump, quench
+from labctl.engine.steps.pumping import pump
+from labctl.engine.steps.quench import quench
 from labctl.engine.steps.temperature import hold, ramp, set_temperature, wait_until
 from labctl.engine.steps.timed import stir, wait
 

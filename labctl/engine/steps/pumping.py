@@ -1,6 +1,7 @@
-"""Liquid additions with the quench pump: a plain `pump` step, and the `quench` with its permissive and its
-pause-above / resume-below guard. Each start is journalled before it goes out; the volume moved is read back
-from the pump after every stop, so a restart only asks for what is still missing."""
+"""Liquid additions with the quench pump. Each start is journalled before it goes out; the volume moved is read
+back from the pump after every stop, so a restart only asks for what is still missing. A run the pump ended
+short of its volume (occlusion, over-temperature, a stop at the pump) is an alarm that holds the run for a
+person: the pump is never restarted by itself, so a blocked line cannot become a restart loop."""
 
 from __future__ import annotations
 
@@ -8,24 +9,29 @@ from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING
 
 from devices.errors import DeviceError, OutcomeUnknown
-from devices.roles import Pump, PumpMode
+from devices.roles import Pump, PumpMode, PumpStop
 from labctl.engine.alarms import Level
-from labctl.engine.conditions import holds
 from labctl.engine.errors import EngineError
 from labctl.journal import Record
-from labctl.protocol.steps import ONE_PORTION, Quench
+from labctl.protocol.steps import ONE_PORTION
 from labctl.protocol.steps import Pump as PumpStep
 
 if TYPE_CHECKING:
     from labctl.engine.engine import Engine
 
 MIN_VOLUME_ML = 0.05
+SHORT_FRACTION = 0.01
+"""A run that moved less than its volume by more than this (and MIN_VOLUME_ML) stopped short."""
+SHORT_ALARM = "pump-stopped-short"
 
 
 class Transfer:
     def __init__(self, eng: Engine, pump: Pump, volume: float, rate: float | str) -> None:
         self.eng, self.pump, self.volume, self.rate = eng, pump, volume, rate
         self.moved_ml = 0.0
+        self.requested_ml = 0.0
+        self.stopped_short = False
+        """The last run ended by itself short of its volume; set until the next start."""
 
     @property
     def remaining(self) -> float:
@@ -41,9 +47,9 @@ class Transfer:
             eng.raise_alarm(
                 "pump-rate-limited", Level.WARNING, f"pump runs at {applied.in_force} mL/min, not {rate}"
             )
-        await eng.send(
-            "pump", "volume", pump.set_volume(round(self.remaining, 2)), ml=round(self.remaining, 2)
-        )
+        self.requested_ml = round(self.remaining, 2)
+        self.stopped_short = False
+        await eng.send("pump", "volume", pump.set_volume(self.requested_ml), ml=self.requested_ml)
         before = (await eng.send("pump", "dispensed", pump.dispensed_volume())).value
         eng.record(
             "pump.start",
@@ -64,6 +70,9 @@ class Transfer:
             eng.additions_running.discard("pump")
             self._fail(f"pump did not start: {exc}")
             return False
+        short = eng.alarms.get(SHORT_ALARM)
+        if short is not None and short.active:
+            eng.clear_alarm(SHORT_ALARM)  # a person resumed and the pump runs again
         return True
 
     async def finished(self) -> bool:
@@ -74,7 +83,7 @@ class Transfer:
             self.eng.raise_alarm("pump-offline", Level.ALARM, f"pump not answering: {exc}")
             return False
         if not running:
-            await self.settle()
+            await self._judge(await self.settle())
         return not running
 
     async def stop(self) -> None:
@@ -116,24 +125,61 @@ class Transfer:
             "pump.result", {"moved_ml": counter, "total_ml": round(self.moved_ml, 3), "reconciled": True}
         )
 
-    async def settle(self) -> None:
+    async def settle(self) -> float | None:
+        """Count what the run moved; None when the pump's counter has no value (nothing is counted then)."""
         self.eng.additions_running.discard("pump")
         moved = await self.eng.send("pump", "dispensed", self.pump.dispensed_volume())
-        self.moved_ml += moved.value or 0.0
+        if moved.value is not None:
+            self.moved_ml += moved.value
         self.eng.record("pump.result", {"moved_ml": moved.value, "total_ml": round(self.moved_ml, 3)})
+        return moved.value
+
+    async def _judge(self, moved: float | None) -> None:
+        """A run that ended by itself must have moved what it was asked for; otherwise a person decides."""
+        wanted = self.requested_ml
+        if moved is not None and moved >= wanted * (1 - SHORT_FRACTION) - MIN_VOLUME_ML:
+            return
+        self.stopped_short = True
+        stop = await self._stop_cause()
+        cause = "the pump gave no reason" if stop is None else f"pump says: {stop.meaning}"
+        moved_text = "an unknown volume" if moved is None else f"{moved:g} mL"
+        self.eng.record(
+            "pump.stopped-short",
+            {
+                "requested_ml": wanted,
+                "moved_ml": moved,
+                "total_ml": round(self.moved_ml, 3),
+                "planned_ml": self.volume,
+                "code": None if stop is None else stop.code,
+                "cause": cause,
+            },
+        )
+        why = (
+            f"the pump stopped after {moved_text} of {wanted:g} mL ({cause}); "
+            f"{self.moved_ml:g} of {self.volume:g} mL delivered. Check the tubing and the reservoir, "
+            "acknowledge, then resume to pump the rest"
+        )
+        self.eng.raise_alarm(SHORT_ALARM, Level.ALARM, why)
+        self.eng.pause_for_operator(why)
+
+    async def _stop_cause(self) -> PumpStop | None:
+        try:
+            return await self.eng.send("pump", "last-stop", self.pump.last_stop())
+        except DeviceError:
+            return None
 
     def _fail(self, why: str) -> None:
         self.eng.raise_alarm("pump-error", Level.ALARM, why)
         self.eng.pause_for_operator(why)
 
 
-def _pump_of(eng: Engine) -> Pump:
+def pump_of(eng: Engine) -> Pump:
     if eng.devices.pump is None:
         raise EngineError("this step needs the quench pump and the rig has none")
     return eng.devices.pump
 
 
-async def _resumed(transfer: Transfer, eng: Engine) -> AsyncGenerator[None, None]:
+async def resumed(transfer: Transfer, eng: Engine) -> AsyncGenerator[None, None]:
     pending = transfer.restore(eng.previous())
     if pending is not None:
         async for move in transfer.reconcile(pending):
@@ -141,8 +187,8 @@ async def _resumed(transfer: Transfer, eng: Engine) -> AsyncGenerator[None, None
 
 
 async def pump(step: PumpStep, eng: Engine) -> AsyncGenerator[None, None]:
-    transfer = Transfer(eng, _pump_of(eng), step.volume, step.rate)
-    async for move in _resumed(transfer, eng):
+    transfer = Transfer(eng, pump_of(eng), step.volume, step.rate)
+    async for move in resumed(transfer, eng):
         yield move
     while transfer.remaining > MIN_VOLUME_ML:
         if eng.addition_blockers() or not await transfer.start():
@@ -151,48 +197,3 @@ async def pump(step: PumpStep, eng: Engine) -> AsyncGenerator[None, None]:
         while not await transfer.finished():
             yield
     eng.record("pump.completed", {"planned_ml": step.volume, "moved_ml": round(transfer.moved_ml, 3)})
-
-
-async def quench(step: Quench, eng: Engine) -> AsyncGenerator[None, None]:
-    transfer = Transfer(eng, _pump_of(eng), step.volume, step.rate)
-    async for move in _resumed(transfer, eng):
-        yield move
-    peak: float | None = None
-    pauses = [r.kind for r in eng.previous() if r.kind in ("quench.paused", "quench.started")]
-    paused = bool(pauses) and pauses[-1] == "quench.paused"
-    while transfer.remaining > MIN_VOLUME_ML:
-        if not _permitted(step, eng, paused) or not await transfer.start():
-            yield
-            continue
-        eng.record(
-            "quench.started", {"Tr_C": eng.snapshot.tr_value(), "remaining_ml": round(transfer.remaining, 2)}
-        )
-        while True:
-            yield
-            tr = eng.snapshot.tr_value()
-            if tr is not None and (peak is None or tr > peak):
-                peak = tr
-            if await transfer.finished():
-                break
-            if step.pause_above is not None and (tr is None or tr > step.pause_above):
-                await transfer.stop()
-                paused = True
-                eng.record("quench.paused", {"Tr_C": tr, "above_C": step.pause_above})
-                break
-    eng.record(
-        "quench.completed",
-        {"planned_ml": step.volume, "moved_ml": round(transfer.moved_ml, 3), "Tr_peak_C": peak},
-    )
-
-
-def _permitted(step: Quench, eng: Engine, paused: bool) -> bool:
-    """The permissive; after a pause also Tr below resume_below."""
-    if eng.addition_blockers():
-        return False
-    snap = eng.snapshot
-    if not all(holds(cond, snap) for cond in step.permissive):
-        return False
-    if not paused or step.resume_below is None:
-        return True
-    tr = snap.tr_value()
-    return tr is not None and tr < step.resume_below

@@ -1,0 +1,202 @@
+"""The quench: a pump addition behind its permissive, paused if the mass heats up, and judged by what the rig
+can confirm. The pump's counter says what the head turned, not what arrived: with an empty reservoir it counts
+the full volume. Where the protocol says what the reactor must show (`confirm: rise`), the quench counts as
+delivered only when Tr has risen that much; otherwise the run holds with the quench marked not confirmed, and a
+person's resume pumps it again (excess bisulfite is harmless; active permanganate left in the batch is not)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from labctl.engine.alarms import Level
+from labctl.engine.conditions import holds
+from labctl.engine.steps.pumping import MIN_VOLUME_ML, Transfer, pump_of, resumed
+from labctl.journal import Record
+from labctl.protocol.steps import Quench, QuenchConfirmation
+
+if TYPE_CHECKING:
+    from labctl.engine.engine import Engine
+
+UNCONFIRMED_ALARM = "quench-unconfirmed"
+
+
+@dataclass
+class QuenchWatch:
+    """Tr at the quench's (latest) first start and its highest reading since."""
+
+    start_c: float | None = None
+    peak_c: float | None = None
+    paused: bool = False
+
+    @classmethod
+    def from_records(cls, records: list[Record]) -> QuenchWatch:
+        """A restarted controller picks up the reference and the peak from the journal."""
+        watch = cls()
+        for r in records:
+            if r.kind == "quench.unconfirmed":
+                watch = cls()
+            elif r.kind == "quench.started":
+                watch.started(r.data.get("Tr_C"))
+                watch.paused = False
+            elif r.kind == "quench.paused":
+                watch.paused = True
+            elif r.kind == "reading":
+                watch.observe(r.data.get("Tr_C"))
+        return watch
+
+    def started(self, tr: Any) -> None:
+        if self.start_c is None and isinstance(tr, int | float):
+            self.start_c = float(tr)
+        self.observe(tr)
+
+    def observe(self, tr: Any) -> None:
+        if self.start_c is not None and isinstance(tr, int | float):
+            self.peak_c = float(tr) if self.peak_c is None else max(self.peak_c, float(tr))
+
+    @property
+    def rise_k(self) -> float | None:
+        if self.start_c is None or self.peak_c is None:
+            return None
+        return round(self.peak_c - self.start_c, 2)
+
+    def confirmed(self, confirm: QuenchConfirmation) -> bool:
+        rise = self.rise_k
+        return rise is not None and rise >= confirm.rise
+
+
+async def quench(step: Quench, eng: Engine) -> AsyncGenerator[None, None]:
+    transfer = Transfer(eng, pump_of(eng), step.volume, step.rate)
+    async for move in resumed(transfer, eng):
+        yield move
+    watch = QuenchWatch.from_records(eng.previous())
+    if _unconfirmed_before(eng.previous()):
+        transfer.moved_ml = 0.0
+    while True:
+        async for move in _deliver(step, eng, transfer, watch):
+            yield move
+        if step.confirm is None:
+            break
+        async for move in _await_rise(step.confirm, eng, watch):
+            yield move
+        if watch.confirmed(step.confirm):
+            break
+        _not_confirmed(step, step.confirm, eng, transfer, watch)
+        transfer.moved_ml = 0.0
+        watch = QuenchWatch()
+    eng.record(
+        "quench.completed",
+        {
+            "planned_ml": step.volume,
+            "moved_ml": round(transfer.moved_ml, 3),
+            "Tr_peak_C": watch.peak_c,
+            "confirmed_by": _confirmed_by(step, watch),
+        },
+    )
+
+
+async def _deliver(
+    step: Quench, eng: Engine, transfer: Transfer, watch: QuenchWatch
+) -> AsyncGenerator[None, None]:
+    while transfer.remaining > MIN_VOLUME_ML:
+        if not _permitted(step, eng, watch.paused) or not await transfer.start():
+            yield
+            continue
+        unconfirmed = eng.alarms.get(UNCONFIRMED_ALARM)
+        if unconfirmed is not None and unconfirmed.active:
+            eng.clear_alarm(UNCONFIRMED_ALARM)  # a person resumed: the quench is pumped again
+        tr = eng.snapshot.tr_value()
+        eng.record("quench.started", {"Tr_C": tr, "remaining_ml": round(transfer.remaining, 2)})
+        watch.started(tr)
+        watch.paused = False
+        while True:
+            yield
+            tr = eng.snapshot.tr_value()
+            watch.observe(tr)
+            if await transfer.finished():
+                if transfer.stopped_short:
+                    _incomplete(step, eng, transfer)
+                break
+            if step.pause_above is not None and (tr is None or tr > step.pause_above):
+                await transfer.stop()
+                watch.paused = True
+                eng.record("quench.paused", {"Tr_C": tr, "above_C": step.pause_above})
+                break
+
+
+async def _await_rise(
+    confirm: QuenchConfirmation, eng: Engine, watch: QuenchWatch
+) -> AsyncGenerator[None, None]:
+    """After the pump's last run, up to `within` for Tr to show the quench; a missing reading shows nothing."""
+    until = eng.now() + confirm.within
+    while not watch.confirmed(confirm) and eng.now() < until:
+        yield
+        watch.observe(eng.snapshot.tr_value())
+    if watch.confirmed(confirm):
+        eng.record(
+            "quench.confirmed",
+            {"rise_K": watch.rise_k, "Tr_start_C": watch.start_c, "Tr_peak_C": watch.peak_c},
+        )
+
+
+def _incomplete(step: Quench, eng: Engine, transfer: Transfer) -> None:
+    eng.record(
+        "quench.incomplete",
+        {
+            "planned_ml": step.volume,
+            "delivered_ml": round(transfer.moved_ml, 3),
+            "missing_ml": round(transfer.remaining, 3),
+            "why": "the pump stopped short",
+        },
+    )
+
+
+def _not_confirmed(
+    step: Quench, confirm: QuenchConfirmation, eng: Engine, transfer: Transfer, watch: QuenchWatch
+) -> None:
+    rise = "no reading" if watch.rise_k is None else f"{watch.rise_k:g} K"
+    eng.record(
+        "quench.unconfirmed",
+        {
+            "planned_ml": step.volume,
+            "counted_ml": round(transfer.moved_ml, 3),
+            "delivered": "not confirmed",
+            "rise_K": watch.rise_k,
+            "expected_rise_K": confirm.rise,
+            "Tr_start_C": watch.start_c,
+            "Tr_peak_C": watch.peak_c,
+        },
+    )
+    why = (
+        f"the pump counted {transfer.moved_ml:g} mL but Tr rose {rise} (at least {confirm.rise:g} K expected "
+        f"within {confirm.within / 60:g} min): the quench was not seen arriving and the batch is NOT quenched. "
+        f"Check the reservoir and the line, acknowledge, then resume to pump {step.volume:g} mL again"
+    )
+    eng.raise_alarm(UNCONFIRMED_ALARM, Level.ALARM, why)
+    eng.pause_for_operator(why)
+
+
+def _confirmed_by(step: Quench, watch: QuenchWatch) -> str:
+    if step.confirm is None:
+        return "pump counter only"
+    return f"pump counter and Tr rise {watch.rise_k:g} K (at least {step.confirm.rise:g} K)"
+
+
+def _unconfirmed_before(records: list[Record]) -> bool:
+    """The last run of this quench before a restart was not confirmed: it is pumped again in full."""
+    kinds = [r.kind for r in records if r.kind in ("quench.unconfirmed", "quench.started")]
+    return bool(kinds) and kinds[-1] == "quench.unconfirmed"
+
+
+def _permitted(step: Quench, eng: Engine, paused: bool) -> bool:
+    """The permissive; after a pause also Tr below resume_below."""
+    if eng.addition_blockers():
+        return False
+    snap = eng.snapshot
+    if not all(holds(cond, snap) for cond in step.permissive):
+        return False
+    if not paused or step.resume_below is None:
+        return True
+    tr = snap.tr_value()
+    return tr is not None and tr < step.resume_below
