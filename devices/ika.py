@@ -65,8 +65,11 @@ class IkaEurostar:
         clock: Clock = DEFAULT_CLOCK,
         timeout_s: float = 1.0,
         retries: int = 2,
+        settings: LineSettings = SETTINGS,
     ) -> IkaEurostar:
-        port = await Port.open(url, name=name, settings=SETTINGS)
+        """`settings`: the unit's 7E1 unless the line is not a UART that takes them (some pseudo-terminals refuse
+        anything but 8N1; socket:// URLs ignore them)."""
+        port = await Port.open(url, name=name, settings=settings)
         return cls(port, clock=clock, timeout_s=timeout_s, retries=retries)
 
     async def close(self) -> None:
