@@ -1,7 +1,7 @@
 """Role interfaces: the only device surface the engine sees.
 
 A rig maps a role to any driver that satisfies the protocol, so the engine never learns which instrument family
-(or simulator) is behind it.  Units are fixed per quantity: °C, g, mL, mL/min, s.
+(or simulator) is behind it.  Units are fixed per quantity: °C, g, mL, mL/min, s, rpm, N·cm.
 """
 
 from __future__ import annotations
@@ -182,5 +182,39 @@ class Pump(Protocol):
         pump has not said."""
         ...
 
+    async def identity(self) -> InstrumentIdentity: ...
+    async def close(self) -> None: ...
+
+
+class WatchdogMode(enum.IntEnum):
+    """What the stirrer does when its host stops re-arming the watchdog in time."""
+
+    STOP = 1
+    """The motor stops (and the unit shows an error)."""
+    SAFE_SPEED = 2
+    """The setpoint falls to the unit's safety speed; the motor keeps turning."""
+
+
+@runtime_checkable
+class Stirrer(Protocol):
+    """An overhead stirrer: speeds in rpm, torque in N·cm, watchdog times in s."""
+
+    async def set_speed(self, rpm: float) -> Applied[float]:
+        """The setpoint in force after the write, read back from the unit (it may have declined the request)."""
+        ...
+
+    async def speed_setpoint(self) -> Reading[float]: ...
+    async def speed(self) -> Reading[float]:
+        """Actual shaft speed: 0 when stopped or blocked."""
+        ...
+
+    async def torque(self) -> Reading[float]: ...
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    async def arm_watchdog(self, seconds: float, mode: WatchdogMode = WatchdogMode.STOP) -> None:
+        """Arm, or re-arm before it expires (that is how it is fed)."""
+        ...
+
+    async def disarm_watchdog(self) -> None: ...
     async def identity(self) -> InstrumentIdentity: ...
     async def close(self) -> None: ...

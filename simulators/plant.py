@@ -102,3 +102,27 @@ class PumpPlant(Protocol):
     def stop_cause(self) -> str | None:
         """Why the last run ended by itself: 'complete', 'occlusion', 'overtemperature'; None while running."""
         ...
+
+
+class StirrerPlant(Protocol):
+    """The overhead stirrer's motor and shaft in the reaction mass: rpm, N·cm."""
+
+    def advance(self) -> None: ...
+
+    def set_speed(self, rpm: float) -> None:
+        """The speed the motor drives towards while switched on."""
+        ...
+
+    def setpoint_rpm(self) -> float: ...
+
+    def switch(self, on: bool) -> None: ...
+
+    def switched_on(self) -> bool: ...
+
+    def speed_rpm(self) -> float:
+        """The shaft's actual speed: ramps to the setpoint, 0 when off or blocked."""
+        ...
+
+    def torque_ncm(self) -> float:
+        """What the motor delivers: drag of the mass, or its stall torque on a blocked shaft."""
+        ...

@@ -15,6 +15,8 @@ from simulators.huber.modbus import HuberModbusServer, serve_modbus
 from simulators.huber.pb import serve_pty as serve_huber_pty
 from simulators.huber.pb import serve_tcp as serve_huber_tcp
 from simulators.huber.thermostat import Thermostat
+from simulators.ika.server import serve_ika_pty, serve_ika_tcp
+from simulators.ika.unit import Eurostar
 from simulators.mettler.instrument import MettlerQuantos
 from simulators.mettler.quantos import Door
 from simulators.mettler.server import serve_mettler_pty, serve_mettler_tcp
@@ -36,6 +38,7 @@ class Ports:
     chiller_modbus: int = 0
     balance: int = 0
     pump: int = 0
+    stirrer: int = 0
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Endpoints:
     chiller_modbus: int
     balance: int
     pump: int
+    stirrer: int = 0
     ptys: dict[str, str] = field(default_factory=dict)
 
     def urls(self) -> dict[str, str]:
@@ -53,11 +57,13 @@ class Endpoints:
             "chiller_modbus": f"{self.host}:{self.chiller_modbus}",
             "balance": f"socket://{self.host}:{self.balance}",
             "pump": f"socket://{self.host}:{self.pump}",
+            "stirrer": f"socket://{self.host}:{self.stirrer}",
         }
 
 
 class SimulatedRig:
-    """The world plus a Huber thermostat, a Mettler balance with Quantos head and a Reglo ICC pump."""
+    """The world plus a Huber thermostat, a Mettler balance with Quantos head, a Reglo ICC pump and an IKA EUROSTAR
+    overhead stirrer."""
 
     def __init__(self, clock: Clock, seed: int = 0, world_config: WorldConfig | None = None) -> None:
         self.clock = clock
@@ -65,9 +71,11 @@ class SimulatedRig:
         self.thermostat = Thermostat(self.world.thermostat, clock)
         self.mettler = MettlerQuantos(self.world.doser, clock)
         self.reglo = RegloICC(self.world.pump, clock)
+        self.eurostar = Eurostar(self.world.stirrer, clock)
         self.chiller_wire = WireFaults(seed + 2)
         self.balance_wire = WireFaults(seed)
         self.pump_wire = WireFaults(seed + 1)
+        self.stirrer_wire = WireFaults(seed + 3)
         self._servers: list[TcpServer | PtyServer | HuberModbusServer] = []
         self._faults = self._fault_table()
 
@@ -86,17 +94,20 @@ class SimulatedRig:
         modbus = await serve_modbus(self.thermostat, host, ports.chiller_modbus, faults=self.chiller_wire)
         balance = await serve_mettler_tcp(self.mettler, host, ports.balance, self.balance_wire)
         pump = await serve_reglo_tcp(self.reglo, host, ports.pump, self.pump_wire)
-        self._servers += [pb, modbus, balance, pump]
-        endpoints = Endpoints(host, pb.port, modbus.port, balance.port, pump.port)
+        stirrer = await serve_ika_tcp(self.eurostar, host, ports.stirrer, self.stirrer_wire)
+        self._servers += [pb, modbus, balance, pump, stirrer]
+        endpoints = Endpoints(host, pb.port, modbus.port, balance.port, pump.port, stirrer.port)
         if pty:
             huber_pty = await serve_huber_pty(self.thermostat, faults=self.chiller_wire)
             balance_pty = await serve_mettler_pty(self.mettler, self.balance_wire)
             pump_pty = await serve_reglo_pty(self.reglo, self.pump_wire)
-            self._servers += [huber_pty, balance_pty, pump_pty]
+            stirrer_pty = await serve_ika_pty(self.eurostar, self.stirrer_wire)
+            self._servers += [huber_pty, balance_pty, pump_pty, stirrer_pty]
             endpoints.ptys = {
                 "chiller": huber_pty.slave_path,
                 "balance": balance_pty.slave_path,
                 "pump": pump_pty.slave_path,
+                "stirrer": stirrer_pty.slave_path,
             }
         return endpoints
 
@@ -111,6 +122,7 @@ class SimulatedRig:
         self.thermostat.tick()
         self.mettler.update()
         self.reglo.update()
+        self.eurostar.update()
 
     def ledgers(self) -> dict[str, list[dict[str, Any]]]:
         """What the doser and the pump physically dispensed, as the instruments themselves recorded it."""
@@ -144,6 +156,11 @@ class SimulatedRig:
             "chiller.link-disconnect": self.chiller_wire.disconnect,
             "stirrer.stop": self.world.stop_stirrer,
             "stirrer.start": self.world.start_stirrer,
+            "stirrer.link-silent": lambda: setattr(self.stirrer_wire, "silent", True),
+            "stirrer.link-restored": self.stirrer_wire.restore,
+            "stirrer.link-slow": lambda: setattr(self.stirrer_wire, "reply_delay_s", 2.0),
+            "stirrer.link-disconnect": self.stirrer_wire.disconnect,
+            "stirrer.link-garbled": lambda: self.stirrer_wire.garble_next(4),
             "doser.powder-flow-error": doser.block,
             "doser.powder-flow-restored": doser.unblock,
             "doser.empty-head": doser.empty_head,

@@ -33,7 +33,7 @@ def sim_serve(
         int,
         typer.Option(
             "--port-base",
-            help="Chiller PB on BASE, Modbus BASE+1, balance BASE+2, pump BASE+3; 0: free ports.",
+            help="Chiller PB on BASE, Modbus BASE+1, balance BASE+2, pump BASE+3, stirrer BASE+4; 0: free ports.",
         ),
     ] = 8101,
     pty: Annotated[
@@ -67,7 +67,7 @@ def sim_serve(
         print_problems(exc)
         raise typer.Exit(1) from None
     b = port_base
-    ports = Ports(b, b + 1, b + 2, b + 3) if b else Ports()
+    ports = Ports(b, b + 1, b + 2, b + 3, b + 4) if b else Ports()
     link = mqtt_settings(mqtt, ca=mqtt_ca, cert=mqtt_cert, key=mqtt_key, config=mqtt_config)
     options = ServeOptions(host, ports, speed, seed, pty, rig_out, ledger_out, duration, link)
     ready = asyncio.Event()

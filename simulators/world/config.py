@@ -106,6 +106,16 @@ class WorldConfig:
     pump_bias: float = 0.0
     pump_sigma: float = 0.03
     pump_reservoir_ml: float = 100.0
+    # --- overhead stirrer (EUROSTAR-style motor in the reaction mass)
+    stirrer_initial_rpm: float = 300.0
+    """Running from the start, so a rig without a stirrer driver stirs as it always did."""
+    stirring_threshold_rpm: float = 50.0
+    """Below this the solid settles: the world counts the mass as unstirred."""
+    stirrer_ramp_rpm_s: float = 150.0
+    stirrer_friction_ncm: float = 2.0
+    stirrer_drag_ncm_per_rpm: float = 0.01
+    stirrer_viscosity_factor: float = 1.0
+    stirrer_stall_ncm: float = 60.0
 
     @property
     def c_reactor_j_k(self) -> float:

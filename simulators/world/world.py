@@ -1,4 +1,4 @@
-"""The world: one shared state and clock that the thermostat, doser and pump all act on.
+"""The world: one shared state and clock that the thermostat, doser, pump and stirrer all act on.
 
 Integration is lazy — nothing runs until someone looks — and advances in whole fixed steps only, so the result
 depends on the seed and on when commands were given, never on how often an instrument polled.
@@ -15,6 +15,7 @@ from simulators.world.config import KMNO4_G_PER_MOL, WorldConfig
 from simulators.world.doser import Doser
 from simulators.world.pump import Pump
 from simulators.world.state import WorldState
+from simulators.world.stirrer import Stirrer
 from simulators.world.thermostat import Thermostat
 
 
@@ -31,6 +32,8 @@ class World:
         self.thermostat = Thermostat(self.config, self.state, streams[0], self.advance, self.clock.now)
         self.doser = Doser(self.config, streams[1], self.advance)
         self.pump = Pump(self.config, streams[2], self.advance)
+        self.stirrer = Stirrer(self.config, self.advance)
+        self.state.stirring = self.stirrer.stirring()
 
     # --- time
     def advance(self) -> None:
@@ -57,6 +60,9 @@ class World:
             self._add_liquid(fed_ml)
 
         q_unit = self.thermostat.unit_power_w(dt)
+
+        self.stirrer.step(dt)
+        s.stirring = self.stirrer.stirring()
 
         k_d = chemistry.dissolution_rate_s(s.tr_c, cfg, s.stirring)
         n_before = s.n_solid_mol
@@ -107,14 +113,15 @@ class World:
         thermal.mix_in(s, cfg, volume_ml * cfg.feed_j_ml_k, cfg.ambient_c)
         s.reductant_mol_e += volume_ml * per_ml
 
-    # --- the stirrer has no instrument simulator; it is a world hook
+    # --- stirrer faults: the shaft jams and is freed; the motor's own state is the controller's business
     def stop_stirrer(self) -> None:
-        self.advance()
-        self.state.stirring = False
+        """The shaft jams: the mass is unstirred from this instant, whatever the motor was told."""
+        self.stirrer.block()
+        self.state.stirring = self.stirrer.stirring()
 
     def start_stirrer(self) -> None:
-        self.advance()
-        self.state.stirring = True
+        """The shaft is freed: a motor that is switched on ramps back up (a stopped one stays stopped)."""
+        self.stirrer.free()
 
     # --- readouts for tests and dry-run reports (truth, not measurement)
     def reactor_c(self) -> float:

@@ -14,14 +14,17 @@ import pytest
 from devices.errors import DeviceError
 from devices.huber_modbus import HuberModbus
 from devices.huber_pb import HuberPB
+from devices.ika import SETTINGS as IKA_SETTINGS
+from devices.ika import IkaEurostar
 from devices.mettler import MettlerBalance, QuantosDoser, open_quantos
 from devices.reglo import RegloICC
 from devices.roles import Chiller
-from devices.transport import Port
+from devices.transport import LineSettings, Port
 from simulators.clock import ManualClock
 from simulators.huber.modbus import serve_modbus
 from simulators.huber.pb import serve_pty, serve_tcp
 from simulators.huber.thermostat import Thermostat
+from simulators.ika import Eurostar, serve_ika_pty, serve_ika_tcp
 from simulators.mettler import MettlerQuantos, serve_mettler_pty, serve_mettler_tcp
 from simulators.reglo import RegloICC as SimulatedReglo
 from simulators.reglo import serve_reglo_pty, serve_reglo_tcp
@@ -189,4 +192,39 @@ async def reglo(request: pytest.FixtureRequest) -> AsyncIterator[RegloRig]:
         yield RegloRig(clock, world, unit, faults, pump._port, pump)
     finally:
         await pump.close()
+        await server.aclose()
+
+
+# --- IKA EUROSTAR overhead stirrer -----------------------------------------------------------------------------
+
+
+@dataclass
+class EurostarRig:
+    clock: ManualClock
+    world: World
+    unit: Eurostar
+    faults: WireFaults
+    stirrer: IkaEurostar
+
+
+@pytest.fixture(params=LINKS)
+async def eurostar(request: pytest.FixtureRequest) -> AsyncIterator[EurostarRig]:
+    clock = ManualClock()
+    world = World(WorldConfig(), clock, seed=9)
+    unit = Eurostar(world.stirrer, clock)
+    faults = WireFaults()
+    server: TcpServer | PtyServer
+    if request.param == "tcp":
+        server = await serve_ika_tcp(unit, faults=faults)
+        url = f"socket://127.0.0.1:{server.port}"
+    else:
+        server = await serve_ika_pty(unit, faults=faults)
+        url = server.slave_path
+    # A pseudo-terminal has no UART: this machine's refuses 7E1 (EINVAL), and nothing on it checks parity anyway.
+    settings = IKA_SETTINGS if request.param == "tcp" else LineSettings()
+    stirrer = await IkaEurostar.open(url, clock=clock.now, timeout_s=0.5, settings=settings)
+    try:
+        yield EurostarRig(clock, world, unit, faults, stirrer)
+    finally:
+        await stirrer.close()
         await server.aclose()

@@ -63,12 +63,48 @@ def test_probe_unplugged_reads_c504_and_plugged_reads_a_temperature() -> None:
     assert 1500 < value < 2500  # about 20 °C
 
 
-def test_stirrer_stop_and_start_change_the_physics_state() -> None:
+def test_stirrer_stop_jams_the_shaft_at_once_and_start_lets_it_ramp_back() -> None:
     r = rig()
+    assert (r.world.stirrer.speed_rpm(), r.world.state.stirring) == (300.0, True)
     r.inject("stirrer.stop")
     assert r.world.state.stirring is False
+    assert r.world.stirrer.speed_rpm() == 0.0
+    assert r.world.stirrer.torque_ncm() == 60.0  # the motor strains at its stall torque
     r.inject("stirrer.start")
-    assert r.world.state.stirring is True
+    r.clock.advance(1)  # type: ignore[attr-defined]
+    r.tick()
+    assert (r.world.stirrer.speed_rpm(), r.world.state.stirring) == (150.0, True)
+    r.clock.advance(1)  # type: ignore[attr-defined]
+    assert r.world.stirrer.speed_rpm() == 300.0
+
+
+async def test_stirrer_link_silent_restored_garbled_and_the_unit_reports_a_jam() -> None:
+    r = rig()
+    endpoints = await r.serve()
+    try:
+        assert await ask(endpoints.stirrer, b"IN_PV_4\r\n", None) == b"300.0 4\r\n"
+        r.inject("stirrer.stop")
+        assert await ask(endpoints.stirrer, b"IN_PV_4\r\n", None) == b"0.0 4\r\n"
+        r.inject("stirrer.link-silent")
+        with pytest.raises(TimeoutError):
+            await ask(endpoints.stirrer, b"IN_PV_4\r\n", None, within_s=0.3)
+        r.inject("stirrer.link-restored")
+        assert await ask(endpoints.stirrer, b"IN_PV_5\r\n", None) == b"60.0 5\r\n"
+        r.inject("stirrer.link-garbled")
+        garbled = await ask(endpoints.stirrer, b"IN_PV_5\r\n", None)
+        assert garbled != b"60.0 5\r\n"
+        assert endpoints.urls()["stirrer"] == f"socket://127.0.0.1:{endpoints.stirrer}"
+    finally:
+        await r.close()
+
+
+async def test_the_stirrer_is_served_on_a_pty_too() -> None:
+    r = rig()
+    endpoints = await r.serve(pty=True)
+    try:
+        assert set(endpoints.ptys) == {"chiller", "balance", "pump", "stirrer"}
+    finally:
+        await r.close()
 
 
 def dose(r: SimulatedRig, target_mg: float = 4750.0, run_s: float = 300.0) -> Fail | None:
@@ -211,6 +247,7 @@ async def test_doser_and_pump_links_garble_and_drop() -> None:
         ("chiller.link-slow", lambda r: r.chiller_wire.reply_delay_s >= 1.0),
         ("doser.link-slow", lambda r: r.balance_wire.reply_delay_s >= 1.0),
         ("pump.link-slow", lambda r: r.pump_wire.reply_delay_s >= 1.0),
+        ("stirrer.link-slow", lambda r: r.stirrer_wire.reply_delay_s >= 1.0),
     ],
 )
 def test_slow_links_add_seconds_to_every_reply(fault: str, check: Callable[[SimulatedRig], bool]) -> None:
@@ -228,7 +265,10 @@ def test_every_fault_name_is_covered_here() -> None:
         "doser.door-open", "doser.link-disconnect", "doser.link-garbled", "doser.link-dropped-bytes",
         "doser.link-silent", "doser.link-restored",
         "doser.link-slow", "pump.occlusion", "pump.occlusion-cleared", "pump.reservoir-empty",
-        "pump.reservoir-refilled", "pump.overheated", "pump.cooled-down", "pump.link-disconnect", "pump.link-garbled", "pump.link-dropped-bytes", "pump.link-slow",
+        "pump.reservoir-refilled", "pump.overheated", "pump.cooled-down",
+        "pump.link-disconnect", "pump.link-garbled", "pump.link-dropped-bytes", "pump.link-slow",
+        "stirrer.link-silent", "stirrer.link-restored", "stirrer.link-slow", "stirrer.link-disconnect",
+        "stirrer.link-garbled",
     }  # fmt: skip
     assert set(rig().fault_names) == covered
 
