@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TypeVar
 
-from devices.errors import DeviceDisconnected, DeviceTimeout, ProtocolError
+from devices.errors import ProtocolError
 from devices.reading import DEFAULT_CLOCK, Applied, Clock, Reading
 from devices.roles import InstrumentIdentity, WatchdogMode
 from devices.transport import LineSettings, Port
@@ -95,37 +95,17 @@ class IkaEurostar:
             await x.flush_stale(self.timeout_s)
             x.send(f"{command}\r\n".encode("ascii"))
 
-    async def _guarded(self, attempt: Callable[[], Awaitable[T]]) -> T:
-        reopened = False
-        tries = 0
-        while True:
-            tries += 1
-            try:
-                if not self._port.is_open and not reopened:
-                    reopened = True
-                    await self._port.reopen()
-                return await attempt()
-            except DeviceDisconnected:
-                if reopened:
-                    raise
-                reopened = True
-                await self._port.reopen()
-                tries -= 1
-            except (DeviceTimeout, ProtocolError):
-                if tries > self.retries:
-                    raise
-
     async def _ask(self, command: str, parse: Callable[[str], T]) -> T:
         async def attempt() -> T:
             return parse(await self._ask_once(command))
 
-        return await self._guarded(attempt)
+        return await self._port.repeat(attempt, self.retries)
 
     async def _tell(self, command: str) -> None:
         async def attempt() -> None:
             await self._tell_once(command)
 
-        await self._guarded(attempt)
+        await self._port.repeat(attempt, self.retries)
 
     def _parameter(self, number: int) -> Callable[[str], float]:
         def parse(reply: str) -> float:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import re
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TypeVar
 
 from devices.errors import (
@@ -178,32 +178,11 @@ class RegloICC:
             if start >= 0:
                 self.events.append(line[start:].decode("latin-1"))
 
-    async def _guarded(self, attempt: Callable[[], Awaitable[T]]) -> T:
-        """Retry policy for commands that are safe to repeat (everything but `H`)."""
-        reopened = False
-        tries = 0
-        while True:
-            tries += 1
-            try:
-                if not self._port.is_open and not reopened:
-                    reopened = True
-                    await self._port.reopen()
-                return await attempt()
-            except DeviceDisconnected:
-                if reopened:
-                    raise
-                reopened = True
-                await self._port.reopen()
-                tries -= 1
-            except (DeviceTimeout, ProtocolError):
-                if tries > self.retries:
-                    raise
-
     async def _call(self, command: str, parse: Callable[[str], T], *, status: bytes, data: bool) -> T:
         async def attempt() -> T:
             return parse(await self._once(command, status, data))
 
-        return await self._guarded(attempt)
+        return await self._port.repeat(attempt, self.retries)
 
     async def _expect_ok(self, command: str) -> None:
         reply = await self._call(command, str, status=_STATUS_ONLY, data=False)

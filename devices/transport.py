@@ -11,13 +11,16 @@ request) needs direct access to what has already arrived.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 import serial_asyncio_fast
 
-from devices.errors import DeviceDisconnected, DeviceTimeout
+from devices.errors import DeviceDisconnected, DeviceTimeout, ProtocolError
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +195,29 @@ class Port:
             self._buffer = buffer
             self._abandoned = False
             self.reopens += 1
+
+    async def repeat(self, attempt: Callable[[], Awaitable[T]], retries: int) -> T:
+        """Run a request that is safe to repeat: again on DeviceTimeout or ProtocolError (`retries` times), and
+        once more after reopening a dropped (or already closed) link. Never for a command whose second arrival
+        would act twice."""
+        reopened = False
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                if not self.is_open and not reopened:
+                    reopened = True
+                    await self.reopen()
+                return await attempt()
+            except DeviceDisconnected:
+                if reopened:
+                    raise
+                reopened = True
+                await self.reopen()
+                tries -= 1
+            except (DeviceTimeout, ProtocolError):
+                if tries > retries:
+                    raise
 
     @property
     def is_open(self) -> bool:
