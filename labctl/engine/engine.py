@@ -185,10 +185,12 @@ class Engine:
             self.record("alarm.raised", alarm.as_dict())
 
     def clear_alarm(self, alarm_id: str) -> None:
-        cleared = self.alarms.condition_gone(alarm_id)
+        """The alarm's condition is gone; nothing to say when it was never raised or already gone."""
         alarm = self.alarms.get(alarm_id)
-        if alarm is not None:
-            self.record("alarm.cleared" if cleared else "alarm.condition-gone", {"id": alarm_id})
+        if alarm is None or not alarm.active:
+            return
+        cleared = self.alarms.condition_gone(alarm_id)
+        self.record("alarm.cleared" if cleared else "alarm.condition-gone", {"id": alarm_id})
 
     def open_prompt(self, message: str) -> Prompt:
         self._prompts += 1

@@ -70,9 +70,7 @@ class Transfer:
             eng.additions_running.discard("pump")
             self._fail(f"pump did not start: {exc}")
             return False
-        short = eng.alarms.get(SHORT_ALARM)
-        if short is not None and short.active:
-            eng.clear_alarm(SHORT_ALARM)  # a person resumed and the pump runs again
+        eng.clear_alarm(SHORT_ALARM)  # a person resumed and the pump runs again
         return True
 
     async def finished(self) -> bool:

@@ -103,9 +103,7 @@ async def _deliver(
         if not _permitted(step, eng, watch.paused) or not await transfer.start():
             yield
             continue
-        unconfirmed = eng.alarms.get(UNCONFIRMED_ALARM)
-        if unconfirmed is not None and unconfirmed.active:
-            eng.clear_alarm(UNCONFIRMED_ALARM)  # a person resumed: the quench is pumped again
+        eng.clear_alarm(UNCONFIRMED_ALARM)  # a person resumed: the quench is pumped again
         tr = eng.snapshot.tr_value()
         eng.record("quench.started", {"Tr_C": tr, "remaining_ml": round(transfer.remaining, 2)})
         watch.started(tr)
