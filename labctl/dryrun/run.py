@@ -30,7 +30,7 @@ from simulators.world.config import COOLING_CLASSES
 OPERATOR_TIMEOUT_S = 30 * 60.0
 
 
-TIMEOUTS_S = {"huber-pb": 0.1, "quantos": 0.5}
+TIMEOUTS_S = {"huber-pb": 0.1, "quantos": 0.5, "ika-eurostar": 0.1}
 """Reply timeouts of the dry-run rig. The in-process instruments answer within a millisecond of wall time; a unit
 that has lost its power or its link should not cost seconds per poll of a fast-forwarded run. Reads and settings
 are retried, so a slow moment is not a lost link; a dose's own end has its own, longer timeout."""

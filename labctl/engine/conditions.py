@@ -52,4 +52,19 @@ def _state(cond: StateCondition, snap: Snapshot) -> bool | None:
         return snap.tj_missing() if state is State.MISSING else snap.tj_stale()
     if subject in (Subject.DOSER, Subject.BALANCE):
         return not snap.doser.online if state is State.OFFLINE else snap.doser_fault is not None
-    return None  # the quench pump and a manual stirrer are watched by their steps, not polled
+    if subject is Subject.STIRRER:
+        return _stirrer(state, snap)
+    return None  # the quench pump is watched by its steps, not polled
+
+
+def _stirrer(state: State, snap: Snapshot) -> bool | None:
+    """`stopped`: measured not turning at its setpoint; `offline`: its link is down; `fault`: stirring not
+    verified for any reason (either of those, or no fresh speed). A manual stirrer is unknown to all three."""
+    if not snap.has_stirrer:
+        return None
+    if state is State.OFFLINE:
+        return not snap.stirrer.online
+    stirring = snap.stirring()
+    if state is State.STOPPED:
+        return None if stirring is None else not stirring
+    return stirring is not True

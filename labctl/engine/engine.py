@@ -34,6 +34,7 @@ from labctl.engine.resume import ResumePoint, step_bands, step_ids
 from labctl.engine.snapshot import Snapshot
 from labctl.engine.step_temperature import StepTemperature
 from labctl.engine.steps import handler_for
+from labctl.engine.stirring_guard import StirringGuard
 from labctl.engine.supervisor import Supervisor, reading_record
 from labctl.journal import Journal, Record
 from labctl.protocol.checks.chemistry import classes_of
@@ -121,6 +122,7 @@ class Engine:
             self.oxidant,
             balance=devices.balance,
             balance_busy=lambda: "doser" in self.additions_running,
+            stirrer=devices.stirrer,
         )
         self.interlocks = InterlockMonitor(self.protocol.interlocks)
         self.step_temperature = StepTemperature(self, step_bands(self.protocol))
@@ -133,6 +135,7 @@ class Engine:
         self._spawned: set[asyncio.Task[Any]] = set()
         self.chiller_guard = ChillerGuard(self)
         self.chiller_recovery = ChillerRecovery(self)
+        self.stirring_guard = StirringGuard(self)
         self._previous: dict[str, list[Record]] = {}
         self._notices: list[str] = []
         self._last_poll = clock.now()
@@ -212,6 +215,18 @@ class Engine:
         if self.chiller_recovery.blocks_additions:
             blockers.append("jacket control (process probe missing)")
         return blockers
+
+    @property
+    def step_kind(self) -> str | None:
+        """The current step's kind (`dose_solid`, …); None before the first step."""
+        return self.protocol.steps[self._step_index].step if self.step_id is not None else None
+
+    async def stop_additions(self, because: str) -> None:
+        await self._stop_additions(because=because)
+
+    async def trip(self, why: str) -> None:
+        """A trip the engine itself decides (stirring lost): additions already stopped, full cooling, wait."""
+        await self._trip(why, RunState.TRIPPED)
 
     @property
     def step_setpoint(self) -> float | None:
@@ -296,6 +311,9 @@ class Engine:
         active = self.interlocks.active(Action.TRIP, Action.EMERGENCY)
         if active:
             return CommandResult.no(Verb.RESUME, f"interlock {active[0].id} still active ({active[0].when})")
+        held = self.stirring_guard.resume_blocker
+        if held is not None:
+            return CommandResult.no(Verb.RESUME, held)
         self._set_state(RunState.RUNNING, "operator resume", by)
         self.step_temperature.pending = True
         return CommandResult.ok(Verb.RESUME)
@@ -493,6 +511,7 @@ class Engine:
         if self.state is RunState.RUNNING:
             await self.step_temperature.advance()  # after the interlocks: a trip's stops go out first
         await self.chiller_recovery.check()
+        await self.stirring_guard.check()
 
     def _watch_mgbr(self, mgbr: MgBrDecay, snap: Snapshot) -> None:
         mgbr.advance(snap.at, snap.tr_value(), self._step_index)

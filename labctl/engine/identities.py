@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
-from devices.roles import Balance, Chiller, Doser, InstrumentIdentity, Pump
+from devices.roles import Balance, Chiller, Doser, InstrumentIdentity, Pump, Stirrer
 from labctl.rig.connect import MANUAL, RigDevices
 
 DEFAULT_TIMEOUT_S = 5.0
@@ -25,13 +25,14 @@ SHARED_PORT = ("doser", "balance")
 """connect_rig opens the Quantos and its balance on one port."""
 
 
-def _instruments(devices: RigDevices) -> dict[str, Chiller | Balance | Doser | Pump | None]:
+def _instruments(devices: RigDevices) -> dict[str, Chiller | Balance | Doser | Pump | Stirrer | None]:
     """Keyed by the rig file's role names, which the journalled rig text uses too."""
     return {
         "chiller": devices.chiller,
         "doser": devices.doser,
         "balance": devices.balance,
         "quench_pump": devices.pump,
+        "stirrer": devices.stirrer,
     }
 
 
@@ -45,7 +46,7 @@ def _entry(driver: str | None, identity: InstrumentIdentity) -> Entry:
 
 
 async def _ask(
-    device: Chiller | Balance | Doser | Pump,
+    device: Chiller | Balance | Doser | Pump | Stirrer,
     driver: str | None,
     timeout_s: float,
     after: asyncio.Task[Entry] | None = None,

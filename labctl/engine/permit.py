@@ -1,5 +1,6 @@
 """The dosing permit (process-model §4): a portion is released only when every gate condition holds on fresh
-readings, the chiller runs without fault, the minimum interval has passed and nothing holds additions.
+readings, the chiller runs without fault, the stirrer is seen to turn at its setpoint, the minimum interval has
+passed and nothing holds additions.
 
 Gate hysteresis: once a gate condition has failed it must hold `hysteresis` inside its limit before it passes
 again (after `Tr <= 5 °C` failed, only below 4 °C), so a reading hovering at the limit cannot release portions.
@@ -38,6 +39,7 @@ class DosingPermit:
             reasons.append("chiller fault")
         elif snap.status is None or snap.chiller_stopped():
             reasons.append("chiller not running")
+        reasons += stirring_blockers(snap)
         if not snap.doser.online:
             reasons.append("doser offline")
         if snap.doser_fault is not None:
@@ -55,6 +57,21 @@ class DosingPermit:
                     self._latched[i] = True
                 reasons.append(f"gate {g.when}" + (" (unknown)" if ok is None else ""))
         return reasons
+
+
+def stirring_blockers(snap: Snapshot) -> list[str]:
+    """A portion goes only into a mass the stirrer is seen to stir; a rig without a stirrer instrument has the
+    dose step ask a person instead (the permit cannot see a manual stirrer)."""
+    if not snap.has_stirrer:
+        return []
+    if not snap.stirrer.online:
+        return ["stirrer offline"]
+    if snap.stirring():
+        return []
+    speed, setpoint = snap.stir_speed_value(), snap.stir_setpoint
+    if speed is None or setpoint is None:
+        return ["stirring not verified (no fresh stirrer speed)"]
+    return [f"stirring not verified ({speed:.0f} of {setpoint:.0f} rpm)"]
 
 
 def _is_mtsr(gate: GateCondition) -> bool:

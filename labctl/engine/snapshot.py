@@ -11,6 +11,16 @@ from dataclasses import dataclass, field
 from devices.reading import Reading
 from devices.roles import ChillerStatus
 
+STIR_TOLERANCE = 0.10
+"""Stirring counts as verified within 10 % of its setpoint (at least STIR_TOLERANCE_MIN_RPM): a stalled, slipping
+or stopped shaft is far outside, a regulated one well inside."""
+STIR_TOLERANCE_MIN_RPM = 10.0
+TORQUE_STALE_POLLS = 5
+
+
+def stir_tolerance_rpm(setpoint: float) -> float:
+    return max(STIR_TOLERANCE * setpoint, STIR_TOLERANCE_MIN_RPM)
+
 
 @dataclass(frozen=True)
 class LinkState:
@@ -36,6 +46,13 @@ class Snapshot:
     tr_rate_k_min: float | None = None
     mtsr_c: float | None = None
     stale_after_s: float = 2.0
+    has_stirrer: bool = False
+    """The rig's stirrer is an instrument labctl reads; without one, stirring is for a person to confirm."""
+    stirrer: LinkState = field(default_factory=LinkState)
+    stir_speed: Reading[float] | None = None
+    stir_torque: Reading[float] | None = None
+    stir_setpoint: float | None = None
+    """The speed the unit holds as its setpoint (read back, or as applied by labctl)."""
 
     def _stale(self, reading: Reading[float] | None) -> bool:
         return reading is None or self.at - reading.at > self.stale_after_s
@@ -64,6 +81,26 @@ class Snapshot:
 
     def chiller_fault(self) -> bool:
         return self.chiller_error != 0 or (self.status is not None and self.status.error)
+
+    def stir_speed_value(self) -> float | None:
+        return None if self.stir_speed is None or self._stale(self.stir_speed) else self.stir_speed.value
+
+    def stir_torque_value(self) -> float | None:
+        """Read every few polls (Supervisor.TORQUE_EVERY), so it is judged stale on that scale."""
+        torque = self.stir_torque
+        if torque is None or self.at - torque.at > TORQUE_STALE_POLLS * self.stale_after_s:
+            return None
+        return torque.value
+
+    def stirring(self) -> bool | None:
+        """Stirring verified: the shaft turns at its setpoint within STIR_TOLERANCE. None when it cannot be
+        known (no stirrer instrument, its link down, no fresh speed or setpoint): never assumed to stir."""
+        if not self.has_stirrer or not self.stirrer.online:
+            return None
+        speed, setpoint = self.stir_speed_value(), self.stir_setpoint
+        if speed is None or setpoint is None:
+            return None
+        return setpoint > 0 and abs(speed - setpoint) <= stir_tolerance_rpm(setpoint)
 
     def chiller_stopped(self) -> bool:
         return self.status is not None and not self.status.temperature_control

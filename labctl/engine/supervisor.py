@@ -14,7 +14,7 @@ import structlog
 
 from devices.errors import DeviceError
 from devices.reading import Reading
-from devices.roles import Balance, Chiller
+from devices.roles import Balance, Chiller, Stirrer
 from labctl.engine.accumulation import OxidantModel
 from labctl.engine.clock import EngineClock
 from labctl.engine.snapshot import LinkState, Snapshot
@@ -31,6 +31,10 @@ BALANCE_EVERY = 10
 portion needs it."""
 
 
+TORQUE_EVERY = 5
+"""Torque tells a thickening or stalling mass over minutes; the speed, read every poll, is what stops a dose."""
+
+
 class Supervisor:
     def __init__(
         self,
@@ -41,8 +45,10 @@ class Supervisor:
         *,
         balance: Balance | None = None,
         balance_busy: Callable[[], bool] = lambda: False,
+        stirrer: Stirrer | None = None,
     ) -> None:
         self._chiller = chiller
+        self._stirrer = stirrer
         self._balance = balance
         self._balance_busy = balance_busy
         self._clock = clock
@@ -50,7 +56,7 @@ class Supervisor:
         self.oxidant = oxidant
         self.trend = Trend()
         self._polls = 0
-        self.snapshot = Snapshot(at=clock.now(), stale_after_s=2 * period_s)
+        self.snapshot = Snapshot(at=clock.now(), stale_after_s=2 * period_s, has_stirrer=stirrer is not None)
 
     async def poll(self) -> Snapshot:
         now = self._clock.now()
@@ -59,12 +65,14 @@ class Supervisor:
             changes.update(await self._poll_chiller(self._chiller, now))
         if self._balance is not None and self._polls % BALANCE_EVERY == 0 and not self._balance_busy():
             changes.update(await self._poll_balance(self._balance, now))
+        if self._stirrer is not None:
+            changes.update(await self._poll_stirrer(self._stirrer, now))
         snap = dataclasses.replace(self.snapshot, **changes)
         tr = snap.tr_value()
         if tr is not None and snap.tr is not None:
             self.trend.add(snap.tr.at, tr)
-        if self.oxidant is not None:
-            self.oxidant.advance(now, tr)
+        if self.oxidant is not None:  # an unstirred or unverified mass is not counted as reacting
+            self.oxidant.advance(now, tr if not snap.has_stirrer or snap.stirring() else None)
         snap = dataclasses.replace(
             snap,
             tr_rate_k_min=self.trend.per_minute() if tr is not None else None,
@@ -120,6 +128,27 @@ class Supervisor:
             out["chiller"] = LinkState(True, None, now)
         return out
 
+    async def _poll_stirrer(self, stirrer: Stirrer, now: float) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        try:
+            out["stir_speed"] = await stirrer.speed()
+            if self._polls % TORQUE_EVERY == 0:
+                out["stir_torque"] = await stirrer.torque()
+            if self._polls % SETPOINT_EVERY == 0 or self.snapshot.stir_setpoint is None:
+                out["stir_setpoint"] = (await stirrer.speed_setpoint()).value
+        except DeviceError as exc:
+            if self.snapshot.stirrer.online:
+                log.warning("stirrer.offline", error=str(exc))
+                out["stirrer"] = LinkState(False, str(exc), now)
+            return out
+        if not self.snapshot.stirrer.online:
+            log.warning("stirrer.online")
+            out["stirrer"] = LinkState(True, None, now)
+        return out
+
+    def note_stir_setpoint(self, applied: float) -> None:
+        self.snapshot = dataclasses.replace(self.snapshot, stir_setpoint=applied)
+
     def note_setpoint(self, applied: float) -> None:
         self.snapshot = dataclasses.replace(self.snapshot, setpoint=applied)
 
@@ -142,4 +171,11 @@ def reading_record(snap: Snapshot) -> dict[str, Any]:
         "doser_online": snap.doser.online,
         "chiller_error": snap.chiller_error,
         "status": None if snap.status is None else snap.status.raw,
+        "stirrer_rpm": _rounded(snap.stir_speed_value(), 1),
+        "stirrer_torque_Ncm": _rounded(snap.stir_torque_value(), 2),
+        "stirrer_online": snap.stirrer.online if snap.has_stirrer else None,
     }
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)

@@ -100,7 +100,7 @@ _STATES: dict[Subject, set[State]] = {
     Subject.DOSER: {State.FAULT, State.OFFLINE},
     Subject.BALANCE: {State.FAULT, State.OFFLINE},
     Subject.PUMP: {State.FAULT, State.OFFLINE},
-    Subject.STIRRER: {State.STOPPED, State.FAULT},
+    Subject.STIRRER: {State.STOPPED, State.FAULT, State.OFFLINE},
     Subject.TR: {State.MISSING, State.STALE},
     Subject.TJ: {State.MISSING, State.STALE},
 }

@@ -9,14 +9,16 @@ from dataclasses import dataclass, field
 from devices.errors import DeviceError
 from devices.huber_modbus import HuberModbus
 from devices.huber_pb import HuberPB
+from devices.ika import IkaEurostar
 from devices.mettler import MettlerBalance, QuantosDoser, open_quantos
 from devices.reading import Clock
 from devices.reglo import RegloICC
-from devices.roles import Balance, Chiller, Doser, Pump
+from devices.roles import Balance, Chiller, Doser, Pump, Stirrer
 from labctl.errors import LabctlError
 from labctl.rig.model import Instrument, Rig
 
 CHILLER_DRIVERS = ("huber-pb", "huber-modbus")
+STIRRER_DRIVERS = ("ika-eurostar",)
 MANUAL = "manual"
 
 
@@ -33,12 +35,13 @@ class RigDevices:
     balance: Balance | None = None
     doser: Doser | None = None
     pump: Pump | None = None
+    stirrer: Stirrer | None = None
     drivers: dict[str, str] = field(default_factory=dict)
     """The rig file's driver per role (its role names: `quench_pump`, `stirrer`), manual roles included, so the
     record can say what filled each role without the rig file at hand."""
 
     async def close(self) -> None:
-        for device in (self.chiller, self.balance, self.doser, self.pump):
+        for device in (self.chiller, self.balance, self.doser, self.pump, self.stirrer):
             if device is not None:
                 with contextlib.suppress(DeviceError, OSError):  # a dead link must not hide why the run ended
                     await device.close()
@@ -74,6 +77,15 @@ async def _chiller(inst: Instrument, clock: Clock) -> Chiller:
     )
 
 
+async def _stirrer(inst: Instrument, clock: Clock) -> Stirrer:
+    if inst.driver not in STIRRER_DRIVERS:
+        raise RigConnectError(
+            f"stirrer driver {inst.driver!r} unknown; expected one of {', '.join(STIRRER_DRIVERS)} or manual"
+        )
+    port, timeout = _port("stirrer", inst), _timeout("stirrer", inst, 1.0)
+    return await IkaEurostar.open(port, name="stirrer", clock=clock, timeout_s=timeout)
+
+
 async def _quantos(rig: Rig, clock: Clock) -> tuple[MettlerBalance | None, QuantosDoser | None]:
     doser, balance = rig.instruments.doser, rig.instruments.balance
     first = doser if doser is not None else balance
@@ -107,6 +119,8 @@ async def connect_rig(rig: Rig, clock: Clock) -> RigDevices:
                 _port("quench_pump", inst.quench_pump), name="pump", clock=clock
             )
             await pump.enable_events()  # the `^X` stop event is how the pump says why a run ended early
+        if inst.stirrer is not None and inst.stirrer.driver != MANUAL:
+            devices.stirrer = await _stirrer(inst.stirrer, clock)
     except DeviceError as exc:
         await devices.close()
         raise RigConnectError(f"cannot open the rig's {exc.device}: {exc.message}") from None

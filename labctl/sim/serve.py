@@ -70,7 +70,9 @@ def rig_yaml(endpoints: Endpoints, speed: float) -> str:
         "    driver: reglo-icc",
         f"    port: {urls['pump']}",
         "  stirrer:",
-        "    driver: manual",
+        "    driver: ika-eurostar",
+        "    model: EUROSTAR 60 control (simulated)",
+        f"    port: {urls['stirrer']}",
         "",
     ]
     return "\n".join(lines)

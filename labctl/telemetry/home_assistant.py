@@ -23,8 +23,10 @@ _SENSORS: dict[str, tuple[str, str, str | None]] = {
     "balance_g": ("Balance", "g", "weight"),
     "unreacted_mol": ("Unreacted oxidant", "mol", None),
     "mgbr_lost_pct": ("MgBr lost (model)", "%", None),
+    "stirrer_rpm": ("Stirrer speed", "rpm", None),
+    "stirrer_torque_Ncm": ("Stirrer torque", "N·cm", None),
 }
-_LINKS = {"chiller_online": "Chiller link", "doser_online": "Doser link"}
+_LINKS = {"chiller_online": "Chiller link", "doser_online": "Doser link", "stirrer_online": "Stirrer link"}
 
 
 def discovery(topics: Topics) -> list[Outgoing]:

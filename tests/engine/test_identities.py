@@ -27,8 +27,9 @@ IDENTIFIED = {
     "doser": {"driver": "quantos", **QUANTOS},
     "balance": {"driver": "mt-sics", **QUANTOS},
     "quench_pump": {"driver": "reglo-icc", "model": "REGLO ICC", "serial": None, "firmware": "0208"},
-    "stirrer": {"driver": "manual", "model": "manual", "serial": None, "firmware": None},
+    "stirrer": {"driver": "ika-eurostar", "model": "EUROSTAR 60 control", "serial": None, "firmware": None},
 }
+MANUAL = {"driver": "manual", "model": "manual", "serial": None, "firmware": None}
 TIMEOUT_S = 0.5
 
 
@@ -78,6 +79,18 @@ async def test_every_role_gives_the_simulators_identity(bench: Bench) -> None:
     assert identities["chiller"]["serial"] == str(bench.sim.thermostat.serial_number)
     assert identities["balance"]["serial"] == bench.sim.mettler.config.balance.serial
     assert bench.sim.reglo.model_line.startswith("REGLO ICC 0208 ")
+
+
+async def test_a_role_filled_by_hand_is_named_manual_in_the_record(bench: Bench) -> None:
+    url = bench.endpoints.urls()["stirrer"]
+
+    def by_hand(text: str) -> str:
+        return text.replace("driver: ika-eurostar", "driver: manual").replace(f"    port: {url}\n", "")
+
+    devices = await bench.connect(by_hand)
+    assert devices.stirrer is None
+    identities = await identify_instruments(devices, timeout_s=TIMEOUT_S)
+    assert identities == {**IDENTIFIED, "stirrer": MANUAL}
 
 
 async def test_the_chiller_on_modbus_gives_the_same_serial(bench: Bench) -> None:

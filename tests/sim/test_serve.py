@@ -106,7 +106,9 @@ def test_a_broken_fault_schedule_is_one_located_message(tmp_path: Path) -> None:
 
 def test_the_shipped_sim_rig_file_matches_what_sim_serve_writes_on_its_default_ports(tmp_path: Path) -> None:
     written = tmp_path / "served.yaml"
-    written.write_text(rig_yaml(Endpoints("127.0.0.1", 8101, 8102, 8103, 8104), speed=1.0), encoding="utf-8")
+    written.write_text(
+        rig_yaml(Endpoints("127.0.0.1", 8101, 8102, 8103, 8104, 8105), speed=1.0), encoding="utf-8"
+    )
     shipped = load_rig(Path(__file__).parents[2] / "rigs" / "sim.yaml").rig
     served = load_rig(written).rig
     assert served.instruments == shipped.instruments

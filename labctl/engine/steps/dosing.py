@@ -12,12 +12,13 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from devices.errors import DeviceError, DosingFailed, OutcomeUnknown
+from devices.errors import DeviceError, DeviceReplyError, DosingFailed, OutcomeUnknown
 from devices.reading import DoseResult
 from devices.roles import Doser
 from labctl.engine.alarms import Level
 from labctl.engine.errors import EngineError
 from labctl.engine.permit import DosingPermit
+from labctl.engine.steps.manual import confirmed
 from labctl.journal import Record
 from labctl.protocol.checks.chemistry import classes_of
 from labctl.protocol.model import MaterialClass
@@ -27,6 +28,11 @@ if TYPE_CHECKING:
     from labctl.engine.engine import Engine
 
 STOPPED_BY_HOST = 8
+UNJOURNALLED_ALARM = "doser-ahead-of-journal"
+_STIR_BY_HAND = (
+    "labctl cannot see this rig's stirrer (no stirrer instrument): confirm that the mass is stirred before "
+    "{material} is dosed, and stop the run if stirring stops"
+)
 RECONCILE_ALARM_S = 900.0
 """The longest a Quantos dose may run (its own timeout): past this, not knowing is a person's problem."""
 
@@ -86,6 +92,33 @@ class Dosing:
                 if r.data.get("outcome") in ("done", "reconciled"):
                     self.done += 1
         return pending
+
+    async def doser_agrees(self) -> bool:
+        """The doser's own last record against the journal, before any start: a journal that lost its tail (a
+        damaged WAL) would otherwise re-send a start the doser already carried out. One of this run's sample ids
+        numbered beyond the journalled starts means starts were lost: no portion starts, a person decides."""
+        eng = self.eng
+        try:
+            last = await eng.send("doser", "last-dose", self.doser.last_dose())
+        except DeviceReplyError:
+            return True  # `I`: no finished dose on record (or one still running, which refuses a new start)
+        number = _sample_number(last.sample_id, self._tag)
+        if number is None or number <= self.starts:
+            return True
+        eng.record(
+            "portion.unjournalled",
+            {"doser_last_sample_id": last.sample_id, "grams": last.grams, "journalled_starts": self.starts},
+        )
+        eng.supervisor.set_doser_fault("the doser holds a dose the journal lost")
+        eng.raise_alarm(
+            UNJOURNALLED_ALARM,
+            Level.ALARM,
+            f"the doser's last dose {last.sample_id} ({last.grams:g} g) is not in the journal, which records "
+            f"{self.starts} start(s): records were lost; no portion starts. Weigh what is in the flask and "
+            "finish the dosing by hand",
+        )
+        eng.pause_for_operator("the doser holds a dose the journal lost")
+        return False
 
     def next_target(self) -> float:
         """The rest spread over the portions left; never more than a declared portion plus its tolerance."""
@@ -240,6 +273,14 @@ class Dosing:
                 self.eng.pause_for_operator("dosing window exceeded")
 
 
+def _sample_number(sample_id: str | None, tag: str) -> int | None:
+    """N of this run's `<tag>-N`; None for another run's id or one labctl did not write."""
+    if sample_id is None or not sample_id.startswith(f"{tag}-"):
+        return None
+    number = sample_id[len(tag) + 1 :]
+    return int(number) if number.isdigit() else None
+
+
 def _how(outcome: DoseOutcome) -> str:
     return "unknown-reconciled" if outcome.unknown else ("done" if outcome.code is None else "failed")
 
@@ -262,6 +303,12 @@ async def dose_solid(step: DoseSolid, eng: Engine) -> AsyncGenerator[None, None]
         async for move in run.reconcile(pending):
             yield move
     await eng.send("doser", "tolerance", doser.set_tolerance(step.tolerance), percent=step.tolerance)
+    if not await run.doser_agrees():
+        while True:  # never another start in this run: the person ends it
+            yield
+    if eng.devices.stirrer is None:
+        async for move in confirmed(eng, _STIR_BY_HAND.format(material=step.material)):
+            yield move
     while run.done < run.count:
         run.note_window()
         if run.blockers():

@@ -50,7 +50,11 @@ async def wait(step: Wait, eng: Engine) -> AsyncGenerator[None, None]:
 
 
 async def stir(step: Stir, eng: Engine) -> AsyncGenerator[None, None]:
-    """The rig's stirrer is set by hand (no stirrer driver yet): the speed is journalled, the time is kept."""
-    eng.record("stir", {"speed_rpm": step.speed, "stirrer": "manual"})
+    """The stirrer at the step's speed (or its own) and running; it keeps running after the step. A manual
+    stirrer is set by a person: the speed is journalled, the time is kept."""
+    driver = eng.devices.drivers.get("stirrer", "manual") if eng.devices.stirrer is not None else "manual"
+    eng.record("stir", {"speed_rpm": step.speed, "stirrer": driver})
+    if eng.devices.stirrer is not None:
+        await eng.stirring_guard.run_at(step.speed)
     async for move in timer(eng, step.duration):
         yield move
