@@ -75,6 +75,8 @@ class Dosing:
         self.mol_per_g = 1.0 / material.molar_mass if oxidant and material and material.molar_mass else None
         self._blockers: list[str] = []
         self.starts = 0
+        self.lost_starts = False
+        """The doser holds a dose of this run the journal does not: nothing more is dosed in this run."""
         self._tag = (eng.journal.run_id or "run")[-6:]
 
     def restore(self, records: list[Record]) -> Record | None:
@@ -95,16 +97,22 @@ class Dosing:
 
     async def doser_agrees(self) -> bool:
         """The doser's own last record against the journal, before any start: a journal that lost its tail (a
-        damaged WAL) would otherwise re-send a start the doser already carried out. One of this run's sample ids
-        numbered beyond the journalled starts means starts were lost: no portion starts, a person decides."""
-        eng = self.eng
+        damaged WAL) would otherwise re-send a start the doser already carried out."""
         try:
-            last = await eng.send("doser", "last-dose", self.doser.last_dose())
+            last = await self.eng.send("doser", "last-dose", self.doser.last_dose())
         except DeviceReplyError:
             return True  # `I`: no finished dose on record (or one still running, which refuses a new start)
+        return not self.ahead_of_journal(last)
+
+    def ahead_of_journal(self, last: DoseResult) -> bool:
+        """One of this run's sample ids numbered beyond the journalled starts: starts were lost with the tail of
+        the journal, and what they dispensed is unknown (the doser keeps only its last dose). No portion starts;
+        a person decides."""
+        eng = self.eng
         number = _sample_number(last.sample_id, self._tag)
-        if number is None or number <= self.starts:
-            return True
+        if self.lost_starts or number is None or number <= self.starts:
+            return self.lost_starts
+        self.lost_starts = True
         eng.record(
             "portion.unjournalled",
             {"doser_last_sample_id": last.sample_id, "grams": last.grams, "journalled_starts": self.starts},
@@ -118,7 +126,7 @@ class Dosing:
             "finish the dosing by hand",
         )
         eng.pause_for_operator("the doser holds a dose the journal lost")
-        return False
+        return True
 
     def next_target(self) -> float:
         """The rest spread over the portions left; never more than a declared portion plus its tolerance."""
@@ -247,6 +255,8 @@ class Dosing:
                     )
                 yield
         eng.additions_running.discard("doser")
+        if self.ahead_of_journal(last):
+            return
         code = _code(last.outcome)
         outcome = DoseOutcome(code=code, error=None if code is None else f"doser reported {last.outcome}")
         how = "reconciled" if code is None else "failed"
@@ -303,7 +313,7 @@ async def dose_solid(step: DoseSolid, eng: Engine) -> AsyncGenerator[None, None]
         async for move in run.reconcile(pending):
             yield move
     await eng.send("doser", "tolerance", doser.set_tolerance(step.tolerance), percent=step.tolerance)
-    if not await run.doser_agrees():
+    if run.lost_starts or not await run.doser_agrees():
         while True:  # never another start in this run: the person ends it
             yield
     if eng.devices.stirrer is None:

@@ -1,0 +1,133 @@
+"""A journal that lost its tail must not lead to a second dose: the doser's own last record decides.
+
+The scale-up runs until portion 3 is dispensed and the controller dies; the journal is then cut back to an earlier
+record (as a damaged WAL would leave it) and the run resumed on the same simulated rig, whose doser remembers its
+last dose. The simulator's ledger is the truth about what was dispensed."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from labctl.dryrun.clock import FastForwardClock
+from labctl.dryrun.operator import SimulatedOperator
+from labctl.dryrun.run import _rig_text, world_for
+from labctl.engine.begin import begin_run
+from labctl.engine.control import RunState
+from labctl.engine.engine import Engine, EngineOptions
+from labctl.engine.resume import resume_point
+from labctl.journal import Journal, Record
+from labctl.protocol.loader import load_protocol
+from labctl.rig.connect import connect_rig
+from labctl.rig.loader import parse_rig
+from simulators.clock import ManualClock
+from simulators.rig import SimulatedRig
+from tests.dryrun.conftest import SCALE_UP
+
+CRASH_AFTER_RESULTS = 3
+
+
+class ControllerDied(Exception):
+    """Stands in for the process dying: the engine's own `finally` still runs, as after SIGTERM."""
+
+
+class DiesAfterPortion:
+    def __init__(self, results: int) -> None:
+        self.prompts = SimulatedOperator()
+        self.results = results
+
+    def __call__(self, eng: Engine) -> None:
+        self.prompts(eng)
+        if len(list(eng.journal.records(eng.journal.run_id, kind="portion.result"))) >= self.results:
+            raise ControllerDied
+
+
+def _cut(journal: Path, copy: Path, keep_before: int) -> None:
+    """The journal as a lost tail leaves it: every record from `keep_before` on is gone, the chain still whole."""
+    shutil.copy(journal, copy)
+    with sqlite3.connect(copy) as db:
+        db.execute("DROP TRIGGER records_no_delete")
+        db.execute("DELETE FROM records WHERE seq >= ?", (keep_before,))
+
+
+def _seq(records: list[Record], kind: str, portion: int) -> int:
+    return next(r.seq for r in records if r.kind == kind and r.data.get("portion") == portion)
+
+
+async def _crash_then_resume(
+    tmp_path: Path, cut_at: tuple[str, int] | None
+) -> tuple[Journal, str, SimulatedRig]:
+    loaded = load_protocol(SCALE_UP)
+    sim_clock = ManualClock()
+    sim = SimulatedRig(sim_clock, seed=1, world_config=world_for(loaded.protocol))
+    rig = parse_rig(_rig_text(await sim.serve(huber_reply_delay_s=0.0)), "<rig>")
+    clock = FastForwardClock(sim_clock, sim, None)
+    options = EngineOptions(operator_timeout_s=30 * 60.0)
+    first = Journal(tmp_path / "journal.sqlite")
+    run_id = begin_run(first, loaded, rig, mode="dry-run", now=clock.now(), seed=1)
+    devices = await connect_rig(rig.rig, clock.now)
+    with pytest.raises(ExceptionGroup) as died:  # raised in the engine's task group
+        await Engine(loaded, devices, first, clock, options=options, operator=DiesAfterPortion(3)).run()
+    assert died.group_contains(ControllerDied)
+    await devices.close()
+    records = list(first.records(run_id))
+    first.close()
+    damaged = tmp_path / "damaged.sqlite"
+    keep_before = _seq(records, *cut_at) if cut_at is not None else records[-1].seq + 1
+    _cut(tmp_path / "journal.sqlite", damaged, keep_before)
+    journal = Journal(damaged)
+    journal.open_run(run_id)
+    point = resume_point(journal, run_id, loaded.protocol)
+    assert point is not None
+    devices = await connect_rig(rig.rig, clock.now)
+    try:
+        engine = Engine(loaded, devices, journal, clock, options=options, operator=SimulatedOperator())
+        await engine.run(point)
+    finally:
+        await devices.close()
+    return journal, run_id, sim
+
+
+def _doses(sim: SimulatedRig) -> list[str]:
+    return [d["sample_id"] for d in sim.ledgers()["doser"]]
+
+
+@pytest.mark.parametrize(
+    "cut_at",
+    [("portion.planned", 3), ("portion.start", 3), ("portion.result", 2)],
+    ids=["before-portion-3", "portion-3-start-lost", "portion-2-result-lost"],
+)
+async def test_a_start_the_journal_lost_is_never_sent_again(tmp_path: Path, cut_at: tuple[str, int]) -> None:
+    journal, run_id, sim = await _crash_then_resume(tmp_path, cut_at)
+    try:
+        assert len(_doses(sim)) == CRASH_AFTER_RESULTS  # nothing dispensed after the resume
+        unjournalled = next(journal.records(run_id, kind="portion.unjournalled"))
+        assert unjournalled.data["doser_last_sample_id"] == _doses(sim)[-1]
+        alarm = next(
+            r
+            for r in journal.records(run_id, kind="alarm.raised")
+            if r.data["id"] == "doser-ahead-of-journal"
+        )
+        assert "not in the journal" in alarm.data["message"]
+        ended = list(journal.records(run_id, kind="run.ended"))[-1]
+        assert ended.data["state"] == str(RunState.HALTED)  # held for a person, never dosed on
+    finally:
+        journal.close()
+        await sim.close()
+
+
+async def test_a_journal_that_kept_every_start_resumes_and_doses_each_portion_once(tmp_path: Path) -> None:
+    journal, run_id, sim = await _crash_then_resume(tmp_path, ("portion.result", 3))
+    try:
+        doses = _doses(sim)
+        assert len(doses) == 10
+        assert len(set(doses)) == 10
+        assert list(journal.records(run_id, kind="portion.unjournalled")) == []
+        ended = list(journal.records(run_id, kind="run.ended"))[-1]
+        assert ended.data["state"] == str(RunState.COMPLETED)
+    finally:
+        journal.close()
+        await sim.close()
