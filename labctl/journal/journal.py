@@ -112,11 +112,16 @@ class Shortfall:
         p = self.promised
         if self.found_seq is None:
             return f"run {p.run_id} (last record {p.seq} at {p.wall}) is not in it at all"
-        held = f"ends at record {self.found_seq}" if self.found_seq else "holds no record of it"
-        missing = (
-            f"record {p.seq}" if self.found_seq + 1 >= p.seq else f"records {self.found_seq + 1}-{p.seq}"
+        if not self.found_seq:
+            held, lost = "holds no record of it", f"its records up to {p.seq} are"
+        elif self.found_seq + 1 >= p.seq:
+            held, lost = f"ends at record {self.found_seq}", f"record {p.seq} is"
+        else:
+            held, lost = f"ends at record {self.found_seq}", f"records {self.found_seq + 1}-{p.seq} are"
+        return (
+            f"run {p.run_id} was written up to record {p.seq} ({p.wall}, hash {p.hash[:12]}) "
+            f"but the journal {held}: {lost} missing"
         )
-        return f"run {p.run_id} was written up to record {p.seq} ({p.wall}, hash {p.hash[:12]}) but the journal {held}: {missing} missing"
 
 
 class JournalIncomplete(JournalError):
@@ -197,13 +202,13 @@ class Journal:
             self.head_problem: str | None = None
         except HeadFileError as exc:
             self._head_state, self.head_problem = None, str(exc)
-        wal_only = self._wal_mode_file() and not self.path.with_name(self.path.name + "-wal").exists()
+        wal_mode = self._wal_mode_file()
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None)
             tables = {
                 row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             }
-            if "runs" not in tables and (wal_only or self._head_state is not None):
+            if "runs" not in tables and (wal_mode or self._head_state is not None):
                 self._db.close()
                 names = sorted(self._head_state.heads) if self._head_state is not None else []
                 detail = f"it holds no table, though its head file names {len(names)} run(s)" if names else ""
@@ -231,10 +236,12 @@ class Journal:
         self._backlog: list[_Entry] = []
         self._failure: WriteFailure | None = None
         self._followers: list[Callable[[int], None]] = []
+        self._closed = False
 
     def _wal_mode_file(self) -> bool:
         """An SQLite file whose header says write-ahead log (bytes 18-19 are 2): its newest pages may be only in
-        the `-wal` file beside it."""
+        the `-wal` file beside it. Such a file without tables had them in a `-wal` file that is gone (the journal
+        creates its tables as soon as it switches to WAL)."""
         try:
             with self.path.open("rb") as f:
                 header = f.read(20)
@@ -278,7 +285,10 @@ class Journal:
 
     def close(self) -> None:
         """Commits what is pending, and writes what a write failure left unwritten if the disk has room now.
-        Raises `JournalWriteError` only for a failure nobody was told of yet."""
+        Raises `JournalWriteError` only for a failure nobody was told of yet. Closing twice is closing once."""
+        if self._closed:
+            return
+        self._closed = True
         try:
             if self._failure is not None:
                 try:
@@ -508,6 +518,12 @@ class Journal:
             (run_id, seq, limit),
         )
         return [Record(q, r, t, w, k, st, json.loads(d)) for q, r, t, w, k, st, d in rows]
+
+    def record_hash(self, run_id: str, seq: int) -> str | None:
+        row = self._db.execute(
+            "SELECT hash FROM records WHERE run_id = ? AND seq = ?", (run_id, seq)
+        ).fetchone()
+        return None if row is None else row[0]
 
     def last_seq(self, run_id: str) -> int:
         row = self._db.execute("SELECT MAX(seq) FROM records WHERE run_id = ?", (run_id,)).fetchone()
