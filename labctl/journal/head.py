@@ -23,7 +23,9 @@ from typing import Any
 
 FORMAT = 1
 BLOCK = 512
-"""The file is padded to whole blocks so a note can be written over it in place without growing it."""
+"""The file is padded to whole blocks, with `RESERVE` bytes spare at least, so a write failure's note can be
+written over it in place without growing it."""
+RESERVE = 1024
 KEPT_RUNS = 64
 """Runs whose head the file keeps, most recently written last: one journal holds many runs."""
 
@@ -131,7 +133,8 @@ def _text(state: HeadState) -> bytes:
         "write_failure": asdict(state.failure) if state.failure is not None else None,
     }
     data = json.dumps(body, indent=1, ensure_ascii=False).encode() + b"\n"
-    return data + b" " * (-len(data) % BLOCK)
+    size = len(data) if state.failure is not None else len(data) + RESERVE
+    return data + b" " * (size - len(data) + (-size % BLOCK))
 
 
 def write_head(journal: Path, state: HeadState) -> None:
