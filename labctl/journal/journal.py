@@ -320,21 +320,25 @@ class Journal:
         seed: int | None = None,
     ) -> str:
         run_id = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
-        self._db.execute(
-            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                run_id,
-                now_iso(),
-                mode,
-                protocol_file,
-                protocol_sha256,
-                protocol_text,
-                json.dumps(parameters, sort_keys=True, default=str),
-                rig_name,
-                rig_text,
-                seed,
-            ),
-        )
+        self._begin_write()
+        try:
+            self._db.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    now_iso(),
+                    mode,
+                    protocol_file,
+                    protocol_sha256,
+                    protocol_text,
+                    json.dumps(parameters, sort_keys=True, default=str),
+                    rig_name,
+                    rig_text,
+                    seed,
+                ),
+            )
+        except sqlite3.Error as exc:  # autocommit: nothing to roll back, the run is not there
+            raise JournalWriteError(self.path, exc, "run") from None
         self._begin(run_id)
         self._save_head()
         return run_id
@@ -343,12 +347,19 @@ class Journal:
         """Opens `run_id` for appending; a write failure the head file noted for it is recorded at the next
         commit (the controller that hit it may have died before it could)."""
         info = self.run(run_id)
+        self._begin_write()
         self._begin(run_id)
         self._failure = self.recorded_failure(run_id)
         return info
 
+    def _begin_write(self) -> None:
+        """What another run left pending is that run's: committed before switching."""
+        try:
+            self._commit()
+        except sqlite3.Error as exc:
+            raise self._rolled_back(exc, None) from None
+
     def _begin(self, run_id: str) -> None:
-        self._commit()  # what another run left pending is that run's
         self._backlog, self._unsaved, self._failure = [], [], None
         self.run_id = run_id
         row = self._db.execute(

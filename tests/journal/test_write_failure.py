@@ -281,3 +281,15 @@ def test_writes_the_kernel_refuses_keep_a_bounded_backlog_and_a_valid_chain(
         assert record["rewritten"] == BACKLOG
     else:
         assert record["dropped"] == 0
+
+
+def test_a_run_that_cannot_be_created_is_a_typed_error_and_leaves_no_run(path: Path) -> None:
+    j = Journal(path)
+    j._db.execute("PRAGMA query_only = 1")
+    with pytest.raises(JournalWriteError) as caught:
+        j.create_run(**RUN)
+    assert caught.value.sqlite_error == "SQLITE_READONLY"
+    assert caught.value.kind == "run"
+    assert j.runs() == []
+    assert j.run_id is None
+    j.close()
