@@ -25,7 +25,7 @@ from labctl.engine.chiller_guard import ChillerGuard
 from labctl.engine.chiller_recovery import ChillerRecovery
 from labctl.engine.clock import EngineClock
 from labctl.engine.control import CommandResult, Prompt, RunState, Verb
-from labctl.engine.errors import EngineError, RunAborted
+from labctl.engine.errors import EngineError, JournalLost, RunAborted
 from labctl.engine.identities import identify_instruments
 from labctl.engine.interlocks import Change, InterlockMonitor
 from labctl.engine.mgbr import COMPROMISED_LOSS, MgBrDecay
@@ -36,7 +36,7 @@ from labctl.engine.step_temperature import StepTemperature
 from labctl.engine.steps import handler_for
 from labctl.engine.stirring_guard import StirringGuard
 from labctl.engine.supervisor import Supervisor, reading_record
-from labctl.journal import Journal, Record
+from labctl.journal import Journal, JournalWriteError, Record
 from labctl.protocol.checks.chemistry import classes_of
 from labctl.protocol.checks.config import CheckerConfig
 from labctl.protocol.checks.timeline import presence
@@ -142,6 +142,9 @@ class Engine:
         self.progress: str | None = None
         """What the current step is doing or waiting for, in a few words (the next gate of a dose)."""
         self._prompts = 0
+        self.journal_failure: JournalWriteError | None = None
+        """The first write the journal refused: from then on the run only makes the rig safe and ends."""
+        self.sent_unjournalled: list[str] = []
 
     # --- what steps use --------------------------------------------------------------------------------------
 
@@ -153,7 +156,17 @@ class Engine:
         return self.supervisor.snapshot
 
     def record(self, kind: str, data: dict[str, Any], *, durable: bool = True) -> None:
-        self.journal.append(self.now(), kind, data, step=self.step_id, durable=durable)
+        """A record the journal refuses ends the run (JournalLost): the thing it announced does not happen. Once
+        it has failed, later records are still offered (they land once the disk has room) but no longer stop
+        anything, so the safe state can still be commanded."""
+        try:
+            self.journal.append(self.now(), kind, data, step=self.step_id, durable=durable)
+        except JournalWriteError as exc:
+            if self.journal_failure is not None:
+                return
+            self.journal_failure = exc
+            log.error("journal.write-failed", error=str(exc), kind=kind)
+            raise JournalLost(exc, []) from None
         line = notice(self.now(), self.step_id, kind, data)
         if line is not None:
             self._notices.append(line)
@@ -171,6 +184,8 @@ class Engine:
         except DeviceError as exc:
             self.record("command.failed", {"device": device, "command": command, "error": str(exc)})
             raise
+        if self.journal_failure is not None:
+            self.sent_unjournalled.append(f"{device} {command} {_plain(data) if data else ''}".strip())
         self.record("command.reply", {"device": device, "command": command, "reply": _plain(result)})
         return result
 
@@ -358,20 +373,32 @@ class Engine:
         else:
             self._restore(resume, instruments)
         try:
-            async with asyncio.TaskGroup() as tasks:
-                self._tasks = tasks
-                await self._steps(resume)
-        except asyncio.CancelledError:
-            self._set_state(RunState.FAILED, "interrupted (the controller was stopped); resumable", "labctl")
-            raise
-        except BaseException as exc:
-            self._set_state(RunState.FAILED, f"{type(exc).__name__}: {exc}", "labctl")
-            raise
+            try:
+                async with asyncio.TaskGroup() as tasks:
+                    self._tasks = tasks
+                    await self._steps(resume)
+            except asyncio.CancelledError:
+                self._set_state(
+                    RunState.FAILED, "interrupted (the controller was stopped); resumable", "labctl"
+                )
+                raise
+            except BaseException as exc:
+                self._set_state(RunState.FAILED, f"{type(exc).__name__}: {exc}", "labctl")
+                if self.journal_failure is None:
+                    raise
         finally:
             self._tasks = None
             await self._leave_safe()
             self.record("run.ended", {"state": str(self.state), "compromised": self.compromised})
+        if self.journal_failure is not None:
+            self._say_what_went_unjournalled()
+            raise JournalLost(self.journal_failure, self.sent_unjournalled)
         return self.state
+
+    def _say_what_went_unjournalled(self) -> None:
+        """Offered to the journal in case the disk has room again by now; the error names it either way."""
+        failure = str(self.journal_failure)
+        self.record("journal.commands-unjournalled", {"sent": self.sent_unjournalled, "failure": failure})
 
     async def _steps(self, resume: ResumePoint | None) -> None:
         """All steps in order (from the resume point on); an abort or an absent operator ends the run here, with
@@ -399,6 +426,9 @@ class Engine:
         except OperatorAbsent as exc:
             await self._stop_additions(because="no operator")
             self._set_state(RunState.HALTED, str(exc), "labctl")
+        except JournalLost:
+            await self._stop_additions(because="journal write failure")  # before a dose is let finish
+            raise
         finally:
             await self._drain()
 

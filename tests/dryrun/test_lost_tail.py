@@ -12,20 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from labctl.dryrun.clock import FastForwardClock
 from labctl.dryrun.operator import SimulatedOperator
-from labctl.dryrun.run import _rig_text, world_for
-from labctl.engine.begin import begin_run
 from labctl.engine.control import RunState
-from labctl.engine.engine import Engine, EngineOptions
+from labctl.engine.engine import Engine
 from labctl.engine.resume import resume_point
 from labctl.journal import Journal, Record
-from labctl.protocol.loader import load_protocol
-from labctl.rig.connect import connect_rig
-from labctl.rig.loader import parse_rig
-from simulators.clock import ManualClock
 from simulators.rig import SimulatedRig
 from tests.dryrun.conftest import SCALE_UP
+from tests.dryrun.wired import wired
 
 CRASH_AFTER_RESULTS = 3
 
@@ -60,17 +54,12 @@ def _seq(records: list[Record], kind: str, portion: int) -> int:
 async def _crash_then_resume(
     tmp_path: Path, cut_at: tuple[str, int] | None
 ) -> tuple[Journal, str, SimulatedRig]:
-    loaded = load_protocol(SCALE_UP)
-    sim_clock = ManualClock()
-    sim = SimulatedRig(sim_clock, seed=1, world_config=world_for(loaded.protocol))
-    rig = parse_rig(_rig_text(await sim.serve(huber_reply_delay_s=0.0)), "<rig>")
-    clock = FastForwardClock(sim_clock, sim, None)
-    options = EngineOptions(operator_timeout_s=30 * 60.0)
+    bench = await wired(SCALE_UP)
     first = Journal(tmp_path / "journal.sqlite")
-    run_id = begin_run(first, loaded, rig, mode="dry-run", now=clock.now(), seed=1)
-    devices = await connect_rig(rig.rig, clock.now)
+    run_id = bench.begin(first)
+    devices = await bench.devices()
     with pytest.raises(ExceptionGroup) as died:  # raised in the engine's task group
-        await Engine(loaded, devices, first, clock, options=options, operator=DiesAfterPortion(3)).run()
+        await bench.engine(devices, first, DiesAfterPortion(CRASH_AFTER_RESULTS)).run()
     assert died.group_contains(ControllerDied)
     await devices.close()
     records = list(first.records(run_id))
@@ -80,15 +69,14 @@ async def _crash_then_resume(
     _cut(tmp_path / "journal.sqlite", damaged, keep_before)
     journal = Journal(damaged)
     journal.open_run(run_id)
-    point = resume_point(journal, run_id, loaded.protocol)
+    point = resume_point(journal, run_id, bench.loaded.protocol)
     assert point is not None
-    devices = await connect_rig(rig.rig, clock.now)
+    devices = await bench.devices()
     try:
-        engine = Engine(loaded, devices, journal, clock, options=options, operator=SimulatedOperator())
-        await engine.run(point)
+        await bench.engine(devices, journal, SimulatedOperator()).run(point)
     finally:
         await devices.close()
-    return journal, run_id, sim
+    return journal, run_id, bench.sim
 
 
 def _doses(sim: SimulatedRig) -> list[str]:
