@@ -185,7 +185,8 @@ class Engine:
             self.record("command.failed", {"device": device, "command": command, "error": str(exc)})
             raise
         if self.journal_failure is not None:
-            self.sent_unjournalled.append(f"{device} {command} {_plain(data) if data else ''}".strip())
+            facts = " ".join(f"{name}={value}" for name, value in data.items())
+            self.sent_unjournalled.append(f"{device} {command} {facts}".strip())
         self.record("command.reply", {"device": device, "command": command, "reply": _plain(result)})
         return result
 
