@@ -152,6 +152,16 @@ class RunPublisher:
                 self._pending += self.view.on_record(rec)
         if records:
             self._pending_end = records[-1].seq
+            self._pending += self._head()
+
+    def _head(self) -> list[Outgoing]:
+        """The journal's committed chain head, kept on the broker too: a journal (and its head file) rewritten
+        or cut afterwards no longer matches what the lab saw."""
+        head = self.journal.head
+        if head is None or head.run_id != self.run_id:
+            return []
+        payload = {"run_id": head.run_id, "seq": head.seq, "hash": head.hash, "wall": head.wall}
+        return [Outgoing(self.topics.journal_head, encode(payload), 1, True)]
 
     async def _publish(self, client: aiomqtt.Client, messages: list[Outgoing]) -> None:
         async with asyncio.TaskGroup() as tasks:

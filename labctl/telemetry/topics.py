@@ -34,6 +34,10 @@ class Topics:
         return f"{self.root}/telemetry/{level(name)}"
 
     @property
+    def journal_head(self) -> str:
+        return f"{self.root}/journal/head"
+
+    @property
     def events(self) -> str:
         return f"{self.root}/events"
 

@@ -45,6 +45,7 @@ async def test_a_dry_run_publishes_its_status_events_and_telemetry_as_the_journa
     assert result.state is RunState.COMPLETED
     journal = Journal(tmp_path / "j.sqlite")
     records = list(journal.records(result.run_id))
+    last_hash = journal.record_hash(result.run_id, records[-1].seq)
     journal.close()
 
     statuses = [s.json() for s in watcher.on(f"labctl/{RIG}/status")]
@@ -90,3 +91,5 @@ async def test_a_dry_run_publishes_its_status_events_and_telemetry_as_the_journa
     assert float(by_topic[f"labctl/{RIG}/telemetry/Tr_C"].payload) == pytest.approx(last_reading["Tr_C"])
     assert by_topic[f"labctl/{RIG}/telemetry"].json()["Tr_C"] == last_reading["Tr_C"]
     assert f"labctl/{RIG}/prompt" not in by_topic
+    head = by_topic[f"labctl/{RIG}/journal/head"].json()  # the chain's end, kept where the journal is not
+    assert (head["run_id"], head["seq"], head["hash"]) == (result.run_id, records[-1].seq, last_hash)
