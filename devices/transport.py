@@ -6,21 +6,33 @@ read/write primitives only inside `exchange()`, so holding the lock is a matter 
 
 Own protocol buffer instead of asyncio.StreamReader: flushing stale input (a late reply to a timed-out
 request) needs direct access to what has already arrived.
+
+Late replies.  A request that timed out may still be answered, after the next request has gone out; a protocol
+without sequence numbers cannot tell that reply from the next one's, and when both requests asked the same thing
+(a poll repeats its addresses every second, a retry repeats its request) even an echoed address does not help.
+Waiting for a quiet line (`flush_stale`) only narrows the window: a reply later than the quiet time is still
+taken as current.  `Exchange.ask()` closes it for protocols that answer in order and echo a key (the Huber PB
+address): the port keeps a ledger of requests sent and not yet answered, matches each arriving reply to the
+oldest unanswered request with its key (the ones before it were lost: the unit answers in order), and before a
+request whose key is still unanswered sends a *fence*, a harmless read with a key nothing else awaits, whose
+reply proves every earlier reply has arrived or never will.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import serial_asyncio_fast
 
 from devices.errors import DeviceDisconnected, DeviceTimeout, ProtocolError
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,14 +51,41 @@ _Finder = Callable[[bytearray], int]
 """Returns the end index of a complete reply in the buffer, or -1 while incomplete."""
 
 
+@dataclass(frozen=True, slots=True)
+class Matching(Generic[K]):
+    """How one in-order protocol's replies are told apart: for `Exchange.ask()`."""
+
+    end: Callable[[bytearray], int]
+    """End index of the first complete reply frame in the buffer, or -1 while incomplete."""
+    key: Callable[[bytes], K | None]
+    """The key a reply frame echoes (the address asked), or None for a frame that does not parse."""
+    fences: Sequence[tuple[K, bytes]]
+    """Requests that are safe to send at any time (reads), with the key their reply echoes; `ask()` uses one
+    whose key no unanswered request has."""
+    forget_after_quiet_s: float
+    """Unanswered requests are presumed lost once nothing at all has arrived for this long after the last of
+    them was sent: the only way out when every fence key is itself unanswered (a unit that stopped answering).
+    The one remaining blind spot: a reply later than this after a silent line."""
+
+
+@dataclass(slots=True)
+class _Owed:
+    key: Hashable
+    sent_at: float
+    """Loop time the request went out."""
+    answer: bytes | None = None
+
+
 class _Buffer(asyncio.Protocol):
     def __init__(self) -> None:
         self.data = bytearray()
         self.changed = asyncio.Event()
         self.closed = False
+        self.last_rx = asyncio.get_running_loop().time()
 
     def data_received(self, data: bytes) -> None:
         self.data += data
+        self.last_rx = asyncio.get_running_loop().time()
         self.changed.set()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -95,6 +134,85 @@ class Exchange:
             port._abandoned = False
         stale += self.flush_input()
         return bytes(stale)
+
+    async def ask(
+        self, request: bytes, key: K, match: Matching[K], timeout_s: float, clock: Callable[[], float]
+    ) -> tuple[bytes, float]:
+        """Send `request` and return (its reply frame, `clock()` when it was sent), for in-order protocols whose
+        replies echo `key`: never a reply to an earlier request (module docstring).
+
+        A frame that does not parse, or echoes a key nothing awaits, is returned to the caller only if it is
+        the reply to this request by order (so the caller's parser can say what is wrong with it: a garbled
+        reply); otherwise it is taken as the garbled reply of the oldest earlier request and dropped.
+        DeviceTimeout when this request (or its fence) is not answered within `timeout_s`; the request stays in
+        the ledger, so its late reply is recognised whenever it comes.
+        """
+        port = self._port
+        self._settle(match)
+        if any(o.key == key for o in port._owed):
+            busy = {o.key for o in port._owed}
+            fence = next(((k, f) for k, f in match.fences if k not in busy), None)
+            if fence is None:
+                # nothing can be sent that would be recognised: let the line answer what it owes
+                await self._wait_for(None, match, timeout_s, request)
+                raise DeviceTimeout(port.name, request, timeout_s)
+            fence_key, fence_request = fence
+            # answered means every request before the fence is answered or lost: the ledger is empty now.
+            # Unanswered, it is this request that failed (reported as such: the fence is part of asking it).
+            await self._wait_for(self._sent(fence_request, fence_key), match, timeout_s, request)
+        at = clock()
+        owed = self._sent(request, key)
+        return await self._wait_for(owed, match, timeout_s, request), at
+
+    def _sent(self, request: bytes, key: Hashable) -> _Owed:
+        self.send(request)
+        owed = _Owed(key, asyncio.get_running_loop().time())
+        self._port._owed.append(owed)
+        return owed
+
+    def _settle(self, match: Matching[K]) -> None:
+        """Match every complete frame already buffered; forget the ledger after a long silence."""
+        port = self._port
+        buf = port._buffer
+        while (end := match.end(buf.data)) >= 0:
+            frame = bytes(buf.data[:end])
+            del buf.data[:end]
+            self._match(frame, match)
+        if port._owed:
+            quiet_since = max(buf.last_rx, port._owed[-1].sent_at)
+            if asyncio.get_running_loop().time() - quiet_since >= match.forget_after_quiet_s:
+                port._owed.clear()
+
+    def _match(self, frame: bytes, match: Matching[K]) -> None:
+        """Give `frame` to the request it answers, in order: requests before that one were never answered."""
+        owed = self._port._owed
+        if not owed:
+            return  # nothing asked: an unsolicited or long-forgotten frame
+        key = match.key(frame)
+        index = next((i for i, o in enumerate(owed) if o.key == key), 0) if key is not None else 0
+        for _ in range(index):
+            owed.popleft()
+        owed.popleft().answer = frame
+
+    async def _wait_for(
+        self, owed: _Owed | None, match: Matching[K], timeout_s: float, request: bytes
+    ) -> bytes:
+        """Match arriving frames until `owed` is answered (or, for None, until `timeout_s` passes)."""
+        buf = self._port._buffer
+        try:
+            async with asyncio.timeout(timeout_s):
+                while True:
+                    self._settle(match)
+                    if owed is not None and owed.answer is not None:
+                        return owed.answer
+                    if buf.closed:
+                        raise DeviceDisconnected(self._port.name, "link closed while waiting for a reply")
+                    buf.changed.clear()
+                    await buf.changed.wait()
+        except TimeoutError:
+            if owed is None:
+                return b""
+            raise DeviceTimeout(self._port.name, request, timeout_s) from None
 
     async def read_until(self, terminator: bytes, timeout_s: float, request: bytes = b"") -> bytes:
         """Return bytes up to and including `terminator`."""
@@ -170,6 +288,9 @@ class Port:
         self._buffer = buffer
         self._lock = asyncio.Lock()
         self._abandoned = False
+        self._owed: deque[_Owed] = deque()
+        """Requests sent through `Exchange.ask()` and not answered yet, oldest first.  Kept across `reopen()`:
+        on a serial line (or a terminal server in front of one) the unit's late replies still come."""
         self.reopens = 0
         """How many times the link was reopened (for logs and tests)."""
 
