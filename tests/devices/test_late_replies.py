@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from devices.errors import DeviceTimeout, ProtocolError
+from devices.huber_modbus import HuberModbus
 from devices.huber_pb import HuberPB
 from simulators import serving
 from simulators.clock import ManualClock
@@ -187,6 +188,70 @@ async def test_reading_is_stamped_when_its_request_was_sent() -> None:
         await task
         assert reading.at == 100.0
         assert reading.value == unit.read(0x01) / 100  # type: ignore[operator]
+    finally:
+        await huber.close()
+        await server.aclose()
+
+
+# --- Modbus TCP: the transaction id does the matching (pymodbus' framer skips a frame with another id) ----------
+
+
+@dataclass
+class TaggingModbusUnit:
+    """FC 03 answers register value = this request's number, echoing the request's transaction id; behind
+    `simulators.serving` so the wire's reply delay applies."""
+
+    count: int = 0
+
+    def session(self, send: Send) -> serving.ByteSession:
+        unit = self
+
+        class Session:
+            def __init__(self) -> None:
+                self.data = bytearray()
+
+            def feed(self, data: bytes) -> None:
+                self.data += data
+                while len(self.data) >= 12:
+                    frame, self.data = bytes(self.data[:12]), self.data[12:]
+                    assert frame[7] == 3, "this unit only reads"
+                    unit.count += 1
+                    tid, uid = frame[:2], frame[6:7]
+                    send(tid + b"\x00\x00\x00\x05" + uid + b"\x03\x02" + unit.count.to_bytes(2, "big"))
+
+            def poll(self) -> None: ...
+
+            def close(self) -> None: ...
+
+        return Session()
+
+
+@pytest.mark.parametrize("delays", [(1.5,), (2.5,), (0.4, 2.2, 1.3, 3.1, 0.2, 2.6)])
+async def test_modbus_late_reply_is_skipped_by_its_transaction_id(delays: tuple[float, ...]) -> None:
+    unit = TaggingModbusUnit()
+    faults = WireFaults()
+    server = await serving.serve_tcp(unit.session, faults=faults)
+    huber = HuberModbus("127.0.0.1", server.port, timeout_s=TIMEOUT_S, retries=2)
+    await huber.connect()
+    rng = random.Random(1)
+    returned = 0
+    try:
+        for address in [0x07, 0x07, 0x01, 0x0A, 0x00] * 3:
+            faults.reply_delay_s = rng.choice(delays) * TIMEOUT_S
+            before = unit.count
+            try:
+                tag = await huber.read(address)
+            except DeviceTimeout:
+                continue
+            returned += 1
+            assert before < tag <= unit.count, f"read {address:02X} returned tag {tag}, sent {before + 1}…"
+        if min(delays) < 1:
+            assert returned > 0, "no reply was on time: the check above saw nothing"
+        faults.reply_delay_s = 0.0
+        await asyncio.sleep(max(delays) * TIMEOUT_S)
+        for address in [0x07, 0x07, 0x01]:
+            before = unit.count
+            assert before < await huber.read(address) <= unit.count
     finally:
         await huber.close()
         await server.aclose()
