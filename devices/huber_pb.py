@@ -103,7 +103,6 @@ class HuberPB(HuberChiller):
             end=_frame_end,
             key=_echoed_address,
             fences=[(a, encode(a, None)) for a in FENCES],
-            forget_after_quiet_s=max(5.0, 5 * timeout_s),
         )
 
     @classmethod

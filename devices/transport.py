@@ -15,7 +15,8 @@ taken as current.  `Exchange.ask()` closes it for protocols that answer in order
 address): the port keeps a ledger of requests sent and not yet answered, matches each arriving reply to the
 oldest unanswered request with its key (the ones before it were lost: the unit answers in order), and before a
 request whose key is still unanswered sends a *fence*, a harmless read with a key nothing else awaits, whose
-reply proves every earlier reply has arrived or never will.
+reply proves every earlier reply has arrived or never will.  Nothing here is timed: however late a reply
+comes, it is matched to its own request (up to MAX_OWED requests back).
 """
 
 from __future__ import annotations
@@ -62,17 +63,16 @@ class Matching(Generic[K]):
     fences: Sequence[tuple[K, bytes]]
     """Requests that are safe to send at any time (reads), with the key their reply echoes; `ask()` uses one
     whose key no unanswered request has."""
-    forget_after_quiet_s: float
-    """Unanswered requests are presumed lost once nothing at all has arrived for this long after the last of
-    them was sent: the only way out when every fence key is itself unanswered (a unit that stopped answering).
-    The one remaining blind spot: a reply later than this after a silent line."""
+
+
+MAX_OWED = 256
+"""Unanswered requests remembered per port; older ones are presumed lost.  The one blind spot left: a reply
+that comes after more than this many later requests (a unit answering nothing for minutes keeps only these)."""
 
 
 @dataclass(slots=True)
 class _Owed:
     key: Hashable
-    sent_at: float
-    """Loop time the request went out."""
     answer: bytes | None = None
 
 
@@ -81,11 +81,9 @@ class _Buffer(asyncio.Protocol):
         self.data = bytearray()
         self.changed = asyncio.Event()
         self.closed = False
-        self.last_rx = asyncio.get_running_loop().time()
 
     def data_received(self, data: bytes) -> None:
         self.data += data
-        self.last_rx = asyncio.get_running_loop().time()
         self.changed.set()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -148,44 +146,57 @@ class Exchange:
         the ledger, so its late reply is recognised whenever it comes.
         """
         port = self._port
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
         self._settle(match)
-        if any(o.key == key for o in port._owed):
-            busy = {o.key for o in port._owed}
-            fence = next(((k, f) for k, f in match.fences if k not in busy), None)
-            if fence is None:
-                # nothing can be sent that would be recognised: let the line answer what it owes
-                await self._wait_for(None, match, timeout_s, request)
-                raise DeviceTimeout(port.name, request, timeout_s)
-            fence_key, fence_request = fence
-            # answered means every request before the fence is answered or lost: the ledger is empty now.
-            # Unanswered, it is this request that failed (reported as such: the fence is part of asking it).
-            await self._wait_for(self._sent(fence_request, fence_key), match, timeout_s, request)
+        while any(o.key == key for o in port._owed):
+            fence_key, fence_request = self._fence(match)
+            progress = self._progress_since(port._matched)
+            self._sent(fence_request, fence_key)
+            # Each fence reply settles at least the requests before the entry it is matched to; a fence whose
+            # key nothing else awaits empties the ledger.  Unanswered in time, it is this request that failed
+            # (reported as such: the fence is part of asking it).
+            await self._wait_until(progress, match, deadline - loop.time(), request)
         at = clock()
         owed = self._sent(request, key)
-        return await self._wait_for(owed, match, timeout_s, request), at
+        await self._wait_until(lambda: owed.answer is not None, match, timeout_s, request)
+        assert owed.answer is not None
+        return owed.answer, at
+
+    def _progress_since(self, matched: int) -> Callable[[], bool]:
+        """True once a frame has been matched after the `matched`-th."""
+        return lambda: self._port._matched > matched
+
+    def _fence(self, match: Matching[K]) -> tuple[K, bytes]:
+        """A fence whose key no unanswered request has; if every one is awaited (a unit silent for a while),
+        the one first awaited latest: its reply is matched to that earlier entry and settles everything before
+        it, so repeated fences work through the ledger and never mistake one reply for another."""
+        first: dict[Hashable, int] = {}
+        for i, o in enumerate(self._port._owed):
+            first.setdefault(o.key, i)
+        never = len(self._port._owed)
+        return max(match.fences, key=lambda fence: first.get(fence[0], never))
 
     def _sent(self, request: bytes, key: Hashable) -> _Owed:
         self.send(request)
-        owed = _Owed(key, asyncio.get_running_loop().time())
+        owed = _Owed(key)
         self._port._owed.append(owed)
+        if len(self._port._owed) > MAX_OWED:
+            self._port._owed.popleft()
         return owed
 
     def _settle(self, match: Matching[K]) -> None:
-        """Match every complete frame already buffered; forget the ledger after a long silence."""
-        port = self._port
-        buf = port._buffer
+        """Match every complete frame already buffered."""
+        buf = self._port._buffer
         while (end := match.end(buf.data)) >= 0:
             frame = bytes(buf.data[:end])
             del buf.data[:end]
             self._match(frame, match)
-        if port._owed:
-            quiet_since = max(buf.last_rx, port._owed[-1].sent_at)
-            if asyncio.get_running_loop().time() - quiet_since >= match.forget_after_quiet_s:
-                port._owed.clear()
 
     def _match(self, frame: bytes, match: Matching[K]) -> None:
         """Give `frame` to the request it answers, in order: requests before that one were never answered."""
-        owed = self._port._owed
+        port = self._port
+        owed = port._owed
         if not owed:
             return  # nothing asked: an unsolicited or long-forgotten frame
         key = match.key(frame)
@@ -193,25 +204,24 @@ class Exchange:
         for _ in range(index):
             owed.popleft()
         owed.popleft().answer = frame
+        port._matched += 1
 
-    async def _wait_for(
-        self, owed: _Owed | None, match: Matching[K], timeout_s: float, request: bytes
-    ) -> bytes:
-        """Match arriving frames until `owed` is answered (or, for None, until `timeout_s` passes)."""
+    async def _wait_until(
+        self, done: Callable[[], bool], match: Matching[K], timeout_s: float, request: bytes
+    ) -> None:
+        """Match arriving frames until `done()`; DeviceTimeout after `timeout_s`."""
         buf = self._port._buffer
         try:
-            async with asyncio.timeout(timeout_s):
+            async with asyncio.timeout(max(timeout_s, 0.0)):
                 while True:
                     self._settle(match)
-                    if owed is not None and owed.answer is not None:
-                        return owed.answer
+                    if done():
+                        return
                     if buf.closed:
                         raise DeviceDisconnected(self._port.name, "link closed while waiting for a reply")
                     buf.changed.clear()
                     await buf.changed.wait()
         except TimeoutError:
-            if owed is None:
-                return b""
             raise DeviceTimeout(self._port.name, request, timeout_s) from None
 
     async def read_until(self, terminator: bytes, timeout_s: float, request: bytes = b"") -> bytes:
@@ -291,6 +301,8 @@ class Port:
         self._owed: deque[_Owed] = deque()
         """Requests sent through `Exchange.ask()` and not answered yet, oldest first.  Kept across `reopen()`:
         on a serial line (or a terminal server in front of one) the unit's late replies still come."""
+        self._matched = 0
+        """Frames matched to a ledger entry so far: fences wait for this to move."""
         self.reopens = 0
         """How many times the link was reopened (for logs and tests)."""
 

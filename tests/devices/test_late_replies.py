@@ -255,3 +255,18 @@ async def test_modbus_late_reply_is_skipped_by_its_transaction_id(delays: tuple[
     finally:
         await huber.close()
         await server.aclose()
+
+
+async def test_a_unit_silent_for_longer_than_the_fences_last_answers_at_once_when_back(link: Link) -> None:
+    """Silence leaves every fence address unanswered in the ledger; once the unit answers again the driver
+    works through it (fences whose replies settle the older entries) and the next reads are right."""
+    link.faults.silent = True
+    for address in [0x07, 0x01, 0x0A, 0x00] * 4:
+        with pytest.raises(DeviceTimeout):
+            await link.huber.read(address)
+    link.faults.silent = False
+    for address in [0x07, 0x07, 0x01]:
+        before = len(link.unit.log)
+        tag = await link.huber.read(address)
+        assert before < tag <= len(link.unit.log)
+        assert link.unit.log[tag - 1] == (address, None)
