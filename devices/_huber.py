@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Awaitable, Callable
+from typing import NamedTuple
 
 from devices.errors import DeviceDisconnected, DeviceTimeout, NotSupported, ProtocolError, SensorMissing
 from devices.reading import DEFAULT_CLOCK, Applied, Clock, Reading
@@ -135,8 +136,16 @@ def decode_status(word: int) -> ChillerStatus:
     )
 
 
+class Sample(NamedTuple):
+    """A register word and the driver-clock time its request was sent: the unit reads the value when it gets
+    the request, so a slow reply does not make the value any newer (Reading.at is this time)."""
+
+    word: int
+    at: float
+
+
 class HuberChiller(abc.ABC):
-    """Chiller role on top of raw register access; subclasses supply `_read_word` / `_write_word`."""
+    """Chiller role on top of raw register access; subclasses supply `_read_sample` / `_write_sample`."""
 
     retries: int
 
@@ -150,10 +159,10 @@ class HuberChiller(abc.ABC):
         self,
         address: int,
         word: int | None,
-        once: Callable[[], Awaitable[int]],
+        once: Callable[[], Awaitable[Sample]],
         connected: Callable[[], bool],
         reconnect: Callable[[], Awaitable[None]],
-    ) -> int:
+    ) -> Sample:
         """One request under the Huber recovery policy, the same on every link: a dropped link is reopened once;
         a read or an absolute write (IDEMPOTENT_WRITES) is then resent and retried after a timeout or a rejected
         reply, anything else (clearing an error, starting a ramp) raises instead of risking a second effect."""
@@ -181,12 +190,18 @@ class HuberChiller(abc.ABC):
                     raise
 
     @abc.abstractmethod
-    async def _read_word(self, address: int) -> int:
+    async def _read_sample(self, address: int) -> Sample:
         """Unsigned 16-bit value at `address`; retried by the subclass (reads are safe)."""
 
     @abc.abstractmethod
-    async def _write_word(self, address: int, word: int) -> int:
+    async def _write_sample(self, address: int, word: int) -> Sample:
         """Write and return the word now in force; retried only for IDEMPOTENT_WRITES."""
+
+    async def _read_word(self, address: int) -> int:
+        return (await self._read_sample(address)).word
+
+    async def _write_word(self, address: int, word: int) -> int:
+        return (await self._write_sample(address, word)).word
 
     @abc.abstractmethod
     async def close(self) -> None: ...
@@ -215,18 +230,19 @@ class HuberChiller(abc.ABC):
 
     async def write_celsius(self, address: int, celsius: float) -> Applied[float]:
         requested = round(celsius * 100) / 100
-        word = self._checked(address, await self._write_word(address, celsius_to_word(celsius)))
-        return Applied(requested, self._celsius(address, word), self._clock())
+        sample = await self._write_sample(address, celsius_to_word(celsius))
+        return Applied(requested, self._celsius(address, self._checked(address, sample.word)), sample.at)
 
     async def _sensor(self, address: int) -> Reading[float]:
         # C504 becomes "no reading" here, not an exception: a supervisor polling temperatures treats a missing
         # probe as an absent value (its staleness / interlock rules decide), never as −151 °C and never by
         # silently falling back to the internal sensor.  Callers wanting the exception use read_celsius().
+        sample = await self._read_sample(address)
         try:
-            value: float | None = await self.read_celsius(address)
+            value: float | None = self._celsius(address, self._checked(address, sample.word))
         except SensorMissing:
             value = None
-        return Reading(value, self._clock())
+        return Reading(value, sample.at)
 
     # --- Chiller role -------------------------------------------------------------------------------------
 
@@ -234,7 +250,8 @@ class HuberChiller(abc.ABC):
         return await self.write_celsius(SETPOINT, celsius)
 
     async def get_setpoint(self) -> Reading[float]:
-        return Reading(await self.read_celsius(SETPOINT), self._clock())
+        sample = await self._read_sample(SETPOINT)
+        return Reading(self._celsius(SETPOINT, self._checked(SETPOINT, sample.word)), sample.at)
 
     async def set_control_mode(self, mode: ControlMode) -> Applied[ControlMode]:
         in_force = await self.write(CONTROL_MODE, int(mode))
@@ -262,8 +279,8 @@ class HuberChiller(abc.ABC):
         return await self._sensor(PROCESS_T)
 
     async def status(self) -> Reading[ChillerStatus]:
-        word = self._checked(STATUS1, await self._read_word(STATUS1))
-        return Reading(decode_status(word), self._clock())
+        sample = await self._read_sample(STATUS1)
+        return Reading(decode_status(self._checked(STATUS1, sample.word)), sample.at)
 
     async def faults(self) -> ChillerFaults:
         return ChillerFaults(error=await self.read(ERROR), warning=await self.read(WARNING))

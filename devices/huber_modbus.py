@@ -7,6 +7,10 @@ Wire-fault policy:
 - **Timeout / slow reply / short or unframeable response** (pymodbus drops a frame whose MBAP header, length,
   unit id or function code does not fit, and then times out) → retried for reads and IDEMPOTENT_WRITES, then
   DeviceTimeout.  A reply slower than usual but within `timeout_s` is the answer.
+- **Late reply**: each request carries a fresh MBAP transaction id and pymodbus' framer skips a frame whose id
+  is not the one awaited (`tests/devices/test_huber_modbus.py` checks this over a socket), so a reply that
+  comes after its request's deadline is never the answer to a later request.  `Reading.at` is the time the
+  request was sent.
 - **Link dropped** → the TCP connection is reopened once; a safe request is resent, a non-idempotent write
   raises DeviceDisconnected after the reopen (outcome unknown, next call works).
 - **Garbled bytes**: Modbus TCP has no CRC (integrity is left to TCP/Ethernet checksums, so on a real network
@@ -23,7 +27,7 @@ from pymodbus.client import AsyncModbusTcpClient
 from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
 from pymodbus.pdu import ModbusPDU
 
-from devices._huber import HuberChiller, implausible
+from devices._huber import HuberChiller, Sample, implausible
 from devices.errors import (
     DeviceDisconnected,
     DeviceError,
@@ -67,9 +71,10 @@ class HuberModbus(HuberChiller):
     async def close(self) -> None:
         self._client.close()
 
-    async def _call(self, address: int, value: int | None) -> int:
-        async def once() -> int:
-            return self._word(address, await self._request(address, value))
+    async def _call(self, address: int, value: int | None) -> Sample:
+        async def once() -> Sample:
+            pdu, at = await self._request(address, value)
+            return Sample(self._word(address, pdu), at)
 
         return await self._recovering(address, value, once, lambda: self._client.connected, self._reconnect)
 
@@ -77,12 +82,15 @@ class HuberModbus(HuberChiller):
         self._client.close()
         await self.connect()
 
-    async def _request(self, address: int, value: int | None) -> ModbusPDU:
+    async def _request(self, address: int, value: int | None) -> tuple[ModbusPDU, float]:
         try:
             async with self._lock, asyncio.timeout(self.timeout_s * 2):
+                at = self._clock()
                 if value is None:
-                    return await self._client.read_holding_registers(address, count=1, device_id=self.unit_id)
-                return await self._client.write_register(address, value, device_id=self.unit_id)
+                    pdu = await self._client.read_holding_registers(address, count=1, device_id=self.unit_id)
+                else:
+                    pdu = await self._client.write_register(address, value, device_id=self.unit_id)
+                return pdu, at
         except ConnectionException as exc:
             raise DeviceDisconnected(self.name, str(exc)) from exc
         except (TimeoutError, ModbusIOException) as exc:
@@ -107,8 +115,8 @@ class HuberModbus(HuberChiller):
             raise ProtocolError(self.name, f"register {address:02X} = {word:04X}", why)
         return word
 
-    async def _read_word(self, address: int) -> int:
+    async def _read_sample(self, address: int) -> Sample:
         return await self._call(address, None)
 
-    async def _write_word(self, address: int, word: int) -> int:
+    async def _write_sample(self, address: int, word: int) -> Sample:
         return await self._call(address, word)

@@ -6,21 +6,34 @@ read/write primitives only inside `exchange()`, so holding the lock is a matter 
 
 Own protocol buffer instead of asyncio.StreamReader: flushing stale input (a late reply to a timed-out
 request) needs direct access to what has already arrived.
+
+Late replies.  A request that timed out may still be answered, after the next request has gone out; a protocol
+without sequence numbers cannot tell that reply from the next one's, and when both requests asked the same thing
+(a poll repeats its addresses every second, a retry repeats its request) even an echoed address does not help.
+Waiting for a quiet line (`flush_stale`) only narrows the window: a reply later than the quiet time is still
+taken as current.  `Exchange.ask()` closes it for protocols that answer in order and echo a key (the Huber PB
+address): the port keeps a ledger of requests sent and not yet answered, matches each arriving reply to the
+oldest unanswered request with its key (the ones before it were lost: the unit answers in order), and before a
+request whose key is still unanswered sends a *fence*, a harmless read with a key nothing else awaits, whose
+reply proves every earlier reply has arrived or never will.  Nothing here is timed: however late a reply
+comes, it is matched to its own request (up to MAX_OWED requests back).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import serial_asyncio_fast
 
 from devices.errors import DeviceDisconnected, DeviceTimeout, ProtocolError
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +50,30 @@ class LineSettings:
 
 _Finder = Callable[[bytearray], int]
 """Returns the end index of a complete reply in the buffer, or -1 while incomplete."""
+
+
+@dataclass(frozen=True, slots=True)
+class Matching(Generic[K]):
+    """How one in-order protocol's replies are told apart: for `Exchange.ask()`."""
+
+    end: Callable[[bytearray], int]
+    """End index of the first complete reply frame in the buffer, or -1 while incomplete."""
+    key: Callable[[bytes], K | None]
+    """The key a reply frame echoes (the address asked), or None for a frame that does not parse."""
+    fences: Sequence[tuple[K, bytes]]
+    """Requests that are safe to send at any time (reads), with the key their reply echoes; `ask()` uses one
+    whose key no unanswered request has."""
+
+
+MAX_OWED = 256
+"""Unanswered requests remembered per port; older ones are presumed lost.  The one blind spot left: a reply
+that comes after more than this many later requests (a unit answering nothing for minutes keeps only these)."""
+
+
+@dataclass(slots=True)
+class _Owed:
+    key: Hashable
+    answer: bytes | None = None
 
 
 class _Buffer(asyncio.Protocol):
@@ -95,6 +132,97 @@ class Exchange:
             port._abandoned = False
         stale += self.flush_input()
         return bytes(stale)
+
+    async def ask(
+        self, request: bytes, key: K, match: Matching[K], timeout_s: float, clock: Callable[[], float]
+    ) -> tuple[bytes, float]:
+        """Send `request` and return (its reply frame, `clock()` when it was sent), for in-order protocols whose
+        replies echo `key`: never a reply to an earlier request (module docstring).
+
+        A frame that does not parse, or echoes a key nothing awaits, is returned to the caller only if it is
+        the reply to this request by order (so the caller's parser can say what is wrong with it: a garbled
+        reply); otherwise it is taken as the garbled reply of the oldest earlier request and dropped.
+        DeviceTimeout when this request (or its fence) is not answered within `timeout_s`; the request stays in
+        the ledger, so its late reply is recognised whenever it comes.
+        """
+        port = self._port
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        self._settle(match)
+        while any(o.key == key for o in port._owed):
+            fence_key, fence_request = self._fence(match)
+            progress = self._progress_since(port._matched)
+            self._sent(fence_request, fence_key)
+            # Each fence reply settles at least the requests before the entry it is matched to; a fence whose
+            # key nothing else awaits empties the ledger.  Unanswered in time, it is this request that failed
+            # (reported as such: the fence is part of asking it).
+            await self._wait_until(progress, match, deadline - loop.time(), request)
+        at = clock()
+        owed = self._sent(request, key)
+        await self._wait_until(lambda: owed.answer is not None, match, timeout_s, request)
+        assert owed.answer is not None
+        return owed.answer, at
+
+    def _progress_since(self, matched: int) -> Callable[[], bool]:
+        """True once a frame has been matched after the `matched`-th."""
+        return lambda: self._port._matched > matched
+
+    def _fence(self, match: Matching[K]) -> tuple[K, bytes]:
+        """A fence whose key no unanswered request has; if every one is awaited (a unit silent for a while),
+        the one first awaited latest: its reply is matched to that earlier entry and settles everything before
+        it, so repeated fences work through the ledger and never mistake one reply for another."""
+        first: dict[Hashable, int] = {}
+        for i, o in enumerate(self._port._owed):
+            first.setdefault(o.key, i)
+        never = len(self._port._owed)
+        return max(match.fences, key=lambda fence: first.get(fence[0], never))
+
+    def _sent(self, request: bytes, key: Hashable) -> _Owed:
+        self.send(request)
+        owed = _Owed(key)
+        self._port._owed.append(owed)
+        if len(self._port._owed) > MAX_OWED:
+            self._port._owed.popleft()
+        return owed
+
+    def _settle(self, match: Matching[K]) -> None:
+        """Match every complete frame already buffered."""
+        buf = self._port._buffer
+        while (end := match.end(buf.data)) >= 0:
+            frame = bytes(buf.data[:end])
+            del buf.data[:end]
+            self._match(frame, match)
+
+    def _match(self, frame: bytes, match: Matching[K]) -> None:
+        """Give `frame` to the request it answers, in order: requests before that one were never answered."""
+        port = self._port
+        owed = port._owed
+        if not owed:
+            return  # nothing asked: an unsolicited or long-forgotten frame
+        key = match.key(frame)
+        index = next((i for i, o in enumerate(owed) if o.key == key), 0) if key is not None else 0
+        for _ in range(index):
+            owed.popleft()
+        owed.popleft().answer = frame
+        port._matched += 1
+
+    async def _wait_until(
+        self, done: Callable[[], bool], match: Matching[K], timeout_s: float, request: bytes
+    ) -> None:
+        """Match arriving frames until `done()`; DeviceTimeout after `timeout_s`."""
+        buf = self._port._buffer
+        try:
+            async with asyncio.timeout(max(timeout_s, 0.0)):
+                while True:
+                    self._settle(match)
+                    if done():
+                        return
+                    if buf.closed:
+                        raise DeviceDisconnected(self._port.name, "link closed while waiting for a reply")
+                    buf.changed.clear()
+                    await buf.changed.wait()
+        except TimeoutError:
+            raise DeviceTimeout(self._port.name, request, timeout_s) from None
 
     async def read_until(self, terminator: bytes, timeout_s: float, request: bytes = b"") -> bytes:
         """Return bytes up to and including `terminator`."""
@@ -170,6 +298,11 @@ class Port:
         self._buffer = buffer
         self._lock = asyncio.Lock()
         self._abandoned = False
+        self._owed: deque[_Owed] = deque()
+        """Requests sent through `Exchange.ask()` and not answered yet, oldest first.  Kept across `reopen()`:
+        on a serial line (or a terminal server in front of one) the unit's late replies still come."""
+        self._matched = 0
+        """Frames matched to a ledger entry so far: fences wait for this to move."""
         self.reopens = 0
         """How many times the link was reopened (for logs and tests)."""
 

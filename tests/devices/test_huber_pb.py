@@ -96,6 +96,8 @@ async def test_limited_setpoint_returns_value_in_force(scripted: MakePeer) -> No
 async def test_no_reply_times_out_then_read_is_retried(scripted: MakePeer) -> None:
     peer = await scripted(
         Expect(b"{M00****\r\n"),  # unit drops it silently (as for a malformed frame)
+        Expect(b"{M1B****\r\n"),  # fence: the first try's reply could still come, and would look the same
+        Send(b"{S1BE240\r\n"),  # → every earlier reply is in (or lost): the retry's reply is its own
         Expect(b"{M00****\r\n"),
         Send(b"{S00FFCC\r\n"),
     )
@@ -106,7 +108,8 @@ async def test_no_reply_times_out_then_read_is_retried(scripted: MakePeer) -> No
 
 
 async def test_read_gives_up_with_device_timeout(scripted: MakePeer) -> None:
-    peer = await scripted(Expect(b"{M01****\r\n"), Expect(b"{M01****\r\n"))
+    # the retry's fence goes unanswered
+    peer = await scripted(Expect(b"{M01****\r\n"), Expect(b"{M1B****\r\n"))
     huber = await HuberPB.open(peer.url, timeout_s=0.1, retries=1)
     with pytest.raises(DeviceTimeout) as info:
         await huber.internal_temperature()
@@ -125,18 +128,19 @@ async def test_clear_error_is_not_retried(scripted: MakePeer) -> None:
     await huber.close()
 
 
-async def test_late_reply_is_flushed_not_misread(scripted: MakePeer) -> None:
+async def test_late_reply_is_matched_to_its_own_request_not_misread(scripted: MakePeer) -> None:
     peer = await scripted(
         Expect(b"{M01****\r\n"),
+        Expect(b"{M1B****\r\n"),  # the retry's fence
+        Send(b"{S011010\r\n"),  # answer to the *first* try arrives only now: 41.12 °C, no longer current
+        Send(b"{S1BE240\r\n"),
         Expect(b"{M01****\r\n"),
-        Send(b"{S011010\r\n"),  # answer to the *first* try arrives only now
-        Send(b"{S011010\r\n"),
+        Send(b"{S010FA0\r\n"),  # 40.00 °C: the retry's own answer
         Expect(b"{M00****\r\n"),
         Send(b"{S00FFCC\r\n"),
     )
     huber = await HuberPB.open(peer.url, timeout_s=0.2, retries=1)
-    assert (await huber.internal_temperature()).value == 41.12
-    await asyncio.sleep(0.05)  # let the duplicate land in the input buffer
+    assert (await huber.internal_temperature()).value == 40.00
     assert (await huber.get_setpoint()).value == -0.52
     await peer.finish()
     await huber.close()
@@ -256,7 +260,8 @@ async def test_identity_without_serial_registers_says_nothing(scripted: MakePeer
 
 
 async def test_identity_silence_is_a_timeout_not_an_empty_identity(scripted: MakePeer) -> None:
-    peer = await scripted(Expect(b"{M1B****\r\n"), Expect(b"{M1B****\r\n"))
+    # the retry fences with 1C: a fence must echo an address no unanswered request has
+    peer = await scripted(Expect(b"{M1B****\r\n"), Expect(b"{M1C****\r\n"))
     huber = await HuberPB.open(peer.url, timeout_s=0.1, retries=1)
     with pytest.raises(DeviceTimeout):
         await huber.identity()
