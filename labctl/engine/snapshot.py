@@ -15,7 +15,8 @@ STIR_TOLERANCE = 0.10
 """Stirring counts as verified within 10 % of its setpoint (at least STIR_TOLERANCE_MIN_RPM): a stalled, slipping
 or stopped shaft is far outside, a regulated one well inside."""
 STIR_TOLERANCE_MIN_RPM = 10.0
-TORQUE_STALE_POLLS = 5
+TORQUE_STALE_POLLS = 10
+STIR_STALE_POLLS = 2
 
 
 def stir_tolerance_rpm(setpoint: float) -> float:
@@ -83,7 +84,11 @@ class Snapshot:
         return self.chiller_error != 0 or (self.status is not None and self.status.error)
 
     def stir_speed_value(self) -> float | None:
-        return None if self.stir_speed is None or self._stale(self.stir_speed) else self.stir_speed.value
+        """Read every other poll (Supervisor.STIRRER_EVERY), so it is judged stale on that scale."""
+        speed = self.stir_speed
+        if speed is None or self.at - speed.at > STIR_STALE_POLLS * self.stale_after_s:
+            return None
+        return speed.value
 
     def stir_torque_value(self) -> float | None:
         """Read every few polls (Supervisor.TORQUE_EVERY), so it is judged stale on that scale."""

@@ -31,8 +31,10 @@ BALANCE_EVERY = 10
 portion needs it."""
 
 
-TORQUE_EVERY = 5
-"""Torque tells a thickening or stalling mass over minutes; the speed, read every poll, is what stops a dose."""
+STIRRER_EVERY = 2
+"""The shaft's speed every other poll: a loss is judged over LOSS_GRACE_S (5 s), and the permit needs a fresh one."""
+TORQUE_EVERY = 10
+"""Torque tells a thickening or stalling mass over minutes; the speed is what stops a dose."""
 
 
 class Supervisor:
@@ -65,7 +67,9 @@ class Supervisor:
             changes.update(await self._poll_chiller(self._chiller, now))
         if self._balance is not None and self._polls % BALANCE_EVERY == 0 and not self._balance_busy():
             changes.update(await self._poll_balance(self._balance, now))
-        if self._stirrer is not None:
+        if self._stirrer is not None and (
+            self._polls % STIRRER_EVERY == 0 or not self.snapshot.stirrer.online
+        ):
             changes.update(await self._poll_stirrer(self._stirrer, now))
         snap = dataclasses.replace(self.snapshot, **changes)
         tr = snap.tr_value()

@@ -85,8 +85,8 @@ def _doses(sim: SimulatedRig) -> list[str]:
 
 @pytest.mark.parametrize(
     "cut_at",
-    [("portion.planned", 3), ("portion.start", 3), ("portion.result", 2)],
-    ids=["before-portion-3", "portion-3-start-lost", "portion-2-result-lost"],
+    [("portion.start", 3), ("portion.result", 2)],
+    ids=["portion-3-start-lost", "portion-2-result-lost"],
 )
 async def test_a_start_the_journal_lost_is_never_sent_again(tmp_path: Path, cut_at: tuple[str, int]) -> None:
     journal, run_id, sim = await _crash_then_resume(tmp_path, cut_at)

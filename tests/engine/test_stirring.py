@@ -46,7 +46,7 @@ def test_stirring_is_its_setpoint_within_ten_percent_or_ten_rpm(
     [
         snap(2.0),  # no stirrer instrument: a person's business, never assumed
         stirred(300.0, online=False),
-        stirred(300.0, age=5.0),  # the last speed is old
+        stirred(300.0, age=5.0 * 2),  # the last speed is old
         stirred(None),
         stirred(300.0, setpoint=None),
     ],
@@ -59,7 +59,9 @@ def test_the_permit_names_what_is_wrong_with_the_stirring() -> None:
     assert stirring_blockers(stirred(300.0)) == []
     assert stirring_blockers(stirred(0.0)) == ["stirring not verified (0 of 300 rpm)"]
     assert stirring_blockers(stirred(300.0, online=False)) == ["stirrer offline"]
-    assert stirring_blockers(stirred(300.0, age=5.0)) == ["stirring not verified (no fresh stirrer speed)"]
+    assert stirring_blockers(stirred(300.0, age=5.0 * 2)) == [
+        "stirring not verified (no fresh stirrer speed)"
+    ]
     assert stirring_blockers(snap(2.0)) == []  # a manual stirrer is confirmed by a person in the dose step
 
 
@@ -80,7 +82,7 @@ def test_no_portion_is_released_into_a_mass_that_is_not_seen_stirred() -> None:
         ("stirrer offline", stirred(0.0), False),
         ("stirrer fault", stirred(0.0), True),
         ("stirrer fault", stirred(300.0, online=False), True),
-        ("stirrer fault", stirred(300.0, age=5.0), True),
+        ("stirrer fault", stirred(300.0, age=5.0 * 2), True),
         ("stirrer fault", stirred(300.0), False),
         ("stirrer stopped", snap(2.0), None),
         ("stirrer fault", snap(2.0), None),
@@ -91,7 +93,7 @@ def test_the_protocols_stirrer_conditions(text: str, snapshot: Snapshot, expecte
 
 
 def test_torque_read_every_few_polls_is_kept_that_long() -> None:
-    fresh = stirred(300.0, stir_torque=Reading(5.0, NOW - 9.0))
-    old = stirred(300.0, stir_torque=Reading(5.0, NOW - 11.0))
+    fresh = stirred(300.0, stir_torque=Reading(5.0, NOW - 19.0))
+    old = stirred(300.0, stir_torque=Reading(5.0, NOW - 21.0))
     assert fresh.stir_torque_value() == 5.0
     assert old.stir_torque_value() is None
