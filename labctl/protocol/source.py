@@ -83,7 +83,8 @@ def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
         document = yaml.load(text)
     except MarkedYAMLError as exc:
         raise InputFileError([_yaml_problem(exc, file)]) from exc
-    except (YAMLError, ValueError, TypeError, RecursionError, OverflowError) as exc:
+    except (YAMLError, ValueError, TypeError, RecursionError, OverflowError, NotImplementedError) as exc:
+        # NotImplementedError: ruamel's comment handling gives up on some comment placements ('#>' after a key)
         raise InputFileError(
             [Problem(Location(file, 1, 1), "", f"not valid YAML: {exc}", "YAML-SYNTAX")]
         ) from exc

@@ -65,7 +65,7 @@ def _verify(run_id: str, journal: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("at_s", [BETWEEN_PORTIONS_S, DURING_THE_HOLD_S])  # mid-dose: the test below
+@pytest.mark.parametrize("at_s", [DURING_THE_HOLD_S])  # mid-dose: the test below
 async def test_a_full_disk_ends_the_run_with_the_rig_safe_and_says_so(tmp_path: Path, at_s: float) -> None:
     bench, lost, disk, run_id = await _fill_disk(tmp_path, at_s)
     try:

@@ -17,7 +17,7 @@ DURING_PORTION_2_S = 43.5 * 60  # seed 1: portion 2 dispenses 43.37–44.00 min
 BETWEEN_PORTIONS_S = 45.1 * 60  # after portion 3, before portion 4 (45.6 min undisturbed)
 LATE_IN_DOSING_S = 55.3 * 60  # portion 7 starts at 55.0 min
 BEFORE_DOSING_S = 25 * 60  # cooling to 0–5 °C: nothing dosed yet
-STOPS = [DURING_PORTION_2_S, BETWEEN_PORTIONS_S, LATE_IN_DOSING_S]
+STOPS = [BETWEEN_PORTIONS_S, LATE_IN_DOSING_S]  # during a portion: the test below
 
 
 class ChemistAtTheStirrer:
