@@ -123,14 +123,8 @@ class Supervisor:
             if self._polls % SETPOINT_EVERY == 0:
                 out["setpoint"] = (await chiller.get_setpoint()).value
         except DeviceError as exc:
-            if self.snapshot.chiller.online:
-                log.warning("chiller.offline", error=str(exc))
-                out["chiller"] = LinkState(False, str(exc), now)
-            return out
-        if not self.snapshot.chiller.online:
-            log.warning("chiller.online")
-            out["chiller"] = LinkState(True, None, now)
-        return out
+            return out | _link_change("chiller", self.snapshot.chiller, now, exc)
+        return out | _link_change("chiller", self.snapshot.chiller, now, None)
 
     async def _poll_stirrer(self, stirrer: Stirrer, now: float) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -141,20 +135,25 @@ class Supervisor:
             if self._polls % SETPOINT_EVERY == 0 or self.snapshot.stir_setpoint is None:
                 out["stir_setpoint"] = (await stirrer.speed_setpoint()).value
         except DeviceError as exc:
-            if self.snapshot.stirrer.online:
-                log.warning("stirrer.offline", error=str(exc))
-                out["stirrer"] = LinkState(False, str(exc), now)
-            return out
-        if not self.snapshot.stirrer.online:
-            log.warning("stirrer.online")
-            out["stirrer"] = LinkState(True, None, now)
-        return out
+            return out | _link_change("stirrer", self.snapshot.stirrer, now, exc)
+        return out | _link_change("stirrer", self.snapshot.stirrer, now, None)
 
     def note_stir_setpoint(self, applied: float) -> None:
         self.snapshot = dataclasses.replace(self.snapshot, stir_setpoint=applied)
 
     def note_setpoint(self, applied: float) -> None:
         self.snapshot = dataclasses.replace(self.snapshot, setpoint=applied)
+
+
+def _link_change(role: str, link: LinkState, now: float, error: DeviceError | None) -> dict[str, LinkState]:
+    """A link going down or coming back, logged once; nothing while it stays as it was."""
+    if error is not None and link.online:
+        log.warning(f"{role}.offline", error=str(error))
+        return {role: LinkState(False, str(error), now)}
+    if error is None and not link.online:
+        log.warning(f"{role}.online")
+        return {role: LinkState(True, None, now)}
+    return {}
 
 
 def reading_record(snap: Snapshot) -> dict[str, Any]:
