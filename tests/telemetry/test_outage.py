@@ -91,9 +91,13 @@ async def test_a_broker_outage_changes_nothing_in_the_run_and_loses_no_event(
         await asyncio.sleep(2.0)
         persistent.start()
         result = await run
+        # MQTT orders messages per topic only, so the goodbye on status may overtake the last event
         await dashboard.until(
-            lambda: any(
-                s.topic.endswith("/status") and b'"online":false' in s.payload for s in dashboard.seen
+            lambda: (
+                any(s.topic.endswith("/status") and b'"online":false' in s.payload for s in dashboard.seen)
+                and any(
+                    s.topic.endswith("/events") and b'"kind":"run.ended"' in s.payload for s in dashboard.seen
+                )
             )
         )
     finally:
