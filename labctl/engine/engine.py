@@ -461,12 +461,14 @@ class Engine:
             self.alarms.raise_(alarm)
         if resume.step_setpoint is not None:
             self.step_temperature.chosen(*resume.step_setpoint)
+        self.stirring_guard.restore(resume.stirrer_held, self.now())
         self.record(
             "run.resumed",
             {
                 "step_index": resume.step_index,
                 "state": str(resume.state),
                 "open_alarms": [r.data["id"] for r in resume.alarms],
+                "stirrer_restart_held": resume.stirrer_held is not None,
                 "by": self.options.started_by,
                 "instruments": instruments,
             },

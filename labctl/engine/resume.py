@@ -18,6 +18,16 @@ from labctl.protocol.model import Protocol
 _WAITING_STATES = (RunState.PAUSED, RunState.TRIPPED, RunState.EMERGENCY)
 
 
+@dataclass(frozen=True)
+class HeldStirrer:
+    """labctl stopped the stirrer after stirring was lost with solid at risk, and it was not seen turning again
+    since: its restart still waits for a person (or, `confirmed`, for the shaft to be seen turning)."""
+
+    since_s: float
+    speed_rpm: float
+    confirmed: bool = False
+
+
 @dataclass
 class ResumePoint:
     step_index: int
@@ -32,6 +42,7 @@ class ResumePoint:
     acknowledged: set[str] = field(default_factory=set)
     compromised: bool = False
     unreacted_mol: float = 0.0
+    stirrer_held: HeldStirrer | None = None
 
     def process_time_now(self, speed: float, now: datetime) -> float:
         return self.last_t_s + max(0.0, (now - self.last_wall).total_seconds()) * speed
@@ -66,6 +77,8 @@ def resume_point(journal: Journal, run_id: str, protocol: Protocol) -> ResumePoi
     if index < len(ids):
         point.previous[ids[index]] = [r for r in records if r.step == ids[index]]
     _restore_facts(records, point)
+    if point.stirrer_held is not None and point.state is RunState.RUNNING:
+        point.state = RunState.TRIPPED  # died between the loss and its trip: the trip is not lost with it
     return point
 
 
@@ -76,7 +89,10 @@ def _ended_for_good(record: Record) -> bool:
 
 
 def _last_state(records: list[Record]) -> RunState:
+    """The state the run was in before it failed: a controller stopped while tripped records `failed` on its
+    way out, and must still come back tripped."""
     states = [RunState(r.data["to"]) for r in records if r.kind == "run.state"]
+    states = [s for s in states if s is not RunState.FAILED]
     last = states[-1] if states else RunState.STARTING
     return last if last in _WAITING_STATES else RunState.RUNNING
 
@@ -99,4 +115,17 @@ def _restore_facts(records: list[Record], point: ResumePoint) -> None:
             point.compromised = True
         elif r.kind == "reading" and r.data.get("unreacted_mol") is not None:
             point.unreacted_mol = r.data["unreacted_mol"]
+        _follow_stirrer(r, point)
     point.alarms = [r for aid, r in raised.items() if aid not in cleared]
+
+
+def _follow_stirrer(r: Record, point: ResumePoint) -> None:
+    held = point.stirrer_held
+    if r.kind == "stirring.lost":
+        point.stirrer_held = HeldStirrer(r.t_s, r.data.get("setpoint_rpm") or 0.0)  # held if a trip follows
+    elif r.kind == "alarm.raised" and r.data["id"] == "stirring-lost" and r.data["level"] != "trip":
+        point.stirrer_held = None  # an alarm only: nothing was stopped
+    elif r.kind == "stirrer.restart" and held is not None:
+        point.stirrer_held = HeldStirrer(held.since_s, r.data.get("rpm") or held.speed_rpm, confirmed=True)
+    elif r.kind == "stirring.restored":
+        point.stirrer_held = None

@@ -76,6 +76,7 @@ class StepTemperature:
                 "from_C": eng.snapshot.setpoint,
                 "Tr_C": None if tr is None else round(tr, 3),
                 "warming_back": start < self.setpoint,
+                "start_C": start,
             },
         )
         try:
@@ -89,10 +90,17 @@ class StepTemperature:
         self._approach = Approach(eng.now(), low, high)
 
     def _first_setpoint(self, tr: float | None) -> float:
+        """Tr, where the way back up starts; a mass cooled below the protocol's chiller range (full cooling
+        with the stirrer stopped, say) starts from the range's low end: labctl never asks the unit for less."""
         assert self.setpoint is not None
         if tr is None or tr >= self.setpoint:
             return self.setpoint
-        return round(tr, 1)
+        needs = self._eng.protocol.equipment.chiller
+        low = (
+            needs.temperature_range[0] if needs is not None and needs.temperature_range is not None else None
+        )
+        start = round(tr, 1)
+        return start if low is None else max(start, low)
 
     async def advance(self) -> None:
         """Once per cycle while running: the next point of a way back, and whether Tr is back in its band."""

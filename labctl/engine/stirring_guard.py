@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from devices.errors import DeviceError
 from labctl.engine.alarms import Level
 from labctl.engine.control import Prompt, RunState
+from labctl.engine.resume import HeldStirrer
 from labctl.engine.snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -55,6 +56,17 @@ class StirringGuard:
         self.lost = False
         self.held: HeldRestart | None = None
         self._unverified_since: float | None = None
+        self._stop_after_restart = False
+
+    def restore(self, held: HeldStirrer | None, now_s: float) -> None:
+        """A controller restart must not forget a held restart: the motor is stopped again at the first check
+        (a shaft turned on at the unit meanwhile is not a confirmed restart); one confirmed before the restart
+        gets its RESTART_VERIFY_S from now."""
+        if held is None:
+            return
+        self.expected = self.lost = True
+        self.held = HeldRestart(held.since_s, held.speed_rpm, restarted_at=now_s if held.confirmed else None)
+        self._stop_after_restart = not held.confirmed
 
     @property
     def resume_blocker(self) -> str | None:
@@ -88,6 +100,9 @@ class StirringGuard:
             return
         snap = eng.snapshot
         self._watch_link(snap)
+        if self._stop_after_restart:
+            self._stop_after_restart = False
+            await self._stop_motor()
         if self.held is not None:
             await self._held(snap, self.held)
             return

@@ -14,6 +14,7 @@ from labctl.journal import Journal
 from labctl.protocol.loader import LoadedProtocol, load_protocol
 from labctl.rig.connect import RigDevices, connect_rig
 from labctl.rig.loader import LoadedRig, parse_rig
+from labctl.sim.faults import FaultSchedule
 from simulators.clock import ManualClock
 from simulators.rig import SimulatedRig
 
@@ -37,9 +38,9 @@ class WiredRig:
         return Engine(self.loaded, devices, journal, self.clock, options=OPTIONS, operator=operator)
 
 
-async def wired(protocol: Path, seed: int = 1) -> WiredRig:
+async def wired(protocol: Path, seed: int = 1, schedule: FaultSchedule | None = None) -> WiredRig:
     loaded = load_protocol(protocol)
     sim_clock = ManualClock()
     sim = SimulatedRig(sim_clock, seed=seed, world_config=world_for(loaded.protocol))
     rig = parse_rig(_rig_text(await sim.serve(huber_reply_delay_s=0.0)), "<rig>")
-    return WiredRig(loaded, sim, rig, FastForwardClock(sim_clock, sim, None))
+    return WiredRig(loaded, sim, rig, FastForwardClock(sim_clock, sim, schedule))

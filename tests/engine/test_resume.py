@@ -126,3 +126,99 @@ def test_downtime_counts_as_process_time_at_the_rigs_speed(tmp_path: Path) -> No
     assert point.process_time_now(1.0, point.last_wall - timedelta(seconds=5)) == pytest.approx(1600.0)
     assert point.last_wall.tzinfo is not None
     assert abs((datetime.now(UTC) - point.last_wall).total_seconds()) < 60
+
+
+def _state(t: float, to: str, was: str) -> tuple[float, str, str | None, dict[str, Any]]:
+    return (t, "run.state", "kmno4-addition", {"from": was, "to": to, "reason": "x", "by": "labctl"})
+
+
+@pytest.mark.parametrize("waiting", ["paused", "tripped", "emergency"])
+def test_a_controller_stopped_while_waiting_comes_back_waiting(tmp_path: Path, waiting: str) -> None:
+    """Stopping records `failed` on the way out; the run must not come back running because of it."""
+    records = [*STARTED, _state(1610.0, waiting, "running"), _state(1620.0, "failed", waiting)]
+    journal, run_id = _journal(tmp_path, records)
+    point = resume_point(journal, run_id, PROTOCOL)
+    assert point is not None
+    assert point.state is RunState(waiting)
+
+
+def test_a_controller_stopped_after_resuming_comes_back_running(tmp_path: Path) -> None:
+    records = [
+        *STARTED,
+        _state(1610.0, "paused", "running"),
+        _state(1620.0, "running", "paused"),
+        _state(1630.0, "failed", "running"),
+    ]
+    journal, run_id = _journal(tmp_path, records)
+    point = resume_point(journal, run_id, PROTOCOL)
+    assert point is not None
+    assert point.state is RunState.RUNNING
+
+
+LOST = (1605.0, "stirring.lost", "kmno4-addition", {"setpoint_rpm": 350.0, "speed_rpm": 12.0})
+STIR_TRIP = (
+    1605.0,
+    "alarm.raised",
+    "kmno4-addition",
+    {"id": "stirring-lost", "level": "trip", "message": "m"},
+)
+
+
+def test_a_stirrer_stopped_for_a_person_is_still_held_after_a_restart(tmp_path: Path) -> None:
+    records = [
+        *STARTED,
+        LOST,
+        STIR_TRIP,
+        _state(1605.0, "tripped", "running"),
+        _state(1700.0, "failed", "tripped"),
+    ]
+    journal, run_id = _journal(tmp_path, records)
+    point = resume_point(journal, run_id, PROTOCOL)
+    assert point is not None
+    assert point.stirrer_held is not None
+    assert (point.stirrer_held.since_s, point.stirrer_held.speed_rpm) == (1605.0, 350.0)
+    assert point.stirrer_held.confirmed is False
+    assert point.state is RunState.TRIPPED
+
+
+def test_a_controller_that_died_between_the_loss_and_its_trip_comes_back_tripped(tmp_path: Path) -> None:
+    journal, run_id = _journal(tmp_path, [*STARTED, LOST])
+    point = resume_point(journal, run_id, PROTOCOL)
+    assert point is not None
+    assert point.stirrer_held is not None
+    assert point.state is RunState.TRIPPED
+
+
+def test_a_confirmed_restart_is_remembered_as_confirmed(tmp_path: Path) -> None:
+    restart = (1800.0, "stirrer.restart", "kmno4-addition", {"by": "ana", "rpm": 300.0})
+    records = [*STARTED, LOST, STIR_TRIP, _state(1605.0, "tripped", "running"), restart]
+    journal, run_id = _journal(tmp_path, records)
+    point = resume_point(journal, run_id, PROTOCOL)
+    assert point is not None
+    assert point.stirrer_held is not None
+    assert point.stirrer_held.confirmed is True
+    assert point.stirrer_held.speed_rpm == 300.0
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        [
+            (
+                1605.0,
+                "alarm.raised",
+                "kmno4-addition",
+                {"id": "stirring-lost", "level": "alarm", "message": "m"},
+            )
+        ],
+        [STIR_TRIP, (1900.0, "stirring.restored", "kmno4-addition", {"speed_rpm": 349.0})],
+    ],
+    ids=["an alarm only", "restored"],
+)
+def test_nothing_is_held_when_nothing_was_stopped_or_the_stirrer_turns_again(
+    tmp_path: Path, after: list[tuple[float, str, str | None, dict[str, Any]]]
+) -> None:
+    journal, run_id = _journal(tmp_path, [*STARTED, LOST, *after])
+    point = resume_point(journal, run_id, PROTOCOL)
+    assert point is not None
+    assert point.stirrer_held is None
