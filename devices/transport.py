@@ -17,13 +17,18 @@ oldest unanswered request with its key (the ones before it were lost: the unit a
 request whose key is still unanswered sends a *fence*, a harmless read with a key nothing else awaits, whose
 reply proves every earlier reply has arrived or never will.  Nothing here is timed: however late a reply
 comes, it is matched to its own request (up to MAX_OWED requests back).
+
+`Exchange.ask_any()` is the same for requests that may be answered with any of several keys (a Reglo command
+answers a status byte or a data line whose shape says what it is), with two more things a protocol may need:
+`Matching.common`, keys any request may answer with (Reglo's `#` refusal), which are therefore matched by order
+alone; and `Matching.aside`, for unsolicited frames (Reglo `^` event lines) that answer nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Hashable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -63,6 +68,12 @@ class Matching(Generic[K]):
     fences: Sequence[tuple[K, bytes]]
     """Requests that are safe to send at any time (reads), with the key their reply echoes; `ask()` uses one
     whose key no unanswered request has."""
+    common: frozenset[K] = frozenset()
+    """Keys any request (fences too) may be answered with, e.g. a refusal: such a frame is given to the oldest
+    unanswered request, and a request is preceded by a fence whenever anything is still unanswered."""
+    aside: Callable[[bytes], bool] = lambda frame: False
+    """True for an unsolicited frame (an event line), which the callee keeps if it wants: it answers nothing and
+    is never returned.  Called for every frame, before it is matched."""
 
 
 MAX_OWED = 256
@@ -72,7 +83,8 @@ that comes after more than this many later requests (a unit answering nothing fo
 
 @dataclass(slots=True)
 class _Owed:
-    key: Hashable
+    accepts: frozenset[Hashable]
+    """The keys its reply may have (`Matching.common` not included)."""
     answer: bytes | None = None
 
 
@@ -145,23 +157,47 @@ class Exchange:
         DeviceTimeout when this request (or its fence) is not answered within `timeout_s`; the request stays in
         the ledger, so its late reply is recognised whenever it comes.
         """
+        return await self.ask_any(request, (key,), match, timeout_s, clock)
+
+    async def ask_any(
+        self,
+        request: bytes,
+        accepts: Collection[K],
+        match: Matching[K],
+        timeout_s: float,
+        clock: Callable[[], float],
+    ) -> tuple[bytes, float]:
+        """`ask()` for a request whose reply may have any of the keys `accepts` (or one of `match.common`): a
+        frame is matched to the oldest unanswered request that accepts its key, and before this request a fence
+        is sent while any earlier one could take this one's reply."""
+        wanted = frozenset(accepts)
+        await self.clear_for(wanted, match, timeout_s, request)
+        at = clock()
+        owed = self._sent(request, wanted)
+        await self._wait_until(lambda: owed.answer is not None, match, timeout_s, request)
+        assert owed.answer is not None
+        return owed.answer, at
+
+    async def clear_for(
+        self, accepts: Collection[K], match: Matching[K], timeout_s: float, request: bytes = b""
+    ) -> None:
+        """Match what has arrived, then send fences until no unanswered request could take a reply with one of
+        `accepts` (`ask_any()` does this first; call it directly to do something just before the request goes
+        out, with nothing to wait for in between).  DeviceTimeout (naming `request`) if a fence is not
+        answered within `timeout_s`."""
         port = self._port
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
-        self._settle(match)
-        while any(o.key == key for o in port._owed):
+        wanted = frozenset(accepts) | match.common
+        self.settle(match)
+        while any(match.common or o.accepts & wanted for o in port._owed):
             fence_key, fence_request = self._fence(match)
             progress = self._progress_since(port._matched)
-            self._sent(fence_request, fence_key)
+            self._sent(fence_request, frozenset((fence_key,)))
             # Each fence reply settles at least the requests before the entry it is matched to; a fence whose
             # key nothing else awaits empties the ledger.  Unanswered in time, it is this request that failed
             # (reported as such: the fence is part of asking it).
             await self._wait_until(progress, match, deadline - loop.time(), request)
-        at = clock()
-        owed = self._sent(request, key)
-        await self._wait_until(lambda: owed.answer is not None, match, timeout_s, request)
-        assert owed.answer is not None
-        return owed.answer, at
 
     def _progress_since(self, matched: int) -> Callable[[], bool]:
         """True once a frame has been matched after the `matched`-th."""
@@ -173,20 +209,21 @@ class Exchange:
         it, so repeated fences work through the ledger and never mistake one reply for another."""
         first: dict[Hashable, int] = {}
         for i, o in enumerate(self._port._owed):
-            first.setdefault(o.key, i)
+            for key in o.accepts:
+                first.setdefault(key, i)
         never = len(self._port._owed)
         return max(match.fences, key=lambda fence: first.get(fence[0], never))
 
-    def _sent(self, request: bytes, key: Hashable) -> _Owed:
+    def _sent(self, request: bytes, accepts: frozenset[Hashable]) -> _Owed:
         self.send(request)
-        owed = _Owed(key)
+        owed = _Owed(accepts)
         self._port._owed.append(owed)
         if len(self._port._owed) > MAX_OWED:
             self._port._owed.popleft()
         return owed
 
-    def _settle(self, match: Matching[K]) -> None:
-        """Match every complete frame already buffered."""
+    def settle(self, match: Matching[K]) -> None:
+        """Match every complete frame already buffered (unsolicited ones go to `match.aside`)."""
         buf = self._port._buffer
         while (end := match.end(buf.data)) >= 0:
             frame = bytes(buf.data[:end])
@@ -195,12 +232,15 @@ class Exchange:
 
     def _match(self, frame: bytes, match: Matching[K]) -> None:
         """Give `frame` to the request it answers, in order: requests before that one were never answered."""
+        if match.aside(frame):
+            return
         port = self._port
         owed = port._owed
         if not owed:
             return  # nothing asked: an unsolicited or long-forgotten frame
         key = match.key(frame)
-        index = next((i for i, o in enumerate(owed) if o.key == key), 0) if key is not None else 0
+        distinct = key is not None and key not in match.common
+        index = next((i for i, o in enumerate(owed) if key in o.accepts), 0) if distinct else 0
         for _ in range(index):
             owed.popleft()
         owed.popleft().answer = frame
@@ -214,7 +254,7 @@ class Exchange:
         try:
             async with asyncio.timeout(max(timeout_s, 0.0)):
                 while True:
-                    self._settle(match)
+                    self.settle(match)
                     if done():
                         return
                     if buf.closed:
