@@ -34,6 +34,10 @@ portion needs it."""
 STIRRER_EVERY = 2
 """The shaft's speed every other poll: a loss is judged over LOSS_GRACE_S (5 s), and the permit needs a fresh one."""
 TORQUE_EVERY = 10
+OFFLINE_EVERY = 5
+"""A unit that stopped answering is asked again every this many polls: each try costs its timeouts and retries,
+and asked every cycle it would stretch the cycle for the instruments still answering. Seeing it back up to 5 s
+late costs nothing beside the minutes a power cut or an unplugged cable lasts, and nothing may start meanwhile."""
 """Torque tells a thickening or stalling mass over minutes; the speed is what stops a dose."""
 
 
@@ -63,13 +67,11 @@ class Supervisor:
     async def poll(self) -> Snapshot:
         now = self._clock.now()
         changes: dict[str, Any] = {"at": now}
-        if self._chiller is not None:
+        if self._chiller is not None and self._due(self.snapshot.chiller, 1):
             changes.update(await self._poll_chiller(self._chiller, now))
         if self._balance is not None and self._polls % BALANCE_EVERY == 0 and not self._balance_busy():
             changes.update(await self._poll_balance(self._balance, now))
-        if self._stirrer is not None and (
-            self._polls % STIRRER_EVERY == 0 or not self.snapshot.stirrer.online
-        ):
+        if self._stirrer is not None and self._due(self.snapshot.stirrer, STIRRER_EVERY):
             changes.update(await self._poll_stirrer(self._stirrer, now))
         snap = dataclasses.replace(self.snapshot, **changes)
         tr = snap.tr_value()
@@ -85,6 +87,9 @@ class Supervisor:
         self._polls += 1
         self.snapshot = snap
         return snap
+
+    def _due(self, link: LinkState, every: int) -> bool:
+        return self._polls % (every if link.online else OFFLINE_EVERY) == 0
 
     def doser_answered(self) -> None:
         """A dose settled cleanly: the doser's link is up and nothing is left unresolved."""

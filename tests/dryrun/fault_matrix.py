@@ -90,6 +90,10 @@ class Target:
     """The hottest Tr the batch may see after any fault the rig can answer (not a broken compressor) ..."""
     limit_until_step: str | None = None
     """... until this step starts (the quench's heat and the warm-up are meant)."""
+    solid_g: float | None = None
+    """What a run that ends `completed` has dosed, as the doser itself recorded it ..."""
+    quench_ml: float | None = None
+    """... and pumped, as the pump recorded it (DOSED_WITHIN, PUMPED_WITHIN say how closely)."""
 
     def at(self, fault: Fault) -> float:
         if fault.phase == "quench" and self.quench_s is not None:
@@ -106,6 +110,8 @@ TARGETS: tuple[Target, ...] = (
         186.2 * 60,
         tr_limit_c=10.0,
         limit_until_step="quench",
+        solid_g=47.5,
+        quench_ml=50.0,
     ),
     Target(
         "5 mmol",
@@ -114,6 +120,8 @@ TARGETS: tuple[Target, ...] = (
         174.6 * 60,
         tr_limit_c=10.0,
         limit_until_step="quench",
+        solid_g=0.948,
+        quench_ml=10.0,
     ),
     # half an hour into the storage hold (it starts at 48:57)
     Target(
@@ -186,6 +194,11 @@ class Cell:
 CELLS: tuple[Cell, ...] = tuple(Cell(t, f) for t in TARGETS for f in FAULTS)
 
 
+DOSED_WITHIN = 0.03
+"""A completed run dosed its plan within this fraction (the doser weighs each portion to a tighter tolerance) ..."""
+PUMPED_WITHIN = 0.15
+"""... and pumped it within this one: the tubing moves what the head counts only to a few per cent (σ 3 % in the
+simulated world), and labctl has only the pump's count; a quench stopped short or never pumped is far outside."""
 PHYSICS = ("chiller.compressor-failure", "chiller.circulation-stop")
 """Faults that take the cooling away for good: how warm the batch gets is the physics' answer, not labctl's."""
 SELF_MENDING = ("link-disconnect", "link-garbled", "link-dropped-bytes")
@@ -226,6 +239,7 @@ def judge(cell: Cell, run: DryRun) -> Verdict:
     raised = [r.data["id"] for r in run.of("alarm.raised") if r.t_s >= at]
     problems = (
         _untruthful(run, outcome)
+        + _not_carried_out(cell.target, run, outcome)
         + _additions_while_unsafe(cell, run)
         + _too_warm(cell, guarded)
         + _not_recovered(cell, run, outcome)
@@ -247,6 +261,24 @@ def _open_alarms(run: DryRun) -> list[str]:
     last_raised = {r.data["id"]: r.seq for r in run.of("alarm.raised")}
     settled = {r.data["id"]: r.seq for r in run.records if r.kind in ("alarm.acknowledged", "alarm.cleared")}
     return sorted(a for a, seq in last_raised.items() if settled.get(a, -1) < seq)
+
+
+def _not_carried_out(target: Target, run: DryRun, outcome: str) -> list[str]:
+    """`completed` says the plan was done: the instruments' own ledgers must agree."""
+    if outcome != RunState.COMPLETED:
+        return []
+    ledgers = run.result.ledgers
+    dosed = sum(d["dispensed_g"] or 0.0 for d in ledgers.get("doser", []))
+    pumped = sum(p["delivered_ml"] for p in ledgers.get("pump", []))
+    found = []
+    plan = (
+        ("dosed", target.solid_g, dosed, "g", DOSED_WITHIN),
+        ("pumped", target.quench_ml, pumped, "mL", PUMPED_WITHIN),
+    )
+    for what, planned, done, unit, within in plan:
+        if planned is not None and abs(done - planned) > within * planned:
+            found.append(f"completed having {what} {done:.3g} {unit} of {planned:g} {unit}")
+    return found
 
 
 def _trip_windows(run: DryRun) -> list[tuple[float, float]]:
