@@ -34,6 +34,7 @@ class ProbeLog:
             self.at[round(clock.now())] = thermostat._probe_reading()
 
         sim.tick = logged  # type: ignore[method-assign]
+        self.at[round(clock.now())] = thermostat._probe_reading()
 
     def could_be(self, record: Record) -> bool:
         t = round(record.t_s)
