@@ -188,12 +188,23 @@ class Exchange:
         port = self._port
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
-        wanted = frozenset(accepts) | match.common
+        own = frozenset(accepts)
+        wanted = own | match.common
+        mine: list[_Owed] = []
+
+        def blocks(o: _Owed) -> bool:
+            # This call's own fences cannot take a reply the request may have (their keys are not its own; a
+            # common key goes to the oldest entry): once only they are left, the request may go.  Were they to
+            # block, a fence sent on every reply would keep one in flight for ever (common keys).
+            if o.accepts.isdisjoint(own) and any(o is fence for fence in mine):
+                return False
+            return bool(match.common or o.accepts & wanted)
+
         self.settle(match)
-        while any(match.common or o.accepts & wanted for o in port._owed):
+        while any(blocks(o) for o in port._owed):
             fence_key, fence_request = self._fence(match)
             progress = self._progress_since(port._matched)
-            self._sent(fence_request, frozenset((fence_key,)))
+            mine.append(self._sent(fence_request, frozenset((fence_key,))))
             # Each fence reply settles at least the requests before the entry it is matched to; a fence whose
             # key nothing else awaits empties the ledger.  Unanswered in time, it is this request that failed
             # (reported as such: the fence is part of asking it).
