@@ -27,8 +27,9 @@ Wire-fault policy:
 - Garbled bytes: Reglo has no checksum and 8N1 no parity; replies are checked by shape only.  A status reply
   must be one of the bytes the command allows (`*`/`#`, plus `-` for `H`, `+`/`-` for `E`); anything else →
   ProtocolError, or a timeout when a garbled status byte is taken as the start of a data line (it then ends at
-  the next `\r\n` or `^`, and is dropped as the reply to its own request).  Data replies must match their documented format exactly (Volume Type 1 `mmmmE±e`,
-  `<d.dd> mm`, `<number> ml|ul`, `<number> ml/min`, the `REGLO ICC` identity).  Every bit-6 flip (digit →
+  the next `\r\n` or `^`, and is dropped as the reply to its own request).  Data replies must match their
+  documented format exactly (Volume Type 1 `mmmmE±e`, `<d.dd> mm`, `<number> ml|ul`, `<number> ml/min`, the
+  `REGLO ICC` identity).  Every bit-6 flip (digit →
   letter, `*` → `j`, `E` → control char, space → backquote, CR/LF lost → timeout) breaks the shape.  NOT
   detectable: a digit turned into another digit (`2000E+1` → `2001E+1`), or `+` ↔ `-` in an `E` reply (0x2B and
   0x2D differ in bits 1 and 2: no single flip swaps them, a double one does) — one status byte has no check.

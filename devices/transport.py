@@ -124,9 +124,9 @@ class Exchange:
     async def flush_stale(self, quiet_s: float) -> bytes:
         """`flush_input()`, but after an abandoned request (a read on this port timed out) first wait until the
         line has been quiet for `quiet_s`, so the late reply is discarded instead of being read as the answer to
-        the next request.  Protocols without sequence numbers (PB, MT-SICS, Reglo status bytes) cannot tell a
-        late reply from a prompt one; this costs `quiet_s` only after a timeout.  A reply later still than that
-        cannot be told apart (drivers add echo checks where the protocol has any)."""
+        the next request.  Protocols without sequence numbers cannot tell a late reply from a prompt one; this
+        costs `quiet_s` only after a timeout.  A reply later still than that cannot be told apart: the Huber PB,
+        IKA and Reglo drivers use `ask()` / `ask_any()` instead; MT-SICS still relies on this."""
         port = self._port
         stale = bytearray()
         if port._abandoned:
