@@ -70,7 +70,7 @@ class Matching(Generic[K]):
     whose key no unanswered request has."""
     common: frozenset[K] = frozenset()
     """Keys any request (fences too) may be answered with, e.g. a refusal: such a frame is given to the oldest
-    unanswered request, and a request is preceded by a fence whenever anything is still unanswered."""
+    unanswered request, and a request goes out only once nothing but its own fences is unanswered."""
     aside: Callable[[bytes], bool] = lambda frame: False
     """True for an unsolicited frame (an event line), which the callee keeps if it wants: it answers nothing and
     is never returned.  Called for every frame, before it is matched."""
