@@ -20,7 +20,7 @@ class Reading(Generic[T]):
     """One observation.
 
     `value` is None when the instrument has no value (sensor missing); it is never a stand-in 0.0.
-    `at` is the clock time the value was asked for (the request sent; for the Huber drivers exactly that), so
+    `at` is the clock time the value was asked for (the request sent; exactly that for Huber, IKA, Reglo), so
     staleness can be judged later: a slow reply does not make a value newer than when the unit was asked.
     `stable` is only meaningful for balances; None elsewhere.
     """

@@ -1,24 +1,35 @@
 """Ismatec Reglo ICC peristaltic pump.
 
 The trap in this protocol: status replies are ONE byte with no terminator (`*`, `#`, `+`, `-`), data replies
-end in `\r\n`, and (after `xE1`) event lines `^…\r\n` may arrive before either.  So every reply is read byte
-first: `^` → an event line, kept in `events`; a status byte → done at once; anything else → a data line.
-Waiting for a newline after a status byte would hang until the timeout.
+end in `\r\n`, and (after `xE1`) event lines `^…\r\n` may arrive before either.  So a reply frame is told by its
+first byte: `^` → an event line, kept in `events`; a status byte → a frame of its own; anything else → a data
+line.  Waiting for a newline after a status byte would hang until the timeout.
 
 Wire-fault policy:
-- Before every request the input is flushed, so the late tail of an abandoned reply is never read as the answer;
-  whole event lines among the flushed bytes are kept (a `^X` stop event arrives between requests).
+- Late replies: nothing in a reply says which request it answers, and a poll repeats its requests, so a reply
+  later than the timeout could be taken as the next request's (a late `2000E+1` as the current rate, a late `+`
+  as "running").  Replies are matched to requests by order and *shape* (`devices.transport.Exchange.ask_any`):
+  the key of a frame is its status byte or the kind of its data line (`type1`, `mm`, `ml/min`, `volume`,
+  `identity`, `reason`); `#`, which any command may answer, is matched by order alone.  So before any request
+  while an earlier one is still unanswered a fence read goes out first (`#` identity, `+` tubing, `?` maximum
+  flow: replies of shapes nothing else has), and a late reply is dropped as the answer to its own request,
+  never returned for a later one.  `Reading.at` / `Applied.at` are when the request was sent.  Event lines
+  are kept whenever they arrive (also between requests: a `^X` stop event), and never taken as a reply.
 - Every command except the start `H` is safe to repeat (settings write absolute values, `I` stop is a no-op when
   stopped, reads change nothing): on DeviceTimeout or ProtocolError it is retried `retries` times, and after a
   dropped link (DeviceDisconnected) the port is reopened once and the command resent.
 - The start `H` is never resent: in volume mode a second start after a finished first one would pump the volume
   again.  If its status byte is lost, late, garbled or the link drops, `start()` reopens the port if needed and
   reads `E`: running → the start took effect and `start()` returns; otherwise (stopped, or `E` unreadable) it
-  raises OutcomeUnknown — the caller reads `dispensed_volume()` before deciding to start again.
+  raises OutcomeUnknown — the caller reads `dispensed_volume()` before deciding to start again.  A late `*` for
+  an earlier `H` is matched to that `H`, never taken as this one's.  If a fence before `H` goes unanswered, `H`
+  is not sent at all and that DeviceTimeout is raised: the pump was not started.
 - Garbled bytes: Reglo has no checksum and 8N1 no parity; replies are checked by shape only.  A status reply
   must be one of the bytes the command allows (`*`/`#`, plus `-` for `H`, `+`/`-` for `E`); anything else →
-  ProtocolError.  Data replies must match their documented format exactly (Volume Type 1 `mmmmE±e`,
-  `<d.dd> mm`, `<number> ml|ul`, `<number> ml/min`, the `REGLO ICC` identity).  Every bit-6 flip (digit →
+  ProtocolError, or a timeout when a garbled status byte is taken as the start of a data line (it then ends at
+  the next `\r\n` or `^`, and is dropped as the reply to its own request).  Data replies must match their
+  documented format exactly (Volume Type 1 `mmmmE±e`, `<d.dd> mm`, `<number> ml|ul`, `<number> ml/min`, the
+  `REGLO ICC` identity).  Every bit-6 flip (digit →
   letter, `*` → `j`, `E` → control char, space → backquote, CR/LF lost → timeout) breaks the shape.  NOT
   detectable: a digit turned into another digit (`2000E+1` → `2001E+1`), or `+` ↔ `-` in an `E` reply (0x2B and
   0x2D differ in bits 1 and 2: no single flip swaps them, a double one does) — one status byte has no check.
@@ -42,7 +53,7 @@ from devices.errors import (
 )
 from devices.reading import DEFAULT_CLOCK, Applied, Clock, Reading
 from devices.roles import InstrumentIdentity, PumpMode, PumpStop
-from devices.transport import Exchange, LineSettings, Port
+from devices.transport import LineSettings, Matching, Port
 
 SETTINGS = LineSettings(baudrate=9600, bytesize=8, parity="N", stopbits=1)
 STATUS_BYTES = b"*#+-"
@@ -64,6 +75,47 @@ STOP_CAUSES: dict[str, str] = {
 """`^X` cause codes, from the manual's event table."""
 _STATUS_ONLY = b"*#"
 """Status bytes any command may answer; `H` adds `-`, `E` has `+`/`-`."""
+REFUSED = "#"
+TYPE1, TUBING, MAX_FLOW, VOLUME, IDENTITY, REASON = "type1", "mm", "ml/min", "volume", "identity", "reason"
+"""Keys of the data lines, by shape."""
+_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (TYPE1, _TYPE1),
+    (TUBING, _TUBING),
+    (MAX_FLOW, _MAX_FLOW),
+    (VOLUME, _DISPENSED),
+    (IDENTITY, _IDENTITY),
+    (REASON, _REASON),
+)
+_FENCES = ((IDENTITY, "#"), (TUBING, "+"), (MAX_FLOW, "?"))
+"""Fence reads (command after the address): identity, tubing and maximum flow change nothing, and their replies
+have shapes no other request's has."""
+_START_REPLIES = ("*", "-")
+_Lost = DeviceTimeout | ProtocolError | DeviceDisconnected
+"""How the answer to a start `H` that was sent can be lost."""
+
+
+def frame_end(data: bytearray) -> int:
+    """A status byte is a frame of its own; any other frame is a line to `\r\n`, or ends just before a later `^`
+    if that comes first (a garbled status byte, or a line that lost its `\r\n`, is not glued to an event)."""
+    if not data:
+        return -1
+    if data[0] in STATUS_BYTES:
+        return 1
+    newline = data.find(b"\r\n")
+    caret = data.find(b"^", 1, newline if newline >= 0 else len(data))
+    if caret > 0:
+        return caret
+    return -1 if newline < 0 else newline + 2
+
+
+def reply_key(frame: bytes) -> str | None:
+    """A status byte, the shape of a data line, or None for a frame of no known shape."""
+    if len(frame) == 1:
+        return frame.decode("latin-1") if frame[0] in STATUS_BYTES else None
+    if not frame.endswith(b"\r\n"):
+        return None
+    text = frame[:-2].decode("latin-1")
+    return next((key for key, shape in _SHAPES if shape.fullmatch(text) is not None), None)
 
 
 def encode_volume2(value: float) -> str:
@@ -120,6 +172,13 @@ class RegloICC:
         self.retries = retries
         self.events: deque[str] = deque(maxlen=event_history)
         """Most recent `^…` event lines (without `\r\n`), oldest first."""
+        self._matching: Matching[str] = Matching(
+            end=frame_end,
+            key=reply_key,
+            fences=[(key, self._request(command)) for key, command in _FENCES],
+            common=frozenset((REFUSED,)),
+            aside=self._event,
+        )
 
     @classmethod
     async def open(
@@ -140,64 +199,68 @@ class RegloICC:
 
     # --- framing --------------------------------------------------------------------------------------------
 
-    async def _reply(self, x: Exchange, request: bytes, status: bytes, data: bool) -> str:
-        """One status character or one data line (without `\r\n`), skipping and recording events.
+    def _reply(self, frame: bytes, request: bytes, status: bytes, data: bool) -> str:
+        """The status character or data line (without `\r\n`) a reply frame holds, checked for its request.
 
         `status`: the status bytes this command may answer; `data`: whether a data line may come instead.
         """
-        while True:
-            first = await x.read_exactly(1, self.timeout_s, request)
-            if first == b"^":
-                rest = await x.read_until(b"\r\n", self.timeout_s, request)
-                self.events.append((first + rest[:-2]).decode("latin-1"))
-                continue
-            if first in (b"*", b"#", b"+", b"-"):
-                if first in status:
-                    return first.decode()
-                raise ProtocolError(self.name, first, f"status {first!r} not an answer to {request!r}")
-            if not data:
-                raise ProtocolError(self.name, first, f"expected one of {status!r} for {request!r}")
-            rest = await x.read_until(b"\r\n", self.timeout_s, request)
-            line = first + rest[:-2]
-            if not all(0x20 <= c <= 0x7E for c in line):
-                raise ProtocolError(self.name, line + b"\r\n", "non-printable character (line noise)")
-            return line.decode("ascii")
+        if len(frame) == 1 and frame in (b"*", b"#", b"+", b"-"):
+            if frame in status:
+                return frame.decode()
+            raise ProtocolError(self.name, frame, f"status {frame!r} not an answer to {request!r}")
+        if not data:
+            raise ProtocolError(self.name, frame, f"expected one of {status!r} for {request!r}")
+        if not frame.endswith(b"\r\n"):
+            raise ProtocolError(self.name, frame, f"reply to {request!r} without CR LF (line noise)")
+        line = frame[:-2]
+        if not all(0x20 <= c <= 0x7E for c in line):
+            raise ProtocolError(self.name, frame, "non-printable character (line noise)")
+        return line.decode("ascii")
 
-    async def _once(self, command: str, status: bytes, data: bool) -> str:
-        request = f"{self.channel}{command}\r".encode("ascii")
+    def _event(self, frame: bytes) -> bool:
+        """`Matching.aside`: an event line is kept in `events` and answers nothing."""
+        if not frame.startswith(b"^"):
+            return False
+        if frame.endswith(b"\r\n"):
+            self.events.append(frame[:-2].decode("latin-1"))
+        return True
+
+    def _request(self, command: str) -> bytes:
+        return f"{self.channel}{command}\r".encode("ascii")
+
+    async def _once(
+        self, command: str, accepts: tuple[str, ...], status: bytes, data: bool
+    ) -> tuple[str, float]:
+        """The reply to `command` (never one to an earlier request) and when `command` was sent."""
+        request = self._request(command)
         async with self._port.exchange() as x:
-            self._keep_events(await x.flush_stale(self.timeout_s))
-            if command == "H":
-                self.events.clear()  # a stop event from here on belongs to this run
-            x.send(request)
-            return await self._reply(x, request, status, data)
+            frame, at = await x.ask_any(request, accepts, self._matching, self.timeout_s, self._clock)
+        return self._reply(frame, request, status, data), at
 
-    def _keep_events(self, stale: bytes) -> None:
-        for line in stale.split(b"\r\n")[:-1]:
-            start = line.rfind(b"^")
-            if start >= 0:
-                self.events.append(line[start:].decode("latin-1"))
-
-    async def _call(self, command: str, parse: Callable[[str], T], *, status: bytes, data: bool) -> T:
-        async def attempt() -> T:
-            return parse(await self._once(command, status, data))
+    async def _call(
+        self, command: str, parse: Callable[[str], T], *, accepts: tuple[str, ...], status: bytes, data: bool
+    ) -> tuple[T, float]:
+        async def attempt() -> tuple[T, float]:
+            reply, at = await self._once(command, accepts, status, data)
+            return parse(reply), at
 
         return await self._port.repeat(attempt, self.retries)
 
     async def _expect_ok(self, command: str) -> None:
-        reply = await self._call(command, str, status=_STATUS_ONLY, data=False)
+        reply, _ = await self._call(command, str, accepts=("*",), status=_STATUS_ONLY, data=False)
         if reply != "*":
             raise DeviceReplyError(self.name, reply, f"{self.channel}{command}", "command failed")
 
-    async def _data(self, command: str, parse: Callable[[str], T]) -> T:
-        """A data command; `#` is a refusal, anything but a well-formed line for `parse` is a ProtocolError."""
+    async def _data(self, command: str, shape: str, parse: Callable[[str], T]) -> tuple[T, float]:
+        """A data command whose line has `shape`, and when it was sent; `#` is a refusal, anything but a
+        well-formed line for `parse` is a ProtocolError."""
 
         def checked(reply: str) -> T:
             if reply == "#":
                 raise DeviceReplyError(self.name, "#", f"{self.channel}{command}", "command failed")
             return parse(reply)
 
-        return await self._call(command, checked, status=b"#", data=True)
+        return await self._call(command, checked, accepts=(shape,), status=b"#", data=True)
 
     def _volume1(self, reply: str) -> float:
         try:
@@ -223,7 +286,7 @@ class RegloICC:
         await self._expect_ok(f"xE{int(on)}")
 
     async def _identify(self) -> re.Match[str]:
-        return await self._data("#", self._match(_IDENTITY, "'REGLO ICC <fw> <head>'"))
+        return (await self._data("#", IDENTITY, self._match(_IDENTITY, "'REGLO ICC <fw> <head>'")))[0]
 
     async def identify(self) -> str:
         return (await self._identify())[0]
@@ -241,21 +304,23 @@ class RegloICC:
         await self._expect_ok(f"+{encode_tubing(inner_diameter_mm)}")
 
     async def get_tubing(self) -> float:
-        return float((await self._data("+", self._match(_TUBING, "'<d.dd> mm'")))[1])
+        m, _ = await self._data("+", TUBING, self._match(_TUBING, "'<d.dd> mm'"))
+        return float(m[1])
 
     async def set_rate(self, ml_per_min: float) -> Applied[float]:
         """The pump answers the rate in force; it may differ from the request (resolution, limits)."""
         code = encode_volume2(ml_per_min)
-        in_force = await self._data(f"f{code}", self._volume1)
-        return Applied(decode_volume1(code[:4] + "E" + code[4:]), in_force, self._clock())
+        in_force, at = await self._data(f"f{code}", TYPE1, self._volume1)
+        return Applied(decode_volume1(code[:4] + "E" + code[4:]), in_force, at)
 
     async def get_rate(self) -> Reading[float]:
-        return Reading(await self._data("f", self._volume1), self._clock())
+        value, at = await self._data("f", TYPE1, self._volume1)
+        return Reading(value, at)
 
     async def set_volume(self, ml: float) -> Applied[float]:
         code = encode_volume2(ml)
-        in_force = await self._data(f"v{code}", self._volume1)
-        return Applied(decode_volume1(code[:4] + "E" + code[4:]), in_force, self._clock())
+        in_force, at = await self._data(f"v{code}", TYPE1, self._volume1)
+        return Applied(decode_volume1(code[:4] + "E" + code[4:]), in_force, at)
 
     async def clockwise(self, cw: bool = True) -> None:
         await self._expect_ok("J" if cw else "K")
@@ -267,25 +332,42 @@ class RegloICC:
         answer to `H` is lost (timeout, garbled byte, dropped link) the running state `E` decides: running →
         return; not running or unreadable → OutcomeUnknown.
         """
-        try:
-            if not self._port.is_open:
-                await self._port.reopen()  # nothing sent yet: safe
-            reply = await self._once("H", b"*#-", data=False)
-        except (DeviceTimeout, ProtocolError, DeviceDisconnected) as exc:
-            await self._resolve_start(exc)
+        if not self._port.is_open:
+            await self._port.reopen()  # nothing sent yet: safe
+        reply = await self._send_start()
+        if not isinstance(reply, str):
+            await self._resolve_start(reply)
             return
         if reply == "*":
             return
         if reply != "-":
             raise DeviceReplyError(self.name, reply, f"{self.channel}H", "start failed")
-        match = await self._data("xe", self._match(_REASON, "'<reason> [<limit>]'"))
+        match, _ = await self._data("xe", REASON, self._match(_REASON, "'<reason> [<limit>]'"))
         parts = match[0].split()
         # Decoded as Volume Type 1 like every other number in a reply.  NB the spec's example
         # `R 1386E-1` says "limit 13.86", which Type 1 reads as 0.1386: the raw text is kept in the error.
         limit = decode_volume1(parts[1]) if len(parts) > 1 else None
         raise StartRefused(self.name, parts[0], limit, match[0])
 
-    async def _resolve_start(self, cause: DeviceTimeout | ProtocolError | DeviceDisconnected) -> None:
+    async def _send_start(self) -> str | _Lost:
+        """`H`, once, after the fences: its status, or what went wrong once it was sent.  An error before it
+        is sent (a fence unanswered, the link down) propagates: then the pump was not started."""
+        request = self._request("H")
+        async with self._port.exchange() as x:
+            await x.clear_for(_START_REPLIES, self._matching, self.timeout_s, request)
+            self.events.clear()  # a stop event from here on belongs to this run
+            try:
+                frame, _ = await x.ask_any(
+                    request, _START_REPLIES, self._matching, self.timeout_s, self._clock
+                )
+            except (DeviceTimeout, DeviceDisconnected) as exc:
+                return exc
+        try:
+            return self._reply(frame, request, b"*#-", data=False)
+        except ProtocolError as exc:
+            return exc
+
+    async def _resolve_start(self, cause: _Lost) -> None:
         try:
             running = await self.is_running()  # reopens a dropped port; `E` is safe to repeat
         except (DeviceTimeout, ProtocolError, DeviceDisconnected, DeviceReplyError) as exc:
@@ -303,18 +385,18 @@ class RegloICC:
         await self._expect_ok("I")
 
     async def is_running(self) -> bool:
-        reply = await self._call("E", str, status=b"+-#", data=False)
+        reply, _ = await self._call("E", str, accepts=("+", "-"), status=b"+-#", data=False)
         if reply == "#":  # e.g. no such channel: a refusal, not an unparseable reply
             raise DeviceReplyError(self.name, "#", f"{self.channel}E", "command failed")
         return reply == "+"
 
     async def dispensed_volume(self) -> Reading[float]:
         """Volume since reset in mL; the unit is whatever the pump prints (ml / µl)."""
-        m = await self._data(":", self._match(_DISPENSED, "'<value> ml|ul'"))
+        m, at = await self._data(":", VOLUME, self._match(_DISPENSED, "'<value> ml|ul'"))
         text = m[1]
         value = decode_volume1(text) if "E" in text else float(text)
         scale = {"ml": 1.0, "ul": 1e-3, "µl": 1e-3}[m[2].lower()]
-        return Reading(value * scale, self._clock())
+        return Reading(value * scale, at)
 
     async def last_stop(self) -> PumpStop | None:
         """From the latest `^X` event for this channel since `start()` (events must be on, `xE1`); reading `E`
@@ -328,4 +410,5 @@ class RegloICC:
         return None
 
     async def max_flow(self) -> float:
-        return float((await self._data("?", self._match(_MAX_FLOW, "'<max flow> ml/min'")))[1])
+        m, _ = await self._data("?", MAX_FLOW, self._match(_MAX_FLOW, "'<max flow> ml/min'"))
+        return float(m[1])

@@ -70,7 +70,7 @@ class Matching(Generic[K]):
     whose key no unanswered request has."""
     common: frozenset[K] = frozenset()
     """Keys any request (fences too) may be answered with, e.g. a refusal: such a frame is given to the oldest
-    unanswered request, and a request is preceded by a fence whenever anything is still unanswered."""
+    unanswered request, and a request goes out only once nothing but its own fences is unanswered."""
     aside: Callable[[bytes], bool] = lambda frame: False
     """True for an unsolicited frame (an event line), which the callee keeps if it wants: it answers nothing and
     is never returned.  Called for every frame, before it is matched."""
@@ -124,9 +124,9 @@ class Exchange:
     async def flush_stale(self, quiet_s: float) -> bytes:
         """`flush_input()`, but after an abandoned request (a read on this port timed out) first wait until the
         line has been quiet for `quiet_s`, so the late reply is discarded instead of being read as the answer to
-        the next request.  Protocols without sequence numbers (PB, MT-SICS, Reglo status bytes) cannot tell a
-        late reply from a prompt one; this costs `quiet_s` only after a timeout.  A reply later still than that
-        cannot be told apart (drivers add echo checks where the protocol has any)."""
+        the next request.  Protocols without sequence numbers cannot tell a late reply from a prompt one; this
+        costs `quiet_s` only after a timeout.  A reply later still than that cannot be told apart: the Huber PB,
+        IKA and Reglo drivers use `ask()` / `ask_any()` instead; MT-SICS still relies on this."""
         port = self._port
         stale = bytearray()
         if port._abandoned:
@@ -188,12 +188,23 @@ class Exchange:
         port = self._port
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
-        wanted = frozenset(accepts) | match.common
+        own = frozenset(accepts)
+        wanted = own | match.common
+        mine: list[_Owed] = []
+
+        def blocks(o: _Owed) -> bool:
+            # This call's own fences cannot take a reply the request may have (their keys are not its own; a
+            # common key goes to the oldest entry): once only they are left, the request may go.  Were they to
+            # block, a fence sent on every reply would keep one in flight for ever (common keys).
+            if o.accepts.isdisjoint(own) and any(o is fence for fence in mine):
+                return False
+            return bool(match.common or o.accepts & wanted)
+
         self.settle(match)
-        while any(match.common or o.accepts & wanted for o in port._owed):
+        while any(blocks(o) for o in port._owed):
             fence_key, fence_request = self._fence(match)
             progress = self._progress_since(port._matched)
-            self._sent(fence_request, frozenset((fence_key,)))
+            mine.append(self._sent(fence_request, frozenset((fence_key,))))
             # Each fence reply settles at least the requests before the entry it is matched to; a fence whose
             # key nothing else awaits empties the ledger.  Unanswered in time, it is this request that failed
             # (reported as such: the fence is part of asking it).

@@ -87,6 +87,8 @@ class Link:
     faults: WireFaults
     stirrer: IkaEurostar
     kind: str = "tcp"
+    failures: list[str] = field(default_factory=list)
+    """What each call that returned nothing raised (for the messages of failed asserts)."""
 
 
 async def _open(
@@ -152,7 +154,8 @@ async def _checked(link: Link, command: str, op: Op) -> object | None:
     before = len(link.unit.log)
     try:
         result = await op(link.stirrer)
-    except (DeviceTimeout, ProtocolError):
+    except (DeviceTimeout, ProtocolError) as exc:
+        link.failures.append(f"{command}: {exc!r}")
         return None
     sent = link.unit.log[before:]
     if command.startswith("OUT_WD"):
@@ -174,7 +177,9 @@ async def _fast_again(link: Link, wait_s: float, calls: list[Call]) -> None:
     for command, op in calls * 2:
         if command.startswith("OUT_WD"):
             continue  # answered only every other time, by design
-        assert await _checked(link, command, op) is not None, f"{command} failed on a fast link"
+        assert await _checked(link, command, op) is not None, (
+            f"{command} failed on a fast link: {link.failures[-1]}; sent {link.unit.log[-12:]}"
+        )
 
 
 @pytest.mark.parametrize("sequence", SEQUENCES)

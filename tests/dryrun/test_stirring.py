@@ -175,3 +175,20 @@ async def test_a_silent_stirrer_holds_the_portions_without_a_trip(tmp_path: Path
     assert any("stirrer offline" in r.data["for"] for r in run.of("portion.waiting") if r.t_s > silent_s)
     assert run.first("dose.completed").data["portions"] == 10
     assert run.result.state is RunState.COMPLETED_WITH_DEVIATIONS
+
+
+async def test_a_slow_stirrer_link_holds_the_portions(tmp_path: Path) -> None:
+    """Replies 2 s late (the dry run's stirrer timeout is 0.1 s): every speed read times out, and a late reply
+    is never taken as the current speed, so the stirrer is offline and no portion starts until the link is
+    fast again (the old driver took late lines as current readings and kept dosing)."""
+    slow_s = LATE_IN_DOSING_S
+    restored = slow_s + 90
+    run = await run_dry(tmp_path, faults=[(slow_s, "stirrer.link-slow"), (restored, "stirrer.link-restored")])
+    offline = run.first("alarm.raised", id="stirrer-offline")
+    assert slow_s <= offline.t_s < slow_s + 10
+    speeds = [(r.t_s, r.data["stirrer_rpm"]) for r in run.readings_between(slow_s + 5, restored - 1)]
+    assert speeds
+    assert not [(t, rpm) for t, rpm in speeds if rpm is not None], "a late reply journalled as current"
+    starts = [d["started_at_s"] for d in run.result.ledgers["doser"]]
+    assert not [t for t in starts if slow_s + 5 < t < restored]
+    assert run.first("dose.completed").data["portions"] == 10
