@@ -59,7 +59,9 @@ FAULTS: tuple[Fault, ...] = (
     Fault("doser powder flow error 5 min", "doser.powder-flow-error", "doser.powder-flow-restored", 300),
     Fault("doser head empty", "doser.empty-head", stays=True),
     Fault("doser head dose limit", "doser.dose-limit", stays=True),
-    Fault("doser door forced open", "doser.door-open"),
+    Fault(
+        "doser door forced open", "doser.door-open", stays=True
+    ),  # a person closes it; labctl never moves it
     Fault("doser link silent 2 min", "doser.link-silent", "doser.link-restored", 120),
     Fault("doser link slow 10 min", "doser.link-slow", "doser.link-restored", 600),
     Fault("doser link cut", "doser.link-disconnect"),
@@ -144,6 +146,11 @@ TARGETS: tuple[Target, ...] = (
 )
 
 
+MAX_RESUMES = 5
+"""A chemist who has resumed this often into the same trouble stops and calls for help (the run then halts):
+so a fault the matrix thinks put right, but that is not, ends its cell instead of looping for ever."""
+
+
 class StandByChemist:
     """Confirms prompts; from `fixed_at_s` on (the fault put right, plus a minute to see to it) acknowledges
     every alarm and asks to resume whenever the run waits. Never before: a chemist does not resume into a fault."""
@@ -151,15 +158,16 @@ class StandByChemist:
     def __init__(self, fixed_at_s: float) -> None:
         self.prompts = SimulatedOperator()
         self.fixed_at_s = fixed_at_s
+        self.resumes = 0
 
     def __call__(self, eng: Engine) -> None:
         self.prompts(eng)
-        if eng.now() < self.fixed_at_s:
+        if eng.now() < self.fixed_at_s or self.resumes >= MAX_RESUMES:
             return
         for alarm in eng.alarms.unacknowledged():
             eng.command(Verb.ACK_ALARM, "chemist", alarm.id)
-        if eng.state is RunState.PAUSED:
-            eng.command(Verb.RESUME, "chemist", None)
+        if eng.state is RunState.PAUSED and eng.command(Verb.RESUME, "chemist", None).accepted:
+            self.resumes += 1
 
 
 @dataclass(frozen=True)

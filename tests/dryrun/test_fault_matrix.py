@@ -210,11 +210,10 @@ SELECTION = [
     ("MgBr storage", "chiller power off 10 min"),
     ("KCp*/MgBr", "chiller power off 2 min"),
     ("5 mmol", "process probe lost 10 min"),
-    ("scale-up", "stirrer link slow 10 min"),
     ("scale-up", "pump link garbled"),
 ]
 """Kinds no other dry-run test tries: a long power cut in storage, the other MgBr protocol, the small KMnO4
-scale, late replies from the stirrer (portions were once started on them), a garbled quench pump link."""
+scale, a garbled quench pump link (slow links: tests/dryrun/test_slow_links.py, test_stirring.py)."""
 
 
 @pytest.mark.parametrize(("target", "label"), SELECTION, ids=[f"{t}: {f}" for t, f in SELECTION])

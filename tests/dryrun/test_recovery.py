@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from labctl.engine.control import RunState
+from labctl.engine.supervisor import OFFLINE_EVERY
 from tests.dryrun.conftest import MGBR_STORAGE, DryRun, run_dry
 from tests.dryrun.test_control import ChemistWhoAcknowledges
 from tests.dryrun.test_outcomes import AcknowledgesAll
@@ -27,7 +28,7 @@ def _tr_after(run: DryRun, t_s: float) -> list[float]:
     return [r.data["Tr_C"] for r in run.of("reading") if r.t_s >= t_s and r.data["Tr_C"] is not None]
 
 
-@pytest.mark.parametrize("outage_s", [30])  # 2, 10 and 30 min: benchmarks/bench_power_blips.py (slow to run)
+@pytest.mark.parametrize("outage_s", [30, 120])  # 10 and 30 min: benchmarks/bench_power_blips.py
 async def test_mgbr_storage_rides_out_a_power_blip_and_the_batch_stays_intact(
     tmp_path: Path, outage_s: float
 ) -> None:
@@ -41,7 +42,9 @@ async def test_mgbr_storage_rides_out_a_power_blip_and_the_batch_stays_intact(
         parameters=STORAGE_3H,
     )
     restarted = run.first("chiller.restarted")
-    assert off + outage_s <= restarted.t_s <= off + outage_s + 2
+    assert (
+        off + outage_s <= restarted.t_s <= off + outage_s + OFFLINE_EVERY + 2
+    )  # a dead unit is asked less often
     assert run.first("alarm.raised", id="chiller-restarted").t_s == restarted.t_s
     commands = _chiller_commands(run, restarted.t_s)
     for needed in ("control-mode", "setpoint", "start-temperature-control", "fallback-watchdog"):
@@ -79,7 +82,7 @@ async def test_a_power_blip_during_dosing_trips_and_the_unit_comes_back_at_full_
     trip = run.first("interlock", id="chiller-lost", active=True)
     assert trip.t_s - DOSING_S <= 1.0
     recovered = run.first("chiller.recovered")
-    assert back <= recovered.t_s <= back + 2
+    assert back <= recovered.t_s <= back + OFFLINE_EVERY + 2
     assert (recovered.data["setpoint_C"], recovered.data["control"]) == (-10.0, "process")  # still tripped
     resumed = run.first("run.state", to="running", reason="operator resume")
     assert resumed.t_s > recovered.t_s
