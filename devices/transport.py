@@ -235,6 +235,7 @@ class Exchange:
             # key nothing else awaits empties the ledger.  Unanswered in time, it is this request that failed
             # (reported as such: the fence is part of asking it).
             await self._wait_until(progress, match, deadline - loop.time(), request)
+            self.settle(match)  # all of what has come (`_wait_until` may stop at the first match)
 
     def _progress_since(self, matched: int) -> Callable[[], bool]:
         """True once a frame has been matched after the `matched`-th."""

@@ -337,7 +337,7 @@ async def test_garbled_and_late_replies_are_never_values(link: Link) -> None:
     rng = random.Random(13)
     calls = [STABLE, STABLE, IMMEDIATE, LAST_DOSE, REMAINING, IDENTITY, SET_TARGET]
     link.faults.garble_rate = 0.05
-    for i in range(14):
+    for i in range(12):
         command, op = calls[i % len(calls)]
         link.faults.reply_delay_s = rng.choice((0.3, 0.5, 1.4, 2.3, 3.2)) * TIMEOUT_S
         await _checked(link, command, op)
@@ -350,7 +350,7 @@ async def test_late_replies_across_a_reopened_link(link: Link) -> None:
     dose across a cut is not started twice."""
     rng = random.Random(6)
     calls = [STABLE, IMMEDIATE, DOSE, LAST_DOSE, STABLE, REMAINING, SET_TARGET]
-    for i in range(14):
+    for i in range(10):
         if i % 4 == 3:
             link.faults.disconnect()
             await asyncio.sleep(0.02)
