@@ -9,7 +9,10 @@ unanswered request could still take, a fence goes out first: `I2` or `I4`, harml
 matched to its own request and dropped, never returned for a later one.  `Reading.at` (and `DoseResult.at`) is
 when the request was sent.  A `QRD 2 4 x` read's `B` line, XML lines and closing `A` are one frame; the later
 lines of any other `B` reply (a move's or the dose's `A` / `I <code>`) are awaited through the ledger too
-(`Exchange.expect`), so a late dose outcome is matched to its own dose.  A complete reply line nothing awaits
+(`Exchange.expect`), so a late dose outcome is matched to its own dose: a `QRA` reply's `B` and its end have
+different keys, and an end comes when the dose is done, not in order with other replies (no fence is sent for
+it; the next start's `B` settles it).  A start answered at once with an end (`A`, `I <code>`) while an earlier
+dose's end is still owed is OutcomeUnknown: its refusal (`I 2`) and that dose's `A` cannot be told apart.  A complete reply line nothing awaits
 (the power-on `I4 A "…"`, the `QRA 61 4 A` of a stop sent during a dose, the late reply of a request given up
 on) is kept in `stray`, never taken as an answer.  The dose start is the one command this module will never
 repeat: see `dose()`; if a fence before it goes unanswered, it is not sent and a plain DeviceTimeout is raised.
@@ -103,7 +106,22 @@ def _line_id(line: bytes | bytearray) -> str | None:
     if not tokens or _ID_TOKEN.fullmatch(tokens[0]) is None:
         return None
     n = _ID_LENGTH.get(tokens[0], 1)
-    return " ".join(tokens[:n]) if len(tokens) > n else None
+    if len(tokens) <= n:
+        return None
+    if tokens[0] == "QRA" and tokens[n] != "B":
+        return " ".join(tokens[:n]) + END  # a move's or dose's end, which may come long after its `B`
+    return " ".join(tokens[:n])
+
+
+END = " end"
+"""Suffix of the key of a `QRA` reply's closing line (`A`, `I <code>`): its `B` and its end are told apart, so a
+late end of an earlier dose is never taken as the answer to a later start."""
+
+
+def _accepts(echo: list[str]) -> tuple[str, ...]:
+    """The keys a request's first reply may have."""
+    key = " ".join(echo)
+    return (key, key + END) if echo[0] == "QRA" else (key,)
 
 
 def _lines(data: bytes | bytearray) -> list[bytes]:
@@ -199,7 +217,7 @@ class SicsPort:
     ) -> tuple[bytes, float]:
         """Send `request` and return its own reply frame (never a late one of an earlier request) and when it
         was sent."""
-        return await x.ask(request, " ".join(echo), self.matching, timeout_s, clock or self.clock)
+        return await x.ask_any(request, _accepts(echo), self.matching, timeout_s, clock or self.clock)
 
     def acknowledged(self, reply: Reply) -> Reply:
         """For commands whose only good answer is `<echo> A`."""
@@ -328,7 +346,8 @@ class SicsPort:
                 if raw is None:
                     raise ProtocolError(self.name, frame, f"{key} block without its closing line")
             else:
-                raw = await x.expect((key,), self.matching, timeout, request)
+                ends = (key + END,) if echo[0] == "QRA" else (key,)
+                raw = await x.expect(ends, self.matching, timeout, request)
             line = self.line(raw, request)
             tokens = line.split()
             if tokens[: len(echo)] == echo and len(tokens) > len(echo):
@@ -440,13 +459,17 @@ class QuantosDoser:
         From the moment `QRA 61 1` is on the wire the powder may flow, so every failure to hear the outcome
         (timeout, link loss, garbage, cancellation) leaves `outcome_unknown` set and raises OutcomeUnknown;
         the start is never resent, and a further dose() is refused until last_dose_result() has been read.
+        Before it, while an earlier request is still owed an answer, a fence read goes out (module docstring);
+        a fence unanswered is a plain DeviceTimeout: the start was not sent and `outcome_unknown` stays clear.
+        The dose's outcome line is awaited through the ledger, so a late outcome of an earlier dose is never
+        taken as this one's.
         """
         if self.outcome_unknown:
             raise OutcomeUnknown(self.name, "previous dose outcome unknown: read last_dose_result() first")
         sics = self._sics
         request = b"QRA 61 1" + EOL
         prefix = ["QRA", "61", "1"]
-        key = "QRA 61 1"
+        accepts = _accepts(prefix)
         if not sics.port.is_open:
             await sics.port.reopen()  # nothing sent yet: safe
         async with sics.port.exchange() as x:
@@ -454,16 +477,23 @@ class QuantosDoser:
             try:
                 # Fences first, while nothing has been started: unanswered, they raise a plain DeviceTimeout
                 # and the start is not sent.
-                await x.clear_for((key,), sics.matching, sics.timeout_s, request)
+                await x.clear_for(accepts, sics.matching, sics.timeout_s, request)
+                # An earlier dose's end never heard: its `A` / `I <code>` may still come, and cannot be told
+                # from this start's immediate `I <code>` (a refusal); only a `B` is surely this start's.
+                earlier_end = x.awaiting(accepts[1])
                 self.outcome_unknown = True
                 try:
-                    frame, _ = await x.ask(request, key, sics.matching, sics.timeout_s, self._clock)
+                    frame, _ = await x.ask_any(request, accepts, sics.matching, sics.timeout_s, self._clock)
                     first = sics.reply(frame, prefix, request)
+                    if first.fields[0] != "B" and earlier_end:
+                        raise OutcomeUnknown(
+                            self.name,
+                            f"dose start answered {first.line!r} while an earlier dose's end was owed",
+                        )
                     final = first
                     if first.fields[0] == "B":
-                        frame = await x.expect(
-                            (key,), sics.matching, timeout_s or self.dose_timeout_s, request
-                        )
+                        timeout = timeout_s or self.dose_timeout_s
+                        frame = await x.expect((accepts[1],), sics.matching, timeout, request)
                         final = sics.reply(frame, prefix, request)
                 except (DeviceTimeout, DeviceDisconnected, ProtocolError, DeviceReplyError) as exc:
                     raise OutcomeUnknown(self.name, f"dose start sent, then {exc.message}") from exc

@@ -27,7 +27,8 @@ MT-SICS needs two more: `Matching.unawaited`, for unsolicited frames that look l
 `I4 A "…"`): a frame whose key nothing unanswered awaits is kept aside instead of being taken as the oldest
 request's garbled reply; and `Exchange.expect()`, for a reply of several frames that come apart in time (a
 `QRA 61 1 B` at once, the dose's `QRA 61 1 A` minutes later): the later frame is awaited through the ledger too,
-so a late one is matched to its own request.
+so a late one is matched to its own request.  Such a frame comes when the unit is done, not in order with the
+replies to later requests, so no fence is sent for it and only a frame of its own key settles it.
 """
 
 from __future__ import annotations
@@ -96,8 +97,11 @@ that comes after more than this many later requests (a unit answering nothing fo
 class _Owed:
     accepts: frozenset[Hashable]
     """The keys its reply may have (`Matching.common` not included)."""
-    common: bool = True
-    """Whether it may be answered with a `Matching.common` key (not a later frame of a reply: `expect()`)."""
+    later: bool = False
+    """A later frame of a reply (`expect()`): it comes when the unit is done (a dose's outcome), not in order
+    with other requests' replies, so a frame of another key never settles it, no fence is sent for it, and it
+    takes no `Matching.common` key.  Frames of one key still come in order: a frame matched to a later entry
+    that shares a key with it settles it."""
     answer: bytes | None = None
 
 
@@ -196,13 +200,18 @@ class Exchange:
     ) -> bytes:
         """A further frame of the reply just received (its later line, e.g. the `A` after a `B`), sending
         nothing: it is awaited through the ledger like a request, so if it is late it is matched to this entry
-        whenever it comes and never taken for a later request's reply.  It takes no `Matching.common` key
-        (a general error answers a request, not a later frame).  DeviceTimeout after `timeout_s`."""
-        owed = _Owed(frozenset(accepts), common=False)
+        whenever it comes and never taken for a later request's reply.  Such a frame may come after the
+        replies to later requests (a dose ends when it ends): see `_Owed.later`.  DeviceTimeout after
+        `timeout_s`."""
+        owed = _Owed(frozenset(accepts), later=True)
         self._owe(owed)
         await self._wait_until(lambda: owed.answer is not None, match, timeout_s, request)
         assert owed.answer is not None
         return owed.answer
+
+    def awaiting(self, key: Hashable) -> bool:
+        """Whether an unanswered entry of the ledger may still be answered with `key`."""
+        return any(key in o.accepts for o in self._port._owed)
 
     async def clear_for(
         self, accepts: Collection[K], match: Matching[K], timeout_s: float, request: bytes = b""
@@ -224,7 +233,9 @@ class Exchange:
             # block, a fence sent on every reply would keep one in flight for ever (common keys).
             if o.accepts.isdisjoint(own) and any(o is fence for fence in mine):
                 return False
-            return bool((match.common and o.common) or o.accepts & wanted)
+            if o.later:
+                return False  # not in order with the replies to other requests: no fence can settle it
+            return bool(match.common or o.accepts & wanted)
 
         self.settle(match)
         while any(blocks(o) for o in port._owed):
@@ -287,13 +298,18 @@ class Exchange:
                     match.unawaited(frame)  # unsolicited, or a late reply whose request was given up
                     return
                 index = 0
-        elif key is not None:  # a common key: by order, to the oldest request it may answer
-            index = next((i for i, o in enumerate(owed) if o.common), None)
+        else:  # a common key or a garbled frame: by order, to the oldest request (not a later frame)
+            index = next((i for i, o in enumerate(owed) if not o.later), None)
+            if index is None and key is None:
+                index = 0
         if not owed or index is None:
             return  # nothing asked: an unsolicited or long-forgotten frame
-        for _ in range(index):
+        answered = owed[index]
+        kept = [o for o in list(owed)[:index] if o.later and o.accepts.isdisjoint(answered.accepts)]
+        for _ in range(index + 1):
             owed.popleft()
-        owed.popleft().answer = frame
+        answered.answer = frame
+        owed.extendleft(reversed(kept))
         port._matched += 1
 
     async def _wait_until(

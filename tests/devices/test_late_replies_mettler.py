@@ -52,6 +52,9 @@ class TaggingUnit:
     """Each command line received (without CRLF), in order; the tag of request i is i + 1."""
     dosing: list[tuple[float, bytes]] = field(default_factory=list)
     """(when, outcome line) of the running dose, sent by `poll()`."""
+    dose_s: float = DOSE_S
+    refused: list[int] = field(default_factory=list)
+    """Numbers of the starts refused `I 2` because a dose was running."""
 
     def answer(self, command: str) -> bytes:
         tag = len(self.log)
@@ -79,8 +82,11 @@ class TaggingUnit:
         if command == "QRD 1 1 5 4750":
             return b"QRD 1 1 5 A\r\n" if odd else b""
         if command == "QRA 61 1":
+            if self.dosing:
+                self.refused.append(tag)
+                return b"QRA 61 1 I 2\r\n"  # another job running
             outcome = b"QRA 61 1 A\r\n" if odd else b"QRA 61 1 I 7\r\n"
-            self.dosing = [(time.monotonic() + DOSE_S, outcome)]
+            self.dosing = [(time.monotonic() + self.dose_s, outcome)]
             return b"QRA 61 1 B\r\n"
         if command == "QRA 61 4":
             if self.dosing:
@@ -202,8 +208,12 @@ async def _checked(link: Link, command: str, op: Op) -> object | None:
         code = exc.error_code
         sent = link.unit.log[before:]
         assert sent.count("QRA 61 1") == 1, f"dose start sent {sent.count('QRA 61 1')} times: {sent}"
-        assert code == 7, f"dose failed with I {code}: no stop was sent"
-        failed = _answered(sent, before + 1, command, odd=False)
+        assert code in (2, 7), f"dose failed with I {code}: no stop was sent"
+        own = range(before + 1, len(link.unit.log) + 1)
+        if code == 2:
+            assert [i for i in link.unit.refused if i in own], f"I 2 was not this dose's: sent {sent}"
+            return None
+        failed = [i for i in _answered(sent, before + 1, command, odd=False) if i not in link.unit.refused]
         assert failed, f"dose failed on an outcome its own start did not get: sent {sent}"
         return None
     except (DeviceTimeout, ProtocolError, OutcomeUnknown, DeviceReplyError) as exc:
@@ -221,7 +231,8 @@ async def _checked(link: Link, command: str, op: Op) -> object | None:
     sent = link.unit.log[before:]
     if command == "QRA 61 1":
         assert sent.count("QRA 61 1") == 1, f"dose start sent {sent.count('QRA 61 1')} times: {sent}"
-        assert _answered(sent, before + 1, command), f"dose done on an outcome not its own: sent {sent}"
+        done = [i for i in _answered(sent, before + 1, command) if i not in link.unit.refused]
+        assert done, f"dose done on an outcome not its own: sent {sent}"
     elif command == "QRD 1 1 5 4750":
         assert _answered(sent, before + 1, command), f"target acknowledged by an earlier ack: sent {sent}"
     elif command == "I2":
@@ -307,6 +318,20 @@ async def test_a_late_dose_outcome_is_never_the_next_dose_s(link: Link) -> None:
         link.faults.reply_delay_s = rng.choice((0.3, 1.5, 2.5)) * TIMEOUT_S
         await _checked(link, *DOSE)
     assert 1 <= link.unit.log.count("QRA 61 1") <= 6
+
+
+async def test_an_earlier_dose_s_end_is_never_a_later_start_s_answer(link: Link) -> None:
+    """A dose outlasts its timeout (OutcomeUnknown); its record is read and the next start is refused `I 2`
+    while it still runs; its `A` comes after that refusal.  The `A` is an earlier dose's end, not this start's:
+    the second dose() must not return as done."""
+    link.unit.dose_s = 1.6 * TIMEOUT_S  # its end comes while the next start waits for its answer
+    with pytest.raises(OutcomeUnknown):
+        await link.doser.dose(timeout_s=TIMEOUT_S)
+    await link.doser.last_dose()
+    with pytest.raises((DosingFailed, OutcomeUnknown)):
+        await link.doser.dose(timeout_s=1.0)
+    assert link.unit.log.count("QRA 61 1") == 2
+    assert link.unit.refused, link.unit.log
 
 
 async def test_power_on_line_and_a_stop_s_reply_are_kept_as_strays(link: Link) -> None:

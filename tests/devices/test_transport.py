@@ -54,7 +54,7 @@ async def test_a_cancelled_read_s_late_reply_is_flushed_before_the_next_request(
 async def test_expect_awaits_a_reply_s_later_line_and_unawaited_lines_are_set_aside() -> None:
     """`Matching.unawaited` takes a line whose key nothing awaits (not the oldest request's reply); the line
     after a reply stays buffered for `expect()`, also when both came in one packet; a later line that comes too
-    late is matched to its own `expect()` entry, never to the next request."""
+    late is matched to its own `expect()` entry, never to the next request, and sends no fence."""
     connected: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
 
     async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -88,15 +88,16 @@ async def test_expect_awaits_a_reply_s_later_line_and_unawaited_lines_are_set_as
             await writer.drain()
             await ask
             with contextlib.suppress(DeviceTimeout):
-                await x.expect(("B",), match, 0.05)  # its later line is late
+                await x.expect(("Bend",), match, 0.05)  # its later line is late
+            assert x.awaiting("Bend")
             ask = asyncio.create_task(x.ask(b"B\r\n", "B", match, 1.0, lambda: 3.0))
-            assert await reader.readline() == b"F\r\n"  # a `B` line is still owed: a fence first
-            writer.write(b"B done\r\nF 1\r\n")
-            await writer.drain()
-            assert await reader.readline() == b"B\r\n"
-            writer.write(b"B B\r\n")
+            assert await reader.readline() == b"B\r\n"  # no fence: a later line is not in order with replies
+            writer.write(b"B B\r\nBend done\r\n")
             await writer.drain()
             assert await ask == (b"B B\r\n", 3.0)
+            x.settle(match)
+            assert not x.awaiting("Bend")  # the late line was matched to its own entry
+            assert aside == [b"X hello\r\n"]
     finally:
         await port.close()
         writer.close()
