@@ -1,13 +1,25 @@
 """Mettler-Toledo MT-SICS balance and Quantos powder doser sharing one port.
 
-Replies are matched to requests by their echoed ID (`S`, `QRD 1 1 5`, …); any other complete, printable line
-(the power-on `I4 A "…"`, the `QRA 61 4 A` of a stop sent during a dose) is kept in `stray` instead of being
-mistaken for the answer.  The dose start is the one command this module will never repeat: see `dose()`.
+Late replies: MT-SICS answers in order and echoes the command ID (`S`, `I4`, `QRD 1 1 5`, `QRA 61 1`), but has
+no sequence number, and a poll repeats its requests: a `S S  12.34 g` that comes after its `S` timed out would
+be taken as the answer to the next `S`.  Replies are matched to their request through the port's ledger
+(`devices.transport.Exchange.ask`), keyed by the echoed ID; the general errors `ES`/`ET`/`EL` carry no ID and
+are matched by order alone (`Matching.common`).  Before a request whose ID (or a general error) an earlier,
+unanswered request could still take, a fence goes out first: `I2` or `I4`, harmless reads; a late reply is then
+matched to its own request and dropped, never returned for a later one.  `Reading.at` (and `DoseResult.at`) is
+when the request was sent.  A `QRD 2 4 x` read's `B` line, XML lines and closing `A` are one frame; the later
+lines of any other `B` reply (a move's or the dose's `A` / `I <code>`) are awaited through the ledger too
+(`Exchange.expect`), so a late dose outcome is matched to its own dose: a `QRA` reply's `B` and its end have
+different keys, and an end comes when the dose is done, not in order with other replies (no fence is sent for
+it; the next start's `B` settles it).  A start answered at once with an end (`A`, `I <code>`) while an earlier
+dose's end is still owed is OutcomeUnknown: its refusal (`I 2`) and that dose's `A` cannot be told apart.  A complete reply line nothing awaits
+(the power-on `I4 A "…"`, the `QRA 61 4 A` of a stop sent during a dose, the late reply of a request given up
+on) is kept in `stray`, never taken as an answer.  The dose start is the one command this module will never
+repeat: see `dose()`; if a fence before it goes unanswered, it is not sent and a plain DeviceTimeout is raised.
 
 Wire-fault policy (per call, see the `retry` flags below):
-- Before every request the input is flushed, so the late tail of an abandoned reply is never read as the answer.
 - **Link dropped** → the port is reopened once (a fresh stream; the unprompted `I4 A "…"` the balance sends to a
-  new connection is skipped as a stray line) and the request is resent only if it is safe to repeat: weight
+  new connection is kept as a stray line) and the request is resent only if it is safe to repeat: weight
   reads (`S`, `SI`), Quantos settings (`QRD 1 1 x` write absolute values), reads (`QRD 2 …`) and the dose stop.
   Tare, zero and door/pin moves reopen the port but raise: the caller decides.  The dose start `QRA 61 1` is
   never resent: a failure after it is OutcomeUnknown, and `last_dose_result()` (which reopens a dropped port)
@@ -17,8 +29,9 @@ Wire-fault policy (per call, see the `retry` flags below):
 - **Garbled or short reply**: MT-SICS has no checksum and 8N1 no parity, so only shape is checked.  A line with
   any non-printable character (every bit-6 flip of a letter), a weight that is not `<S|D> <number> <g|mg|kg>`,
   a setting acknowledged with anything but `A`, an unknown door state, an XML value that is not a plain number
-  → ProtocolError (retried where safe).  A line whose echoed ID does not match (a flipped ID or command digit)
-  is not our answer: the driver keeps waiting and times out (retried where safe); a lost CR/LF likewise.  NOT
+  → ProtocolError (retried where safe), as is a `QRD` block that lost its closing line.  A line whose echoed ID
+  does not match (a flipped ID or command digit) is not our answer: it is kept in `stray`, and the driver keeps
+  waiting and times out (retried where safe, after a fence); a lost CR/LF likewise.  NOT
   detectable: a digit turned into another digit (`30.00` → `31.00`, a bit-0 flip); a bit-6 flip of a digit
   gives a letter and is always caught.
 """
@@ -42,7 +55,7 @@ from devices.errors import (
 )
 from devices.reading import DEFAULT_CLOCK, Clock, DoseResult, Reading
 from devices.roles import DoorState, InstrumentIdentity, ToleranceMode
-from devices.transport import Exchange, LineSettings, Port
+from devices.transport import Exchange, LineSettings, Matching, Port
 
 SETTINGS = LineSettings(baudrate=9600, bytesize=8, parity="N", stopbits=1)
 EOL = b"\r\n"
@@ -65,40 +78,146 @@ class Reply:
     line: str
     fields: list[str]
     """Tokens after the echoed ID / command prefix; the status is fields[0] (or the last one for QRD reads)."""
+    at: float = 0.0
+    """`clock()` when its request was sent."""
 
 
 def _identity(reply: Reply) -> Reply:
     return reply
 
 
+_ID_TOKEN = re.compile(r"[A-Z][A-Z0-9]{0,4}")
+_ID_LENGTH = {"QRD": 4, "QRA": 3}
+"""Tokens in a Quantos reply's echoed ID (`QRD 2 4 12`, `QRA 61 1`); every other ID is one token (`S`, `I4`)."""
+_FENCES = (("I2", b"I2" + EOL), ("I4", b"I4" + EOL))
+"""Fence reads: type and serial number change nothing (also during a dose) and no other request shares their
+IDs (`I4` is also the power-on line: matched to an `I4` fence it settles what was before, which a restarted
+balance will never answer)."""
+
+
+def _line_id(line: bytes | bytearray) -> str | None:
+    """The echoed ID of a printable reply line (a general error is its own ID), or None."""
+    text = line.decode("latin-1")
+    if not all(" " <= c <= "~" for c in text):
+        return None
+    tokens = text.split()
+    if len(tokens) == 1:
+        return tokens[0] if tokens[0] in _GENERAL_ERRORS else None
+    if not tokens or _ID_TOKEN.fullmatch(tokens[0]) is None:
+        return None
+    n = _ID_LENGTH.get(tokens[0], 1)
+    if len(tokens) <= n:
+        return None
+    if tokens[0] == "QRA" and tokens[n] != "B":
+        return " ".join(tokens[:n]) + END  # a move's or dose's end, which may come long after its `B`
+    return " ".join(tokens[:n])
+
+
+END = " end"
+"""Suffix of the key of a `QRA` reply's closing line (`A`, `I <code>`): its `B` and its end are told apart, so a
+late end of an earlier dose is never taken as the answer to a later start."""
+
+
+def _accepts(echo: list[str]) -> tuple[str, ...]:
+    """The keys a request's first reply may have."""
+    key = " ".join(echo)
+    return (key, key + END) if echo[0] == "QRA" else (key,)
+
+
+def _lines(data: bytes | bytearray) -> list[bytes]:
+    """The complete lines in `data`, each with its CRLF."""
+    out: list[bytes] = []
+    start = 0
+    while (i := data.find(EOL, start)) >= 0:
+        out.append(bytes(data[start : i + 2]))
+        start = i + 2
+    return out
+
+
+def frame_end(data: bytearray) -> int:
+    """A reply frame is one line, except a `QRD … B` read's block: the `B` line, the XML lines that follow it
+    (they carry no ID) and the line that closes it (`QRD … A`); a reply line of another ID ends the block
+    before it (its closing line was lost), so a broken block never holds up the replies after it."""
+    first = data.find(EOL)
+    if first < 0:
+        return -1
+    head = _line_id(data[:first])
+    tokens = data[:first].split()
+    if head is None or not head.startswith("QRD") or len(tokens) <= 4 or tokens[4] != b"B":
+        return first + 2
+    end = first + 2
+    for line in _lines(data[end:]):
+        key = _line_id(line[:-2])
+        if key is not None and key != head:
+            return end  # the closing line was lost
+        end += len(line)
+        if key == head and line.split()[4:5] != [b"B"]:
+            return end
+    return -1
+
+
+def reply_key(frame: bytes) -> str | None:
+    """`Matching.key`: the echoed ID of a frame's first line."""
+    return _line_id(frame[: frame.find(EOL)] if EOL in frame else frame)
+
+
 class SicsPort:
     """MT-SICS framing and reply matching on one Port; shared by the balance and the doser."""
 
-    def __init__(self, port: Port, *, timeout_s: float = 5.0, retries: int = 1) -> None:
+    def __init__(
+        self, port: Port, *, timeout_s: float = 5.0, retries: int = 1, clock: Clock = DEFAULT_CLOCK
+    ) -> None:
         self.port = port
         self.name = port.name
         self.timeout_s = timeout_s
         self.retries = retries
+        self.clock = clock
         self.stray: deque[str] = deque(maxlen=32)
+        self.matching: Matching[str] = Matching(
+            end=frame_end,
+            key=reply_key,
+            fences=_FENCES,
+            common=frozenset(_GENERAL_ERRORS),
+            aside=self._aside,
+            unawaited=self._unawaited,
+        )
 
-    async def read_line(self, x: Exchange, timeout_s: float, request: bytes) -> str:
-        """One complete line without CRLF; ProtocolError if it holds anything but printable ASCII."""
-        raw = await x.read_until(EOL, timeout_s, request)
-        line = raw[:-2].decode("latin-1")
-        if not all(" " <= c <= "~" for c in line):
-            raise ProtocolError(self.name, raw, "non-printable character (line noise)")
+    def _aside(self, frame: bytes) -> bool:
+        """An XML line outside its block (its `B` line was lost or garbled) answers nothing."""
+        if frame.startswith(b"<"):
+            self.stray.append(frame.decode("latin-1").rstrip("\r\n"))
+            return True
+        return False
+
+    def _unawaited(self, frame: bytes) -> None:
+        """A reply line nothing awaits: the power-on `I4 A "…"`, the `QRA 61 4 A` of a stop sent during a
+        dose, or the late reply of a request given up on."""
+        self.stray.extend(line.decode("latin-1")[:-2] for line in _lines(frame) or [frame + EOL])
+
+    def line(self, frame: bytes, request: bytes) -> str:
+        """A one-line frame without CRLF; ProtocolError if it holds anything but printable ASCII."""
+        line = frame[:-2].decode("latin-1") if frame.endswith(EOL) else frame.decode("latin-1")
+        if not frame.endswith(EOL) or not all(" " <= c <= "~" for c in line):
+            raise ProtocolError(self.name, frame, "non-printable character (line noise)")
         return line
 
-    async def read_reply(self, x: Exchange, prefix: list[str], timeout_s: float, request: bytes) -> Reply:
-        while True:
-            line = await self.read_line(x, timeout_s, request)
-            tokens = line.split()
-            if len(tokens) == 1 and tokens[0] in _GENERAL_ERRORS:
-                cls = NotSupported if tokens[0] == "ES" else DeviceReplyError
-                raise cls(self.name, tokens[0], line, _GENERAL_ERRORS[tokens[0]])
-            if tokens[: len(prefix)] == prefix and len(tokens) > len(prefix):
-                return Reply(line, tokens[len(prefix) :])
-            self.stray.append(line)
+    def reply(self, frame: bytes, echo: list[str], request: bytes, at: float = 0.0) -> Reply:
+        """The reply in a one-line frame matched to `request` (general errors raised)."""
+        line = self.line(frame, request)
+        tokens = line.split()
+        if len(tokens) == 1 and tokens[0] in _GENERAL_ERRORS:
+            cls = NotSupported if tokens[0] == "ES" else DeviceReplyError
+            raise cls(self.name, tokens[0], line, _GENERAL_ERRORS[tokens[0]])
+        if tokens[: len(echo)] != echo or len(tokens) <= len(echo):
+            raise ProtocolError(self.name, line, f"not a reply to {request!r}")
+        return Reply(line, tokens[len(echo) :], at)
+
+    async def ask(
+        self, x: Exchange, echo: list[str], request: bytes, timeout_s: float, clock: Clock | None = None
+    ) -> tuple[bytes, float]:
+        """Send `request` and return its own reply frame (never a late one of an earlier request) and when it
+        was sent."""
+        return await x.ask_any(request, _accepts(echo), self.matching, timeout_s, clock or self.clock)
 
     def acknowledged(self, reply: Reply) -> Reply:
         """For commands whose only good answer is `<echo> A`."""
@@ -172,6 +291,7 @@ class SicsPort:
         parse: Callable[[Reply], T],
         retry: bool,
         timeout_s: float | None = None,
+        clock: Clock | None = None,
     ) -> T:
         """One request, one reply line (errors raised), parsed inside the retry loop."""
         request = cmd.encode("ascii") + EOL
@@ -179,10 +299,8 @@ class SicsPort:
 
         async def attempt() -> T:
             async with self.port.exchange() as x:
-                await x.flush_stale(self.timeout_s)
-                x.send(request)
-                reply = await self.read_reply(x, echo, timeout_s or self.timeout_s, request)
-            return parse(self.check(reply))
+                frame, at = await self.ask(x, echo, request, timeout_s or self.timeout_s, clock)
+            return parse(self.check(self.reply(frame, echo, request, at)))
 
         return await self.guarded(attempt, retry=retry)
 
@@ -198,35 +316,48 @@ class SicsPort:
 
         async def attempt() -> list[str]:
             async with self.port.exchange() as x:
-                await x.flush_stale(self.timeout_s)
-                return await self._conversation(x, cmd, prefix, timeout_s)
+                return (await self._conversation(x, cmd, prefix, timeout_s))[0]
 
         return await self.guarded(attempt, retry=retry)
 
     async def _conversation(
-        self, x: Exchange, cmd: str, prefix: str | None, timeout_s: float | None
-    ) -> list[str]:
+        self, x: Exchange, cmd: str, prefix: str | None, timeout_s: float | None, clock: Clock | None = None
+    ) -> tuple[list[str], float]:
+        """The payload lines of a `B` … `A` reply and when `cmd` was sent.  A `QRD` read's block comes as one
+        frame (`frame_end`); the lines of any other (a move's `A` when it is done) are awaited one by one
+        through the ledger (`Exchange.expect`), so a late one is never taken for a later request's."""
         request = cmd.encode("ascii") + EOL
         echo = (prefix or cmd).split()
+        key = " ".join(echo)
         timeout = timeout_s or self.timeout_s
-        x.send(request)
-        first = self.check(await self.read_reply(x, echo, self.timeout_s, request))
+        frame, at = await self.ask(x, echo, request, self.timeout_s, clock)
+        lines = _lines(frame) if frame.endswith(EOL) else [frame]
+        first = self.check(self.reply(lines[0], echo, request, at))
         if first.fields[0] == "A" and len(first.fields) == 1:
-            return []
+            return [], at
         if first.fields[0] != "B":
             raise ProtocolError(self.name, first.line, "expected B or A")
         payload = [" ".join(first.fields[1:])] if len(first.fields) > 1 else []
+        block = len(lines) > 1 or key.startswith("QRD")
+        rest = iter(lines[1:])
         while True:
-            line = await self.read_line(x, timeout, request)
+            if block:
+                raw = next(rest, None)
+                if raw is None:
+                    raise ProtocolError(self.name, frame, f"{key} block without its closing line")
+            else:
+                ends = (key + END,) if echo[0] == "QRA" else (key,)
+                raw = await x.expect(ends, self.matching, timeout, request)
+            line = self.line(raw, request)
             tokens = line.split()
             if tokens[: len(echo)] == echo and len(tokens) > len(echo):
-                rest = tokens[len(echo) :]
-                if rest == ["A"]:
-                    return payload
-                if rest[0] == "B":
-                    payload.append(line.split(None, len(echo) + 1)[-1] if len(rest) > 1 else "")
+                fields = tokens[len(echo) :]
+                if fields == ["A"]:
+                    return payload, at
+                if fields[0] == "B":
+                    payload.append(line.split(None, len(echo) + 1)[-1] if len(fields) > 1 else "")
                     continue
-                self.check(Reply(line, rest))
+                self.check(Reply(line, fields))
             payload.append(line)
 
 
@@ -251,21 +382,25 @@ class MettlerBalance:
         f = reply.fields
         if len(f) != 3 or f[0] not in ("S", "D"):
             raise ProtocolError(self.name, reply.line, "expected '<S|D> <value> <unit>'")
-        return Reading(_grams(self.name, reply.line, f[1], f[2]), self._clock(), stable=f[0] == "S")
+        return Reading(_grams(self.name, reply.line, f[1], f[2]), reply.at, stable=f[0] == "S")
 
     async def stable_weight(self) -> Reading[float]:
         """`S`: the balance waits for stability itself; `S I` (no stability in time) raises DeviceReplyError.
 
         A read: retried after a timeout or garbled reply, and resent once after reopening a dropped link."""
-        return await self._sics.call("S", parse=self._weight, retry=True, timeout_s=self.stable_timeout_s)
+        return await self._sics.call(
+            "S", parse=self._weight, retry=True, timeout_s=self.stable_timeout_s, clock=self._clock
+        )
 
     async def immediate_weight(self) -> Reading[float]:
         """`SI`; retried and resent after a reopen like `stable_weight()`."""
-        return await self._sics.call("SI", "S", parse=self._weight, retry=True)
+        return await self._sics.call("SI", "S", parse=self._weight, retry=True, clock=self._clock)
 
     async def tare(self) -> Reading[float]:
         """Returns the tare now stored, in g.  Not resent: a lost reply leaves the caller to read the weight."""
-        return await self._sics.call("T", parse=self._weight, retry=False, timeout_s=self.stable_timeout_s)
+        return await self._sics.call(
+            "T", parse=self._weight, retry=False, timeout_s=self.stable_timeout_s, clock=self._clock
+        )
 
     async def zero(self) -> None:
         """Not resent on a fault (like `tare()`); a dropped link is reopened for the next call."""
@@ -324,26 +459,42 @@ class QuantosDoser:
         From the moment `QRA 61 1` is on the wire the powder may flow, so every failure to hear the outcome
         (timeout, link loss, garbage, cancellation) leaves `outcome_unknown` set and raises OutcomeUnknown;
         the start is never resent, and a further dose() is refused until last_dose_result() has been read.
+        Before it, while an earlier request is still owed an answer, a fence read goes out (module docstring);
+        a fence unanswered is a plain DeviceTimeout: the start was not sent and `outcome_unknown` stays clear.
+        The dose's outcome line is awaited through the ledger, so a late outcome of an earlier dose is never
+        taken as this one's.
         """
         if self.outcome_unknown:
             raise OutcomeUnknown(self.name, "previous dose outcome unknown: read last_dose_result() first")
+        sics = self._sics
         request = b"QRA 61 1" + EOL
         prefix = ["QRA", "61", "1"]
-        if not self._sics.port.is_open:
-            await self._sics.port.reopen()  # nothing sent yet: safe
-        async with self._sics.port.exchange() as x:
+        accepts = _accepts(prefix)
+        if not sics.port.is_open:
+            await sics.port.reopen()  # nothing sent yet: safe
+        async with sics.port.exchange() as x:
             self._dosing = True
             try:
-                await x.flush_stale(self._sics.timeout_s)
+                # Fences first, while nothing has been started: unanswered, they raise a plain DeviceTimeout
+                # and the start is not sent.
+                await x.clear_for(accepts, sics.matching, sics.timeout_s, request)
+                # An earlier dose's end never heard: its `A` / `I <code>` may still come, and cannot be told
+                # from this start's immediate `I <code>` (a refusal); only a `B` is surely this start's.
+                earlier_end = x.awaiting(accepts[1])
                 self.outcome_unknown = True
-                x.send(request)
                 try:
-                    first = await self._sics.read_reply(x, prefix, self._sics.timeout_s, request)
+                    frame, _ = await x.ask_any(request, accepts, sics.matching, sics.timeout_s, self._clock)
+                    first = sics.reply(frame, prefix, request)
+                    if first.fields[0] != "B" and earlier_end:
+                        raise OutcomeUnknown(
+                            self.name,
+                            f"dose start answered {first.line!r} while an earlier dose's end was owed",
+                        )
                     final = first
                     if first.fields[0] == "B":
-                        final = await self._sics.read_reply(
-                            x, prefix, timeout_s or self.dose_timeout_s, request
-                        )
+                        timeout = timeout_s or self.dose_timeout_s
+                        frame = await x.expect((accepts[1],), sics.matching, timeout, request)
+                        final = sics.reply(frame, prefix, request)
                 except (DeviceTimeout, DeviceDisconnected, ProtocolError, DeviceReplyError) as exc:
                     raise OutcomeUnknown(self.name, f"dose start sent, then {exc.message}") from exc
             finally:
@@ -364,17 +515,18 @@ class QuantosDoser:
         else:
             await self._sics.call("QRA 61 4", "QRA 61 4", parse=self._sics.acknowledged, retry=True)
 
-    async def _xml_grams(self, cmd: str, tag: str) -> float:
-        """A read of the doser's record: retried, and resent after reopening a dropped link."""
+    async def _xml_grams(self, cmd: str, tag: str) -> Reading[float]:
+        """A read of the doser's record, stamped when it was asked: retried, and resent after reopening a
+        dropped link."""
 
-        async def attempt() -> float:
+        async def attempt() -> Reading[float]:
             async with self._sics.port.exchange() as x:
-                await x.flush_stale(self._sics.timeout_s)
-                text = "\n".join(await self._sics._conversation(x, cmd, None, None))
+                payload, at = await self._sics._conversation(x, cmd, None, None, self._clock)
+            text = "\n".join(payload)
             m = re.search(_XML_VALUE.format(tag=re.escape(tag)), text)
             if m is None:
                 raise ProtocolError(self.name, text, f"no <{tag} Unit=…> value")
-            return _grams(self.name, text, m[2], m[1])
+            return Reading(_grams(self.name, text, m[2], m[1]), at)
 
         return await self._sics.guarded(attempt, retry=True)
 
@@ -389,15 +541,16 @@ class QuantosDoser:
 
     async def last_dose_result(self) -> Reading[float]:
         """Dosed mass of the last dose in g, from the doser's own record (also after a lost link)."""
-        return Reading((await self.last_dose()).grams, self._clock())
+        result = await self.last_dose()
+        return Reading(result.grams, result.at)
 
     async def last_dose(self) -> DoseResult:
         """The doser's record of its last dose: sample id, mass, and its outcome as the doser states it."""
 
         async def attempt() -> DoseResult:
             async with self._sics.port.exchange() as x:
-                await x.flush_stale(self._sics.timeout_s)
-                text = "\n".join(await self._sics._conversation(x, "QRD 2 4 12", None, None))
+                payload, at = await self._sics._conversation(x, "QRD 2 4 12", None, None, self._clock)
+            text = "\n".join(payload)
             m = re.search(_XML_VALUE.format(tag="Content"), text)
             if m is None:
                 raise ProtocolError(self.name, text, "no <Content Unit=…> value")
@@ -407,7 +560,7 @@ class QuantosDoser:
                 sample[1] if sample else None,
                 _grams(self.name, text, m[2], m[1]),
                 outcome[1] if outcome else None,
-                self._clock(),
+                at,
             )
 
         result = await self._sics.guarded(attempt, retry=True)
@@ -415,7 +568,7 @@ class QuantosDoser:
         return result
 
     async def remaining_quantity(self) -> Reading[float]:
-        return Reading(await self._xml_grams("QRD 2 4 11", "Rem._quantity"), self._clock())
+        return await self._xml_grams("QRD 2 4 11", "Rem._quantity")
 
     async def door_state(self) -> DoorState:
         return await self._sics.call("QRD 2 3 7", "QRD 2 3 7", parse=self._door, retry=True)
@@ -457,8 +610,8 @@ async def open_quantos(
     """Open the port once and hand out both roles; drops whatever the balance sent before we asked."""
     port = await Port.open(url, name=name, settings=SETTINGS)
     async with port.exchange() as x:
-        x.flush_input()  # an `I4 A "…"` still on its way is skipped later as a stray line
-    sics = SicsPort(port, timeout_s=timeout_s)
+        x.flush_input()  # an `I4 A "…"` still on its way is kept later as a stray line
+    sics = SicsPort(port, timeout_s=timeout_s, clock=clock)
     return (
         MettlerBalance(sics, clock=clock),
         QuantosDoser(sics, clock=clock, dose_timeout_s=dose_timeout_s),

@@ -22,6 +22,13 @@ comes, it is matched to its own request (up to MAX_OWED requests back).
 answers a status byte or a data line whose shape says what it is), with two more things a protocol may need:
 `Matching.common`, keys any request may answer with (Reglo's `#` refusal), which are therefore matched by order
 alone; and `Matching.aside`, for unsolicited frames (Reglo `^` event lines) that answer nothing.
+
+MT-SICS needs two more: `Matching.unawaited`, for unsolicited frames that look like replies (the power-on
+`I4 A "…"`): a frame whose key nothing unanswered awaits is kept aside instead of being taken as the oldest
+request's garbled reply; and `Exchange.expect()`, for a reply of several frames that come apart in time (a
+`QRA 61 1 B` at once, the dose's `QRA 61 1 A` minutes later): the later frame is awaited through the ledger too,
+so a late one is matched to its own request.  Such a frame comes when the unit is done, not in order with the
+replies to later requests, so no fence is sent for it and only a frame of its own key settles it.
 """
 
 from __future__ import annotations
@@ -74,6 +81,11 @@ class Matching(Generic[K]):
     aside: Callable[[bytes], bool] = lambda frame: False
     """True for an unsolicited frame (an event line), which the callee keeps if it wants: it answers nothing and
     is never returned.  Called for every frame, before it is matched."""
+    unawaited: Callable[[bytes], None] | None = None
+    """If set, a frame with a key (not None, not common) that no unanswered request accepts is given to this
+    (an unsolicited line that looks like a reply) instead of being taken as the oldest request's reply.  Then
+    the frames after a reply also stay buffered until the next `ask()` / `expect()`, so a later frame of the
+    same reply is awaited with `expect()` instead of being set aside before anything awaits it."""
 
 
 MAX_OWED = 256
@@ -85,6 +97,11 @@ that comes after more than this many later requests (a unit answering nothing fo
 class _Owed:
     accepts: frozenset[Hashable]
     """The keys its reply may have (`Matching.common` not included)."""
+    later: bool = False
+    """A later frame of a reply (`expect()`): it comes when the unit is done (a dose's outcome), not in order
+    with other requests' replies, so a frame of another key never settles it, no fence is sent for it, and it
+    takes no `Matching.common` key.  Frames of one key still come in order: a frame matched to a later entry
+    that shares a key with it settles it."""
     answer: bytes | None = None
 
 
@@ -125,8 +142,8 @@ class Exchange:
         """`flush_input()`, but after an abandoned request (a read on this port timed out) first wait until the
         line has been quiet for `quiet_s`, so the late reply is discarded instead of being read as the answer to
         the next request.  Protocols without sequence numbers cannot tell a late reply from a prompt one; this
-        costs `quiet_s` only after a timeout.  A reply later still than that cannot be told apart: the Huber PB,
-        IKA and Reglo drivers use `ask()` / `ask_any()` instead; MT-SICS still relies on this."""
+        costs `quiet_s` only after a timeout.  A reply later still than that cannot be told apart: every driver here
+        (Huber PB, IKA, Reglo, MT-SICS) uses `ask()` / `ask_any()` instead."""
         port = self._port
         stale = bytearray()
         if port._abandoned:
@@ -178,6 +195,24 @@ class Exchange:
         assert owed.answer is not None
         return owed.answer, at
 
+    async def expect(
+        self, accepts: Collection[K], match: Matching[K], timeout_s: float, request: bytes = b""
+    ) -> bytes:
+        """A further frame of the reply just received (its later line, e.g. the `A` after a `B`), sending
+        nothing: it is awaited through the ledger like a request, so if it is late it is matched to this entry
+        whenever it comes and never taken for a later request's reply.  Such a frame may come after the
+        replies to later requests (a dose ends when it ends): see `_Owed.later`.  DeviceTimeout after
+        `timeout_s`."""
+        owed = _Owed(frozenset(accepts), later=True)
+        self._owe(owed)
+        await self._wait_until(lambda: owed.answer is not None, match, timeout_s, request)
+        assert owed.answer is not None
+        return owed.answer
+
+    def awaiting(self, key: Hashable) -> bool:
+        """Whether an unanswered entry of the ledger may still be answered with `key`."""
+        return any(key in o.accepts for o in self._port._owed)
+
     async def clear_for(
         self, accepts: Collection[K], match: Matching[K], timeout_s: float, request: bytes = b""
     ) -> None:
@@ -198,6 +233,8 @@ class Exchange:
             # block, a fence sent on every reply would keep one in flight for ever (common keys).
             if o.accepts.isdisjoint(own) and any(o is fence for fence in mine):
                 return False
+            if o.later:
+                return False  # not in order with the replies to other requests: no fence can settle it
             return bool(match.common or o.accepts & wanted)
 
         self.settle(match)
@@ -209,6 +246,7 @@ class Exchange:
             # key nothing else awaits empties the ledger.  Unanswered in time, it is this request that failed
             # (reported as such: the fence is part of asking it).
             await self._wait_until(progress, match, deadline - loop.time(), request)
+            self.settle(match)  # all of what has come (`_wait_until` may stop at the first match)
 
     def _progress_since(self, matched: int) -> Callable[[], bool]:
         """True once a frame has been matched after the `matched`-th."""
@@ -228,15 +266,19 @@ class Exchange:
     def _sent(self, request: bytes, accepts: frozenset[Hashable]) -> _Owed:
         self.send(request)
         owed = _Owed(accepts)
+        self._owe(owed)
+        return owed
+
+    def _owe(self, owed: _Owed) -> None:
         self._port._owed.append(owed)
         if len(self._port._owed) > MAX_OWED:
             self._port._owed.popleft()
-        return owed
 
-    def settle(self, match: Matching[K]) -> None:
-        """Match every complete frame already buffered (unsolicited ones go to `match.aside`)."""
+    def settle(self, match: Matching[K], done: Callable[[], bool] | None = None) -> None:
+        """Match every complete frame already buffered (unsolicited ones go to `match.aside`), or, given `done`,
+        stop once it is true."""
         buf = self._port._buffer
-        while (end := match.end(buf.data)) >= 0:
+        while not (done is not None and done()) and (end := match.end(buf.data)) >= 0:
             frame = bytes(buf.data[:end])
             del buf.data[:end]
             self._match(frame, match)
@@ -247,14 +289,27 @@ class Exchange:
             return
         port = self._port
         owed = port._owed
-        if not owed:
-            return  # nothing asked: an unsolicited or long-forgotten frame
         key = match.key(frame)
-        distinct = key is not None and key not in match.common
-        index = next((i for i, o in enumerate(owed) if key in o.accepts), 0) if distinct else 0
-        for _ in range(index):
+        index: int | None = 0
+        if key is not None and key not in match.common:
+            index = next((i for i, o in enumerate(owed) if key in o.accepts), None)
+            if index is None:
+                if match.unawaited is not None:
+                    match.unawaited(frame)  # unsolicited, or a late reply whose request was given up
+                    return
+                index = 0
+        else:  # a common key or a garbled frame: by order, to the oldest request (not a later frame)
+            index = next((i for i, o in enumerate(owed) if not o.later), None)
+            if index is None and key is None:
+                index = 0
+        if not owed or index is None:
+            return  # nothing asked: an unsolicited or long-forgotten frame
+        answered = owed[index]
+        kept = [o for o in list(owed)[:index] if o.later and o.accepts.isdisjoint(answered.accepts)]
+        for _ in range(index + 1):
             owed.popleft()
-        owed.popleft().answer = frame
+        answered.answer = frame
+        owed.extendleft(reversed(kept))
         port._matched += 1
 
     async def _wait_until(
@@ -265,7 +320,7 @@ class Exchange:
         try:
             async with asyncio.timeout(max(timeout_s, 0.0)):
                 while True:
-                    self.settle(match)
+                    self.settle(match, done if match.unawaited is not None else None)
                     if done():
                         return
                     if buf.closed:
