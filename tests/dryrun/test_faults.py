@@ -9,6 +9,7 @@ import pytest
 
 from labctl.engine.control import RunState
 from tests.dryrun.conftest import MGBR_STORAGE, DryRun, run_dry
+from tests.dryrun.fault_matrix import StandByChemist
 
 MID_DOSING_S = 43.5 * 60  # dosing starts at 41:22 with seed 1
 
@@ -159,3 +160,28 @@ async def test_a_start_the_doser_refuses_is_not_credited_with_the_last_portions_
     journal_g = sum(r.data["dispensed_g"] for r in run.of("portion.result"))
     assert journal_g == pytest.approx(sum(d["dispensed_g"] for d in run.result.ledgers["doser"]), abs=1e-3)
     assert len(run.result.ledgers["doser"]) == 1
+
+
+@pytest.mark.parametrize("cut_s", [41.5 * 60, MID_DOSING_S])  # portions 1 and 2 dispensing
+async def test_a_dose_the_doser_could_not_account_for_is_asked_again_after_the_resume_and_never_resent(
+    tmp_path: Path, cut_s: float
+) -> None:
+    """The link drops mid-dose and the reopened doser is still busy (`QRD 2 4 12 I`): the portion's result is
+    unknown, the run pauses. Once a person resumes, labctl asks the doser again and records what its own
+    record says, instead of waiting for ever on "last result unknown"."""
+    run = await run_dry(
+        tmp_path, faults=[(cut_s, "doser.link-disconnect")], operator=StandByChemist(cut_s + 60)
+    )
+    unknown = run.first("alarm.raised", id="doser-result-unknown")
+    assert cut_s <= unknown.t_s <= cut_s + 10
+    resumed = run.first("run.state", to="running", reason="operator resume")
+    late = next(r for r in run.of("portion.result") if r.data["outcome"] == "reconciled")
+    assert resumed.t_s <= late.t_s <= resumed.t_s + 15
+    doses = run.result.ledgers["doser"]
+    assert late.data["dispensed_g"] == pytest.approx(doses[late.data["portion"] - 1]["dispensed_g"], abs=1e-4)
+    assert len(doses) == 10  # the start whose outcome was lost was never sent again
+    assert len(run.of("portion.start")) == 10
+    assert sum(d["dispensed_g"] for d in doses) == pytest.approx(
+        run.first("dose.completed").data["dispensed_g"]
+    )
+    assert run.result.state is RunState.COMPLETED

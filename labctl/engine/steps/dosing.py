@@ -33,6 +33,8 @@ _STIR_BY_HAND = (
     "labctl cannot see this rig's stirrer (no stirrer instrument): confirm that the mass is stirred before "
     "{material} is dosed, and stop the run if stirring stops"
 )
+RESOLVE_EVERY_S = 10.0
+"""How often a portion whose result the doser could not give (still busy, the link just back) is asked again."""
 RECONCILE_ALARM_S = 900.0
 """The longest a Quantos dose may run (its own timeout): past this, not knowing is a person's problem."""
 
@@ -78,6 +80,9 @@ class Dosing:
         self.lost_starts = False
         """The doser holds a dose of this run the journal does not: nothing more is dosed in this run."""
         self._tag = (eng.journal.run_id or "run")[-6:]
+        self.unresolved: tuple[float, str] | None = None
+        """(target, sample id) of a portion whose result the doser did not give: asked again, never re-sent."""
+        self._asked_at: float | None = None
 
     def restore(self, records: list[Record]) -> Record | None:
         """Progress from before a restart; returns a `portion.start` whose outcome was never recorded."""
@@ -192,8 +197,35 @@ class Dosing:
         except DeviceError as exc:
             eng.raise_alarm("doser-result-unknown", Level.ALARM, f"portion {n}: result unreadable: {exc}")
             self.record_result(target, outcome, None, _how(outcome))
+            self.unresolved, self._asked_at = (target, sample), eng.now()
+            eng.additions_running.add("doser")  # it may still be dosing: a trip must be able to stop it
             return
         self.conclude(target, sample, outcome, last, _how(outcome))
+
+    async def resolve(self) -> None:
+        """Ask the doser again for the portion it could not account for: a person resumed, so the next portion
+        waits only for this answer. Its own record settles it as after a restart (`reconcile`)."""
+        eng = self.eng
+        if self.unresolved is None or (
+            self._asked_at is not None and eng.now() - self._asked_at < RESOLVE_EVERY_S
+        ):
+            return
+        self._asked_at = eng.now()
+        target, sample = self.unresolved
+        try:
+            last = await eng.send("doser", "last-dose", self.doser.last_dose())
+        except DeviceError:
+            return  # still busy or unreachable: the permit keeps waiting ("last result unknown")
+        self.unresolved = None
+        eng.additions_running.discard("doser")
+        if self.ahead_of_journal(last):
+            return
+        eng.supervisor.doser_answered()
+        code = (
+            _code(last.outcome) if last.sample_id == sample else None
+        )  # another dose's end says nothing here
+        outcome = DoseOutcome(code=code, error=None if code is None else f"doser reported {last.outcome}")
+        self.conclude(target, sample, outcome, last, "reconciled" if code is None else "failed")
 
     def conclude(self, target: float, sample: str, outcome: DoseOutcome, last: DoseResult, how: str) -> None:
         """The doser's last record settles the portion only if it carries this portion's sample id; otherwise
@@ -321,6 +353,7 @@ async def dose_solid(step: DoseSolid, eng: Engine) -> AsyncGenerator[None, None]
             yield move
     while run.done < run.count:
         run.note_window()
+        await run.resolve()
         if run.blockers():
             yield
             continue
