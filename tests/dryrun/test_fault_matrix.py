@@ -209,11 +209,9 @@ def test_every_fault_is_tried_on_every_protocol() -> None:
 SELECTION = [
     ("MgBr storage", "chiller power off 10 min"),
     ("KCp*/MgBr", "chiller power off 2 min"),
-    ("5 mmol", "process probe lost 10 min"),
-    ("scale-up", "pump link garbled"),
 ]
-"""Kinds no other dry-run test tries: a long power cut in storage, the other MgBr protocol, the small KMnO4
-scale, a garbled quench pump link (slow links: tests/dryrun/test_slow_links.py, test_stirring.py)."""
+"""Kinds no other dry-run test tries: a long power cut in storage, and one in the other MgBr protocol (slow links:
+tests/dryrun/test_slow_links.py, test_stirring.py; the rest: benchmarks/bench_fault_matrix.py)."""
 
 
 @pytest.mark.parametrize(("target", "label"), SELECTION, ids=[f"{t}: {f}" for t, f in SELECTION])
@@ -222,5 +220,4 @@ async def test_a_cell_of_the_matrix_keeps_every_rule(tmp_path: Path, target: str
     verdict = judge(cell, await cell.run(tmp_path))
     assert verdict.problems == []
     assert verdict.recovered == "yes"
-    if cell.fault.phase == "critical":
-        assert verdict.tr_max_c is not None
+    assert verdict.tr_max_c is not None

@@ -162,7 +162,7 @@ async def test_a_start_the_doser_refuses_is_not_credited_with_the_last_portions_
     assert len(run.result.ledgers["doser"]) == 1
 
 
-@pytest.mark.parametrize("cut_s", [41.5 * 60, MID_DOSING_S])  # portions 1 and 2 dispensing
+@pytest.mark.parametrize("cut_s", [MID_DOSING_S])  # portion 2 dispensing
 async def test_a_dose_the_doser_could_not_account_for_is_asked_again_after_the_resume_and_never_resent(
     tmp_path: Path, cut_s: float
 ) -> None:
