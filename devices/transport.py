@@ -4,18 +4,18 @@ The port owns the single asyncio.Lock that enforces "one request in flight per p
 Huber PB link abort a command if a second one interleaves, and MT-SICS answers strictly in order.  Drivers get
 read/write primitives only inside `exchange()`, so holding the lock is a matter of types, not discipline.
 
-Own protocol buffer instead of asyncio.StreamReader: flushing stale input (a late reply to a timed-out
-request) needs direct access to what has already arrived.
+Own protocol buffer instead of asyncio.StreamReader: matching replies to the ledger below needs direct access to
+what has already arrived.
 
 Late replies.  A request that timed out may still be answered, after the next request has gone out; a protocol
 without sequence numbers cannot tell that reply from the next one's, and when both requests asked the same thing
 (a poll repeats its addresses every second, a retry repeats its request) even an echoed address does not help.
-Waiting for a quiet line (`flush_stale`) only narrows the window: a reply later than the quiet time is still
-taken as current.  `Exchange.ask()` closes it for protocols that answer in order and echo a key (the Huber PB
-address): the port keeps a ledger of requests sent and not yet answered, matches each arriving reply to the
-oldest unanswered request with its key (the ones before it were lost: the unit answers in order), and before a
-request whose key is still unanswered sends a *fence*, a harmless read with a key nothing else awaits, whose
-reply proves every earlier reply has arrived or never will.  Nothing here is timed: however late a reply
+Waiting for a quiet line before each request (what the drivers did before) only narrows the window: a reply
+later than the quiet time is still taken as current.  `Exchange.ask()` closes it for protocols that answer in
+order and echo a key (the Huber PB address): the port keeps a ledger of requests sent and not yet answered,
+matches each arriving reply to the oldest unanswered request with its key (the ones before it were lost: the
+unit answers in order), and before a request whose key is still unanswered sends a *fence*, a harmless read
+with a key nothing else awaits, whose reply proves every earlier reply has arrived or never will.  Nothing here is timed: however late a reply
 comes, it is matched to its own request (up to MAX_OWED requests back).
 
 `Exchange.ask_any()` is the same for requests that may be answered with any of several keys (a Reglo command
@@ -58,10 +58,6 @@ class LineSettings:
     stopbits: float = 1
     xonxoff: bool = False
     rtscts: bool = False
-
-
-_Finder = Callable[[bytearray], int]
-"""Returns the end index of a complete reply in the buffer, or -1 while incomplete."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,30 +133,6 @@ class Exchange:
         stale = bytes(buf.data)
         buf.data.clear()
         return stale
-
-    async def flush_stale(self, quiet_s: float) -> bytes:
-        """`flush_input()`, but after an abandoned request (a read on this port timed out) first wait until the
-        line has been quiet for `quiet_s`, so the late reply is discarded instead of being read as the answer to
-        the next request.  Protocols without sequence numbers cannot tell a late reply from a prompt one; this
-        costs `quiet_s` only after a timeout.  A reply later still than that cannot be told apart: every driver here
-        (Huber PB, IKA, Reglo, MT-SICS) uses `ask()` / `ask_any()` instead."""
-        port = self._port
-        stale = bytearray()
-        if port._abandoned:
-            while True:
-                stale += self.flush_input()
-                buf = port._buffer
-                buf.changed.clear()
-                try:
-                    async with asyncio.timeout(quiet_s):
-                        await buf.changed.wait()
-                except TimeoutError:
-                    break
-                if buf.closed:
-                    break
-            port._abandoned = False
-        stale += self.flush_input()
-        return bytes(stale)
 
     async def ask(
         self, request: bytes, key: K, match: Matching[K], timeout_s: float, clock: Callable[[], float]
@@ -330,41 +302,6 @@ class Exchange:
         except TimeoutError:
             raise DeviceTimeout(self._port.name, request, timeout_s) from None
 
-    async def read_until(self, terminator: bytes, timeout_s: float, request: bytes = b"") -> bytes:
-        """Return bytes up to and including `terminator`."""
-        return await self._read(lambda d: _until(d, terminator), timeout_s, request)
-
-    async def read_exactly(self, n: int, timeout_s: float, request: bytes = b"") -> bytes:
-        """Return exactly `n` bytes; for replies that carry no terminator (Reglo status bytes)."""
-        return await self._read(lambda d: n if len(d) >= n else -1, timeout_s, request)
-
-    async def _read(self, find: _Finder, timeout_s: float, request: bytes) -> bytes:
-        buf = self._port._buffer
-        try:
-            async with asyncio.timeout(timeout_s):
-                while True:
-                    end = find(buf.data)
-                    if end >= 0:
-                        out = bytes(buf.data[:end])
-                        del buf.data[:end]
-                        return out
-                    if buf.closed:
-                        raise DeviceDisconnected(self._port.name, "link closed while waiting for a reply")
-                    buf.changed.clear()
-                    await buf.changed.wait()
-        except TimeoutError:
-            self._port._abandoned = True
-            raise DeviceTimeout(self._port.name, request, timeout_s) from None
-        except asyncio.CancelledError:
-            # a caller's deadline: the reply may still come, and must not be read as the next one's
-            self._port._abandoned = True
-            raise
-
-
-def _until(data: bytearray, terminator: bytes) -> int:
-    i = data.find(terminator)
-    return -1 if i < 0 else i + len(terminator)
-
 
 async def _connect(url: str, name: str, s: LineSettings) -> tuple[asyncio.BaseTransport, _Buffer]:
     buffer = _Buffer()
@@ -403,7 +340,6 @@ class Port:
         self._transport: asyncio.WriteTransport = transport  # type: ignore[assignment]
         self._buffer = buffer
         self._lock = asyncio.Lock()
-        self._abandoned = False
         self._owed: deque[_Owed] = deque()
         """Requests sent through `Exchange.ask()` and not answered yet, oldest first.  Kept across `reopen()`:
         on a serial line (or a terminal server in front of one) the unit's late replies still come."""
@@ -432,7 +368,6 @@ class Port:
             transport, buffer = await _connect(self.url, self.name, self.settings)
             self._transport = transport  # type: ignore[assignment]
             self._buffer = buffer
-            self._abandoned = False
             self.reopens += 1
 
     async def repeat(self, attempt: Callable[[], Awaitable[T]], retries: int) -> T:
