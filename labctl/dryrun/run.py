@@ -48,8 +48,8 @@ def _rig_text(endpoints: Endpoints) -> str:
 def world_for(protocol: Protocol) -> WorldConfig:
     """The physics of the smallest cooling class that reaches the protocol's lowest setpoint with the checker's
     10 K margin: the −40 °C class the scale-up's reference outcomes were made with, a colder unit for MgBr."""
-    needs = protocol.equipment.chiller
-    lowest = needs.temperature_range[0] if needs is not None and needs.temperature_range is not None else 0.0
+    low = protocol.equipment.lowest_setpoint_c()
+    lowest = low if low is not None else 0.0
     for curve in COOLING_CLASSES:
         if curve.points[0][0] <= lowest - CheckerConfig().chiller_low_margin:
             return WorldConfig(cooling=curve)

@@ -78,10 +78,8 @@ class ChillerGuard:
             self._fed = eng.now()
 
     def safe_setpoint(self) -> float | None:
-        chiller = self._eng.protocol.equipment.chiller
-        if chiller is not None and chiller.temperature_range is not None:
-            return chiller.temperature_range[0]
-        return self._eng.step_setpoint
+        low = self._eng.protocol.equipment.lowest_setpoint_c()
+        return low if low is not None else self._eng.step_setpoint
 
     async def full_cooling(self) -> None:
         eng = self._eng

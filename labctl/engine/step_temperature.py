@@ -95,10 +95,7 @@ class StepTemperature:
         assert self.setpoint is not None
         if tr is None or tr >= self.setpoint:
             return self.setpoint
-        needs = self._eng.protocol.equipment.chiller
-        low = (
-            needs.temperature_range[0] if needs is not None and needs.temperature_range is not None else None
-        )
+        low = self._eng.protocol.equipment.lowest_setpoint_c()
         start = round(tr, 1)
         return start if low is None else max(start, low)
 

@@ -129,6 +129,13 @@ class Equipment(Spec):
     def declared(self) -> set[str]:
         return set(self.model_fields_set)
 
+    def lowest_setpoint_c(self) -> float | None:
+        """The low end of the chiller range the protocol asks for (its full cooling); None if it names none."""
+        needs = self.chiller
+        return (
+            needs.temperature_range[0] if needs is not None and needs.temperature_range is not None else None
+        )
+
 
 class Reactor(Spec):
     vessel: str | None = None
