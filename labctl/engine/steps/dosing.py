@@ -82,7 +82,7 @@ class Dosing:
         self._tag = (eng.journal.run_id or "run")[-6:]
         self.unresolved: tuple[float, str] | None = None
         """(target, sample id) of a portion whose result the doser did not give: asked again, never re-sent."""
-        self._asked_at: float | None = None
+        self._asked_at = 0.0
 
     def restore(self, records: list[Record]) -> Record | None:
         """Progress from before a restart; returns a `portion.start` whose outcome was never recorded."""
@@ -206,9 +206,7 @@ class Dosing:
         """Ask the doser again for the portion it could not account for: a person resumed, so the next portion
         waits only for this answer. Its own record settles it as after a restart (`reconcile`)."""
         eng = self.eng
-        if self.unresolved is None or (
-            self._asked_at is not None and eng.now() - self._asked_at < RESOLVE_EVERY_S
-        ):
+        if self.unresolved is None or eng.now() - self._asked_at < RESOLVE_EVERY_S:
             return
         self._asked_at = eng.now()
         target, sample = self.unresolved
@@ -221,9 +219,11 @@ class Dosing:
         if self.ahead_of_journal(last):
             return
         eng.supervisor.doser_answered()
-        code = (
-            _code(last.outcome) if last.sample_id == sample else None
-        )  # another dose's end says nothing here
+        mine = last.sample_id == sample  # another dose's end says nothing about this portion
+        self._conclude_from_record(target, sample, last, _code(last.outcome) if mine else None)
+
+    def _conclude_from_record(self, target: float, sample: str, last: DoseResult, code: int | None) -> None:
+        """A portion the link could not settle, settled by the doser's own record (after a restart, a resume)."""
         outcome = DoseOutcome(code=code, error=None if code is None else f"doser reported {last.outcome}")
         self.conclude(target, sample, outcome, last, "reconciled" if code is None else "failed")
 
@@ -289,10 +289,7 @@ class Dosing:
         eng.additions_running.discard("doser")
         if self.ahead_of_journal(last):
             return
-        code = _code(last.outcome)
-        outcome = DoseOutcome(code=code, error=None if code is None else f"doser reported {last.outcome}")
-        how = "reconciled" if code is None else "failed"
-        self.conclude(pending.data["target_g"], sample, outcome, last, how)
+        self._conclude_from_record(pending.data["target_g"], sample, last, _code(last.outcome))
 
     def _after_failure(self, n: int, outcome: DoseOutcome, mass: float | None) -> None:
         eng = self.eng
