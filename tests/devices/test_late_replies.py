@@ -26,6 +26,7 @@ from simulators.huber.pb import parse_command, serve_tcp
 from simulators.huber.thermostat import Thermostat
 from simulators.serving import Send, WireFaults
 from simulators.world import World, WorldConfig
+from tests.devices.tagging import serve_unit
 
 TIMEOUT_S = 0.1
 WRITTEN = 0x2000
@@ -76,13 +77,7 @@ class Link:
 async def link(request: pytest.FixtureRequest) -> AsyncIterator[Link]:
     unit = TaggingUnit()
     faults = WireFaults()
-    server: serving.TcpServer | serving.PtyServer
-    if request.param == "tcp":
-        server = await serving.serve_tcp(unit.session, faults=faults)
-        url = f"socket://127.0.0.1:{server.port}"
-    else:
-        server = await serving.serve_pty(unit.session, faults)
-        url = server.slave_path
+    server, url = await serve_unit(request.param, unit.session, faults)
     huber = await HuberPB.open(url, timeout_s=TIMEOUT_S, retries=2)
     try:
         yield Link(unit, faults, huber)

@@ -29,6 +29,7 @@ from simulators.clock import ManualClock
 from simulators.ika import Eurostar, serve_ika_tcp
 from simulators.serving import Send, WireFaults
 from simulators.world import World, WorldConfig
+from tests.devices.tagging import serve_unit
 
 TIMEOUT_S = 0.1
 _READ = re.compile(r"IN_(?:PV|SP)_([0-9])")
@@ -91,21 +92,11 @@ class Link:
     """What each call that returned nothing raised (for the messages of failed asserts)."""
 
 
-async def _open(
-    kind: str, unit: TaggingUnit, faults: WireFaults
-) -> tuple[serving.TcpServer | serving.PtyServer, str]:
-    if kind == "tcp":
-        tcp = await serving.serve_tcp(unit.session, faults=faults)
-        return tcp, f"socket://127.0.0.1:{tcp.port}"
-    pty = await serving.serve_pty(unit.session, faults)
-    return pty, pty.slave_path
-
-
 @pytest.fixture(params=["tcp", "pty"])
 async def link(request: pytest.FixtureRequest) -> AsyncIterator[Link]:
     unit = TaggingUnit()
     faults = WireFaults(seed=3)
-    server, url = await _open(request.param, unit, faults)
+    server, url = await serve_unit(request.param, unit.session, faults)
     # a pty refuses 7E1 (specs/ika-overhead-stirrer.md): the bytes are the same 7-bit ASCII over 8N1
     stirrer = await IkaEurostar.open(url, timeout_s=TIMEOUT_S, retries=2, settings=LineSettings())
     try:
@@ -247,7 +238,7 @@ async def test_motor_commands_are_sent_at_once_and_an_echo_of_them_is_no_reply()
     a late speed line before them is still matched to its own request."""
     unit = TaggingUnit(echo_motor=True)
     faults = WireFaults()
-    server, url = await _open("tcp", unit, faults)
+    server, url = await serve_unit("tcp", unit.session, faults)
     stirrer = await IkaEurostar.open(url, timeout_s=TIMEOUT_S, retries=2)
     try:
         for delay in (2.5, 0.2, 1.5, 0.0):

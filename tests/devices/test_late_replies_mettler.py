@@ -36,6 +36,7 @@ from devices.reading import DoseResult, Reading
 from devices.roles import InstrumentIdentity
 from simulators import serving
 from simulators.serving import Send, WireFaults
+from tests.devices.tagging import serve_unit
 
 TIMEOUT_S = 0.1
 BANNER = b'I4 A "B021002593"\r\n'
@@ -134,21 +135,11 @@ class Link:
     """What each call that returned nothing raised (for the messages of failed asserts)."""
 
 
-async def _open(
-    kind: str, unit: TaggingUnit, faults: WireFaults
-) -> tuple[serving.TcpServer | serving.PtyServer, str]:
-    if kind == "tcp":
-        tcp = await serving.serve_tcp(unit.session, faults=faults)
-        return tcp, f"socket://127.0.0.1:{tcp.port}"
-    pty = await serving.serve_pty(unit.session, faults)
-    return pty, pty.slave_path
-
-
 @pytest.fixture(params=["tcp", "pty"])
 async def link(request: pytest.FixtureRequest) -> AsyncIterator[Link]:
     unit = TaggingUnit()
     faults = WireFaults(seed=4)
-    server, url = await _open(request.param, unit, faults)
+    server, url = await serve_unit(request.param, unit.session, faults)
     balance, doser = await open_quantos(url, timeout_s=TIMEOUT_S, dose_timeout_s=120.0)
     balance.stable_timeout_s = TIMEOUT_S
     try:

@@ -31,6 +31,7 @@ from simulators.reglo import RegloICC as SimulatedReglo
 from simulators.reglo import serve_reglo_tcp
 from simulators.serving import Send, WireFaults
 from simulators.world import World, WorldConfig
+from tests.devices.tagging import serve_unit
 
 TIMEOUT_S = 0.1
 _SETTING = re.compile(r"1[fv][0-9]{4}[+-][0-9]")
@@ -101,21 +102,11 @@ class Link:
     """What each call that returned nothing raised (for the messages of failed asserts)."""
 
 
-async def _open(
-    kind: str, unit: TaggingUnit, faults: WireFaults
-) -> tuple[serving.TcpServer | serving.PtyServer, str]:
-    if kind == "tcp":
-        tcp = await serving.serve_tcp(unit.session, faults=faults)
-        return tcp, f"socket://127.0.0.1:{tcp.port}"
-    pty = await serving.serve_pty(unit.session, faults)
-    return pty, pty.slave_path
-
-
 @pytest.fixture(params=["tcp", "pty"])
 async def link(request: pytest.FixtureRequest) -> AsyncIterator[Link]:
     unit = TaggingUnit()
     faults = WireFaults(seed=4)
-    server, url = await _open(request.param, unit, faults)
+    server, url = await serve_unit(request.param, unit.session, faults)
     pump = await RegloICC.open(url, timeout_s=TIMEOUT_S, retries=2)
     try:
         yield Link(unit, faults, pump, request.param)
