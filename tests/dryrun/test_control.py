@@ -39,6 +39,7 @@ class ChemistWhoAcknowledges:
         self.answers.append((eng.now(), str(verb), result.accepted, result.reason))
 
 
+@pytest.mark.long
 async def test_a_doser_error_waits_for_the_chemist_and_the_shortfall_is_carried(tmp_path: Path) -> None:
     run = await run_dry(
         tmp_path,
@@ -60,6 +61,7 @@ async def test_a_doser_error_waits_for_the_chemist_and_the_shortfall_is_carried(
     assert ledger_g == pytest.approx(47.5, rel=0.02)
 
 
+@pytest.mark.long
 async def test_resume_is_refused_while_the_trip_condition_holds(tmp_path: Path) -> None:
     """The probe is unplugged: trip. labctl brings the unit back on jacket control by itself (the −350 it
     latched is cleared), but every resume is refused with the reason while Tr is missing; once the probe reads
@@ -142,6 +144,7 @@ class Pest:
         self.prompts(eng)
 
 
+@pytest.mark.long
 async def test_commands_that_make_no_sense_now_are_rejected_with_a_reason(tmp_path: Path) -> None:
     pest = Pest()
     run = await run_dry(tmp_path, operator=pest)
@@ -165,6 +168,7 @@ def _setpoints_after(run: DryRun, t_s: float) -> list[float]:
     ]
 
 
+@pytest.mark.long
 @pytest.mark.parametrize(
     ("lost_at_s", "lost_for_s"),
     [(MID_DOSING_S, 5), (80 * 60, 20)],  # one in the dosing, one in the 2 h hold

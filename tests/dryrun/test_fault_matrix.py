@@ -214,6 +214,7 @@ SELECTION = [
 tests/dryrun/test_slow_links.py, test_stirring.py; the rest: benchmarks/bench_fault_matrix.py)."""
 
 
+@pytest.mark.long
 @pytest.mark.parametrize(("target", "label"), SELECTION, ids=[f"{t}: {f}" for t, f in SELECTION])
 async def test_a_cell_of_the_matrix_keeps_every_rule(tmp_path: Path, target: str, label: str) -> None:
     cell = _cell(label, target)

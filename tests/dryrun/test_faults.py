@@ -55,6 +55,7 @@ async def test_an_unplugged_probe_trips_and_is_never_replaced_by_the_jacket(tmp_
     assert "tripped" in _state_changes(run)
 
 
+@pytest.mark.long
 async def test_a_powder_flow_error_pauses_for_the_operator_with_the_real_mass_recorded(
     tmp_path: Path,
 ) -> None:
@@ -73,6 +74,7 @@ async def test_a_powder_flow_error_pauses_for_the_operator_with_the_real_mass_re
     assert journal_g == pytest.approx(sum(d["dispensed_g"] for d in ledger), abs=1e-3)
 
 
+@pytest.mark.long
 async def test_mgbr_storage_losing_its_cooling_raises_the_alarms_in_order(tmp_path: Path) -> None:
     run = await run_dry(
         tmp_path,
@@ -104,6 +106,7 @@ async def test_a_rig_faulted_from_the_start_trips_at_the_first_poll_and_never_ru
     assert run.of("prompt.opened") == []  # not even the charge was asked for
 
 
+@pytest.mark.long
 async def test_a_chiller_losing_its_power_trips_as_lost_and_nothing_stands_in_for_tr(tmp_path: Path) -> None:
     power_back = MID_DOSING_S + 12
     run = await run_dry(
@@ -122,6 +125,7 @@ async def test_a_chiller_losing_its_power_trips_as_lost_and_nothing_stands_in_fo
     assert "tripped" in _state_changes(run)
 
 
+@pytest.mark.long
 async def test_a_silent_doser_link_is_seen_by_the_balance_poll_and_holds_the_next_portion(
     tmp_path: Path,
 ) -> None:
@@ -146,6 +150,7 @@ async def test_a_silent_doser_link_is_seen_by_the_balance_poll_and_holds_the_nex
     assert all(w > 0 for w in weights)  # the funnel on the pan, read between doses
 
 
+@pytest.mark.long
 async def test_a_start_the_doser_refuses_is_not_credited_with_the_last_portions_mass(tmp_path: Path) -> None:
     """Door opened between portions: `QRA 61 1 I 5` opens no dose record, so the doser's last result is still
     portion 1's. The engine sees another sample id, records that nothing was dispensed, and asks a person."""
@@ -162,6 +167,7 @@ async def test_a_start_the_doser_refuses_is_not_credited_with_the_last_portions_
     assert len(run.result.ledgers["doser"]) == 1
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("cut_s", [MID_DOSING_S])  # portion 2 dispensing
 async def test_a_dose_the_doser_could_not_account_for_is_asked_again_after_the_resume_and_never_resent(
     tmp_path: Path, cut_s: float

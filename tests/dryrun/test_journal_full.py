@@ -89,6 +89,7 @@ async def test_a_full_disk_ends_the_run_with_the_rig_safe_and_says_so(tmp_path: 
     assert "Traceback" not in verify.stdout + verify.stderr
 
 
+@pytest.mark.long
 async def test_a_dose_dispensing_when_the_disk_fills_is_stopped_not_let_finish(tmp_path: Path) -> None:
     bench, lost, disk, _ = await _fill_disk(tmp_path, DURING_PORTION_2_S)
     try:

@@ -107,6 +107,7 @@ async def test_a_start_the_journal_lost_is_never_sent_again(tmp_path: Path, cut_
         await sim.close()
 
 
+@pytest.mark.long
 async def test_a_journal_that_kept_every_start_resumes_and_doses_each_portion_once(tmp_path: Path) -> None:
     journal, run_id, sim = await _crash_then_resume(tmp_path, ("portion.result", 3))
     try:

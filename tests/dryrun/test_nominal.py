@@ -24,6 +24,7 @@ CASES = [
 ]
 
 
+@pytest.mark.long
 @pytest.mark.parametrize(("name", "seed", "parameters"), CASES)
 async def test_a_nominal_run_ends_clean(
     tmp_path: Path, name: str, seed: int, parameters: dict[str, str] | None

@@ -45,6 +45,7 @@ async def test_the_same_run_with_its_alarm_acknowledged_is_completed(tmp_path: P
     assert run.result.state is RunState.COMPLETED
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("fault", ["chiller.compressor-failure"])
 async def test_a_batch_marked_compromised_is_never_completed_even_with_every_alarm_acknowledged(
     tmp_path: Path, fault: str

@@ -34,6 +34,7 @@ async def test_an_empty_reservoir_is_not_a_quench_whatever_the_pump_counted(tmp_
     _never_completed(run)
 
 
+@pytest.mark.long
 @pytest.mark.parametrize(
     ("fault", "at_s", "code"),
     [("pump.occlusion", BEFORE_QUENCH_S, "3"), ("pump.occlusion", QUENCH_S + 20, "3"),
@@ -56,6 +57,7 @@ async def test_a_pump_that_stops_short_holds_the_run_with_what_was_delivered(
     _never_completed(run)
 
 
+@pytest.mark.long
 async def test_a_person_clears_the_line_and_resumes_and_the_rest_is_pumped(tmp_path: Path) -> None:
     fixed = QUENCH_S + 15 * 60
     run = await run_dry(
@@ -72,6 +74,7 @@ async def test_a_person_clears_the_line_and_resumes_and_the_rest_is_pumped(tmp_p
     assert run.result.state is RunState.COMPLETED
 
 
+@pytest.mark.long
 async def test_a_refilled_reservoir_is_quenched_again_after_the_resume(tmp_path: Path) -> None:
     fixed = QUENCH_S + 20 * 60
     run = await run_dry(

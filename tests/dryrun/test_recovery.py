@@ -57,6 +57,7 @@ async def test_mgbr_storage_rides_out_a_power_blip_and_the_batch_stays_intact(
     assert run.result.state is RunState.COMPLETED_WITH_DEVIATIONS  # nobody acknowledged the restart
 
 
+@pytest.mark.long
 async def test_a_power_blip_in_storage_acknowledged_by_a_person_ends_completed(tmp_path: Path) -> None:
     off = STORE_FROM_S + 30 * 60
     run = await run_dry(
@@ -70,6 +71,7 @@ async def test_a_power_blip_in_storage_acknowledged_by_a_person_ends_completed(t
     assert run.result.state is RunState.COMPLETED
 
 
+@pytest.mark.long
 async def test_a_power_blip_during_dosing_trips_and_the_unit_comes_back_at_full_cooling(
     tmp_path: Path,
 ) -> None:
@@ -91,6 +93,7 @@ async def test_a_power_blip_during_dosing_trips_and_the_unit_comes_back_at_full_
     assert [r.data["outcome"] for r in run.of("portion.result")].count("done") == 10
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("lost_for_s", [120, 600])
 async def test_a_lost_process_probe_keeps_the_jacket_cold_and_no_value_stands_in_for_tr(
     tmp_path: Path, lost_for_s: float
@@ -128,6 +131,7 @@ async def test_a_lost_process_probe_keeps_the_jacket_cold_and_no_value_stands_in
     assert run.result.state is RunState.COMPLETED
 
 
+@pytest.mark.long
 async def test_an_error_the_unit_will_not_clear_is_an_alarm_with_its_code_and_no_endless_retry(
     tmp_path: Path,
 ) -> None:

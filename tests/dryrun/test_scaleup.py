@@ -79,6 +79,7 @@ def _comparable(run: DryRun) -> list[tuple[float, str, str | None, str]]:
     ]
 
 
+@pytest.mark.long
 async def test_the_same_seed_gives_the_same_journal(tmp_path: Path) -> None:
     first = await run_dry(tmp_path / "a", seed=3)
     second = await run_dry(tmp_path / "b", seed=3)

@@ -85,6 +85,7 @@ async def test_a_portion_dispensing_when_stirring_is_lost_is_stopped(tmp_path: P
     assert dose["ended_at_s"] <= lost.t_s + 2.0
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("stop_s", [LATE_IN_DOSING_S])
 async def test_the_stirrer_stays_stopped_until_a_person_confirms_its_restart(
     tmp_path: Path, stop_s: float
@@ -106,6 +107,7 @@ async def test_the_stirrer_stays_stopped_until_a_person_confirms_its_restart(
     assert run.result.state is RunState.HALTED
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("stop_s", [BETWEEN_PORTIONS_S])
 async def test_a_confirmed_restart_stirs_again_and_the_batch_completes_cold(
     tmp_path: Path, stop_s: float
@@ -130,6 +132,7 @@ async def test_a_confirmed_restart_stirs_again_and_the_batch_completes_cold(
     assert run.result.state is RunState.COMPLETED
 
 
+@pytest.mark.long
 async def test_a_restart_confirmed_before_the_shaft_is_free_is_stopped_again(tmp_path: Path) -> None:
     stop_s = BETWEEN_PORTIONS_S
     freed = stop_s + 10 * 60
@@ -147,6 +150,7 @@ async def test_a_restart_confirmed_before_the_shaft_is_free_is_stopped_again(tmp
     assert run.result.state is RunState.COMPLETED
 
 
+@pytest.mark.long
 async def test_stirring_lost_before_any_solid_is_an_alarm_and_dosing_waits_for_it(tmp_path: Path) -> None:
     freed = BEFORE_DOSING_S + 30 * 60  # past the cold wait: the first portion waits for the stirrer
     run = await run_dry(tmp_path, faults=[(BEFORE_DOSING_S, "stirrer.stop"), (freed, "stirrer.start")])
@@ -161,6 +165,7 @@ async def test_stirring_lost_before_any_solid_is_an_alarm_and_dosing_waits_for_i
     assert run.result.state is RunState.COMPLETED_WITH_DEVIATIONS  # the alarm was never acknowledged
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("silent_s", [LATE_IN_DOSING_S])
 async def test_a_silent_stirrer_holds_the_portions_without_a_trip(tmp_path: Path, silent_s: float) -> None:
     restored = silent_s + 90
@@ -177,6 +182,7 @@ async def test_a_silent_stirrer_holds_the_portions_without_a_trip(tmp_path: Path
     assert run.result.state is RunState.COMPLETED_WITH_DEVIATIONS
 
 
+@pytest.mark.long
 async def test_a_slow_stirrer_link_holds_the_portions(tmp_path: Path) -> None:
     """Replies 2 s late (the dry run's stirrer timeout is 0.1 s): every speed read times out, and a late reply
     is never taken as the current speed, so the stirrer is offline and no portion starts until the link is

@@ -73,6 +73,7 @@ def _after(records: list[Record], kind: str) -> list[Record]:
     return [r for r in records if r.kind == kind and r.seq > resumed]
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("dies_after_s", [20.0, 120.0])  # before and after the trip is acknowledged
 async def test_a_held_restart_is_still_held_after_the_controller_restarts(
     tmp_path: Path, dies_after_s: float

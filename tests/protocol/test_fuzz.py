@@ -247,6 +247,7 @@ def dumped(draw: st.DrawFn, data: Any) -> str:
     return stream.getvalue()
 
 
+@pytest.mark.long
 @fuzz(300)
 @given(text=DOCUMENTS.flatmap(dumped))
 def test_random_yaml_documents(text: str) -> None:
@@ -303,6 +304,7 @@ def edited_shipped_data(draw: st.DrawFn) -> Any:
     return data
 
 
+@pytest.mark.long
 @fuzz(400)
 @given(text=edited_shipped_data().flatmap(dumped), parameters=PARAMETERS)
 def test_edited_shipped_protocols(text: str, parameters: dict[str, str]) -> None:
@@ -410,6 +412,7 @@ SCALEUP_WITH_MERGE_KEYS = SCALEUP.replace(
 )
 
 
+@pytest.mark.long
 @fuzz(600)
 @given(text=mutated_shipped_text(), parameters=PARAMETERS)
 @example(text=SCALEUP_WITH_MERGE_KEYS, parameters={})

@@ -6,11 +6,14 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from tests.test_cli import ROOT, SCALEUP, STORAGE, labctl
 
 BROKEN = ROOT / "tests" / "protocol" / "broken" / "dose-interval-too-short.yaml"
 
 
+@pytest.mark.long
 def test_the_dry_run_prints_the_summary_of_the_scale_up(tmp_path: Path) -> None:
     result = labctl("dry-run", SCALEUP, "--journal", tmp_path / "j.sqlite")
     assert result.returncode == 0, result.stdout
@@ -69,6 +72,7 @@ def test_resume_of_an_unknown_run_is_one_message(tmp_path: Path) -> None:
     assert "no run 'no-such-run'" in result.stdout
 
 
+@pytest.mark.long
 def test_resume_of_a_finished_run_says_there_is_nothing_to_resume(tmp_path: Path) -> None:
     journal = tmp_path / "j.sqlite"
     assert labctl("dry-run", STORAGE, "--journal", journal, "--set", "storage_time=10 min").returncode == 0

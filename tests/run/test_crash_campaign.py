@@ -53,8 +53,23 @@ def served(tmp_path: Path) -> Iterator[Path]:
             process.wait()
 
 
+_STARTED: list[subprocess.Popen[str]] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_controller_left() -> Iterator[None]:
+    """A failed assertion must not leave a controller behind: blocked on its unread stdout, it holds the
+    worker's sockets and the simulator it is connected to."""
+    yield
+    while _STARTED:
+        process = _STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
 def _controller(cwd: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [str(LABCTL), *args, "--journal", "journal.sqlite"],
         cwd=cwd,
         stdin=subprocess.PIPE,
@@ -62,6 +77,8 @@ def _controller(cwd: Path, *args: str) -> subprocess.Popen[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    _STARTED.append(process)
+    return process
 
 
 def _run_id(process: subprocess.Popen[str]) -> str:
@@ -123,6 +140,7 @@ def _ledger(cwd: Path) -> dict[str, list[dict[str, object]]]:
         time.sleep(0.25)
 
 
+@pytest.mark.long
 def test_killed_and_resumed_twenty_times_the_ledger_shows_the_plan_exactly_once(served: Path) -> None:
     rng = random.Random(int(os.environ.get("LABCTL_CRASH_SEED", "2026")))
     controller = _controller(served, "run", str(PROTOCOL), "--rig", ".labctl/sim-rig.yaml")

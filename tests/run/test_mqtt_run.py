@@ -34,7 +34,12 @@ async def served(tmp_path: Path) -> AsyncIterator[Path]:
         yield tmp_path
     finally:
         process.send_signal(signal.SIGINT)
-        await process.wait()
+        try:
+            async with asyncio.timeout(10):
+                await process.wait()
+        except TimeoutError:
+            process.kill()
+            await process.wait()
 
 
 async def _controller(cwd: Path, broker: Broker, *args: str) -> asyncio.subprocess.Process:
@@ -52,6 +57,7 @@ def _event_seqs(seen: list[Seen]) -> list[int]:
     return [s.json()["seq"] for s in seen if s.topic == f"{ROOT}/events"]
 
 
+@pytest.mark.long
 async def test_a_killed_run_leaves_its_will_and_its_resume_publishes_on_from_there(
     served: Path, broker: Broker
 ) -> None:
