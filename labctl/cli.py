@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import logging
+import signal
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated
@@ -140,6 +142,8 @@ app.add_typer(sim_app, name="sim")
 
 
 def main() -> None:
+    # `kill -USR1 PID` on a labctl that seems stuck: every thread's stack goes to stderr, and it runs on.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         app()
     except LabctlError as exc:

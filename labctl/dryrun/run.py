@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from labctl.dryrun.bench import on_the_bench
 from labctl.dryrun.clock import FastForwardClock
 from labctl.dryrun.operator import SimulatedOperator
 from labctl.engine.begin import begin_run
@@ -104,7 +105,8 @@ async def dry_run(
                         ),
                         operator=operators(operator or SimulatedOperator(), commands),
                     )
-                    state = await engine.run()
+                    with on_the_bench(sim):
+                        state = await engine.run()
             finally:
                 await devices.close()
         finally:

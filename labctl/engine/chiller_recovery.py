@@ -172,12 +172,14 @@ class ChillerRecovery:
         eng.clear_alarm(JACKET_ALARM)
 
     def _jacket_setpoint(self) -> float:
-        """The step's setpoint; for a mass that may hold unreacted oxidant, the low edge of its band (colder)."""
+        """The cold edge of the step's band, else its setpoint. Heat flows into the mass from the room and from
+        its reaction, so a jacket held at the process setpoint lets Tr drift above it: unseen, a KCp*/MgBr hold
+        at -43 °C warmed past -40 °C in 10 min. Held at the band's cold edge, the mass stays in or above it."""
         eng = self._eng
         setpoint = eng.step_temperature.setpoint
         assert setpoint is not None
         band = eng.step_temperature.band()
-        if eng.oxidant is not None and band is not None:
+        if band is not None:
             setpoint = min(setpoint, band[0])
         safe = eng.chiller_guard.safe_setpoint()
         return setpoint if safe is None else max(setpoint, safe)

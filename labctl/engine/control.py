@@ -7,7 +7,8 @@ instruments happen in the engine's own cycle, never in the caller's task.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -80,6 +81,17 @@ class CommandResult:
         return cls(verb, False, reason)
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """What a person is asked to see with their own eyes: that `planned_ml` left the reservoir of `device` since
+    `since_s` (its pump's counter cannot tell an empty reservoir from a full one). A dry run's simulated chemist
+    looks at the simulated bench for it."""
+
+    device: str
+    planned_ml: float
+    since_s: float
+
+
 @dataclass
 class Prompt:
     id: str
@@ -87,7 +99,16 @@ class Prompt:
     message: str
     opened_at: float
     answered_by: str | None = None
+    delivery: Delivery | None = None
+    """Set for a prompt that asks whether an addition really arrived: a pause in its place means no."""
+    on_decline: Callable[[str], None] | None = field(default=None, repr=False, compare=False)
+    """Called with who said no, as they say it: the journal has it even if nobody ever resumes."""
+    declined_by: str | None = None
 
     @property
     def answered(self) -> bool:
         return self.answered_by is not None
+
+    @property
+    def declined(self) -> bool:
+        return self.declined_by is not None

@@ -24,7 +24,7 @@ from labctl.engine.alarms import Alarm, AlarmBoard, Level
 from labctl.engine.chiller_guard import ChillerGuard
 from labctl.engine.chiller_recovery import ChillerRecovery
 from labctl.engine.clock import EngineClock
-from labctl.engine.control import CommandResult, Prompt, RunState, Verb
+from labctl.engine.control import CommandResult, Delivery, Prompt, RunState, Verb
 from labctl.engine.errors import EngineError, JournalLost, RunAborted
 from labctl.engine.identities import identify_instruments
 from labctl.engine.interlocks import Change, InterlockMonitor
@@ -211,9 +211,18 @@ class Engine:
         cleared = self.alarms.condition_gone(alarm_id)
         self.record("alarm.cleared" if cleared else "alarm.condition-gone", {"id": alarm_id})
 
-    def open_prompt(self, message: str) -> Prompt:
+    def open_prompt(
+        self, message: str, delivery: Delivery | None = None, on_decline: Callable[[str], None] | None = None
+    ) -> Prompt:
         self._prompts += 1
-        prompt = Prompt(f"{self.step_id}#{self._prompts}", self.step_id or "", message, self.now())
+        prompt = Prompt(
+            f"{self.step_id}#{self._prompts}",
+            self.step_id or "",
+            message,
+            self.now(),
+            delivery=delivery,
+            on_decline=on_decline,
+        )
         self.prompt = prompt
         self.record("prompt.opened", {"id": prompt.id, "message": message})
         return prompt
@@ -302,6 +311,7 @@ class Engine:
             case Verb.PAUSE:
                 if self.state is not RunState.RUNNING:
                     return CommandResult.no(verb, f"run is {self.state}, not running")
+                self._decline_delivery(by)
                 self._set_state(RunState.PAUSED, "operator pause", by)
             case Verb.RESUME:
                 return self._resume(by)
@@ -317,6 +327,17 @@ class Engine:
                 self.prompt = None
                 self.record("prompt.confirmed", {"id": prompt.id, "by": by})
         return CommandResult.ok(verb)
+
+    def _decline_delivery(self, by: str) -> None:
+        """A pause while a person is asked whether an addition arrived is their answer: it did not."""
+        prompt = self.prompt
+        if prompt is None or prompt.delivery is None:
+            return
+        prompt.declined_by = by
+        self.prompt = None
+        self.record("prompt.declined", {"id": prompt.id, "by": by})
+        if prompt.on_decline is not None:
+            prompt.on_decline(by)
 
     def _resume(self, by: str) -> CommandResult:
         if self.state is not RunState.PAUSED:

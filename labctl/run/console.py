@@ -47,7 +47,8 @@ def status_line(eng: Engine) -> str:
     if eng.progress is not None:
         parts.append(eng.progress)
     if eng.prompt is not None:
-        parts.append(f"PROMPT: {eng.prompt.message} (type 'confirm')")
+        answer = "'confirm', or 'pause' if it did not arrive" if eng.prompt.delivery else "'confirm'"
+        parts.append(f"PROMPT: {eng.prompt.message} (type {answer})")
     open_alarms = [a.id for a in eng.alarms.open_alarms()]
     if open_alarms:
         parts.append("alarms: " + ", ".join(open_alarms))

@@ -206,9 +206,13 @@ DOSED_WITHIN = 0.03
 """A completed run dosed its plan within this fraction (the doser weighs each portion to a tighter tolerance) ..."""
 PUMPED_WITHIN = 0.15
 """... and pumped it within this one: the tubing moves what the head counts only to a few per cent (σ 3 % in the
-simulated world), and labctl has only the pump's count; a quench stopped short or never pumped is far outside."""
+simulated world), and labctl has only the pump's count; a quench stopped short or never pumped is far outside. A
+quench a person saw fall short is pumped again in full, so a completed run may hold up to one plan more per time."""
 PHYSICS = ("chiller.compressor-failure", "chiller.circulation-stop")
 """Faults that take the cooling away for good: how warm the batch gets is the physics' answer, not labctl's."""
+UNPOWERED_FOR = 2.0
+"""A chiller without power cools nothing: how warm the mass gets while it is off, and until the jacket has had as
+long again to pull it back, is the physics' answer (the matrix prints it); after that, labctl's."""
 SELF_MENDING = ("link-disconnect", "link-garbled", "link-dropped-bytes")
 FINISHED = (RunState.COMPLETED, RunState.COMPLETED_WITH_DEVIATIONS, RunState.COMPROMISED)
 
@@ -243,13 +247,14 @@ def judge(cell: Cell, run: DryRun) -> Verdict:
     at = cell.at_s
     ended = run.of("run.ended")
     outcome = str(ended[-1].data["state"]) if ended else "not ended"
-    guarded = [r.data["Tr_C"] for r in _guarded_readings(cell, run) if r.data["Tr_C"] is not None]
+    readings = [r for r in _guarded_readings(cell, run) if r.data["Tr_C"] is not None]
+    guarded = [r.data["Tr_C"] for r in readings]
     raised = [r.data["id"] for r in run.of("alarm.raised") if r.t_s >= at]
     problems = (
         _untruthful(run, outcome)
         + _not_carried_out(cell.target, run, outcome)
         + _additions_while_unsafe(cell, run)
-        + _too_warm(cell, guarded)
+        + _too_warm(cell, readings)
         + _not_recovered(cell, run, outcome)
     )
     return Verdict(cell, outcome, max(guarded) if guarded else None, list(dict.fromkeys(raised)), problems)
@@ -279,12 +284,15 @@ def _not_carried_out(target: Target, run: DryRun, outcome: str) -> list[str]:
     dosed = sum(d["dispensed_g"] or 0.0 for d in ledgers.get("doser", []))
     pumped = sum(p["delivered_ml"] for p in ledgers.get("pump", []))
     found = []
+    repumped = len(run.of("quench.unconfirmed"))  # each pumped again in full: excess bisulfite is harmless
     plan = (
-        ("dosed", target.solid_g, dosed, "g", DOSED_WITHIN),
-        ("pumped", target.quench_ml, pumped, "mL", PUMPED_WITHIN),
+        ("dosed", target.solid_g, dosed, "g", DOSED_WITHIN, 0),
+        ("pumped", target.quench_ml, pumped, "mL", PUMPED_WITHIN, repumped),
     )
-    for what, planned, done, unit, within in plan:
-        if planned is not None and abs(done - planned) > within * planned:
+    for what, planned, done, unit, within, again in plan:
+        if planned is None:
+            continue
+        if not (1 - within) * planned <= done <= (1 + within) * planned * (1 + again):
             found.append(f"completed having {what} {done:.3g} {unit} of {planned:g} {unit}")
     return found
 
@@ -337,8 +345,14 @@ def _guarded_readings(cell: Cell, run: DryRun) -> list[Record]:
     return [r for r in run.of("reading") if cell.at_s <= r.t_s < end]
 
 
-def _too_warm(cell: Cell, tr: list[float]) -> list[str]:
-    if cell.fault.start in PHYSICS or not tr or max(tr) <= cell.target.tr_limit_c:
+def _too_warm(cell: Cell, readings: list[Record]) -> list[str]:
+    if cell.fault.start in PHYSICS:
+        return []
+    if cell.fault.start == "chiller.power-off":
+        unpowered = (cell.at_s, cell.at_s + UNPOWERED_FOR * cell.fault.lasts_s)
+        readings = [r for r in readings if not unpowered[0] <= r.t_s <= unpowered[1]]
+    tr = [r.data["Tr_C"] for r in readings]
+    if not tr or max(tr) <= cell.target.tr_limit_c:
         return []
     return [f"Tr reached {max(tr):.2f} °C (limit {cell.target.tr_limit_c:g} °C)"]
 

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from labctl.engine.control import RunState
-from tests.dryrun.conftest import DryRun, run_dry
+from labctl.dryrun.operator import SimulatedOperator
+from labctl.engine.control import RunState, Verb
+from labctl.engine.engine import Engine
+from tests.dryrun.conftest import PROTOCOLS, DryRun, run_dry
 from tests.dryrun.test_control import ChemistWhoAcknowledges
 
 QUENCH_S = 185.9 * 60  # the quench's pump starts at 185.9 min with seed 1
@@ -88,3 +90,104 @@ async def test_a_refilled_reservoir_is_quenched_again_after_the_resume(tmp_path:
     assert again[0].data["remaining_ml"] == pytest.approx(50.0)
     assert run.first("quench.confirmed").t_s > unconfirmed.t_s
     assert run.result.state is RunState.COMPLETED
+
+
+# A rise shows that some of the quench arrived, not all; a person looks at the reservoir and says so.
+
+SMALL = PROTOCOLS / "kmno4-dihydroxylation-5mmol.yaml"
+SMALL_QUENCH_S = 174.3 * 60  # the 5 mmol quench's pump starts at 174.3 min with seed 1 and runs 20 s
+
+
+def _pumped(run: DryRun) -> float:
+    return sum(r["delivered_ml"] for r in run.result.ledgers["pump"])
+
+
+async def test_a_reservoir_that_runs_dry_part_way_warms_the_mass_yet_the_chemist_sees_it_short(
+    tmp_path: Path,
+) -> None:
+    fixed = QUENCH_S + 10 * 60
+    run = await run_dry(
+        tmp_path,
+        faults=[(QUENCH_S + 24, "pump.reservoir-empty"), (fixed - 60, "pump.reservoir-refilled")],
+        operator=ChemistWhoAcknowledges(fixed),
+    )
+    risen = run.first("quench.confirmed")
+    assert risen.data["rise_K"] >= 8.0  # the first 12 mL alone warm the mass past the threshold
+    declined = run.first("prompt.declined")
+    assert declined.t_s > risen.t_s
+    assert declined.data["by"] == "dry-run operator"
+    seen = run.first("quench.unconfirmed")
+    assert seen.data["seen_by"] == "dry-run operator"
+    assert seen.data["counted_ml"] == pytest.approx(50.0)
+    starts = run.of("quench.started")
+    remaining = [round(s.data["remaining_ml"]) for s in starts]
+    assert remaining[:2] == [
+        50,
+        50,
+    ]  # pumped again in full (later starts: after pauses for the quench's heat)
+    assert all(r < 50 for r in remaining[2:])
+    assert starts[1].t_s >= fixed
+    done = run.first("quench.completed")
+    assert done.data["seen_by"] == "dry-run operator"
+    assert _pumped(run) == pytest.approx(
+        50.0 + 24 / 60 * run.first("pump.start").data["rate_ml_min"], rel=0.1
+    )
+    assert run.result.state is RunState.COMPLETED
+
+
+async def test_a_quench_no_rise_can_confirm_is_held_when_the_chemist_sees_nothing_arrive(
+    tmp_path: Path,
+) -> None:
+    run = await run_dry(tmp_path, SMALL, faults=[(SMALL_QUENCH_S - 300, "pump.reservoir-empty")])
+    assert run.first("quench.unconfirmed").data["seen_by"] == "dry-run operator"
+    assert run.first("run.state", to="paused").data["reason"] == "operator pause"
+    assert len(run.of("pump.start")) == 1  # nobody resumed: never pumped again
+    assert _pumped(run) == 0.0
+    assert run.of("quench.completed") == []
+    assert run.result.state is RunState.HALTED
+
+
+async def test_each_look_at_a_still_empty_reservoir_pumps_again_and_says_no_again(tmp_path: Path) -> None:
+    """The chemist resumes before refilling (the first resume finds the bottle still empty), then refills."""
+    refilled = SMALL_QUENCH_S + 8 * 60
+    run = await run_dry(
+        tmp_path,
+        SMALL,
+        faults=[(SMALL_QUENCH_S - 300, "pump.reservoir-empty"), (refilled, "pump.reservoir-refilled")],
+        operator=ChemistWhoAcknowledges(SMALL_QUENCH_S + 2 * 60),
+    )
+    unseen = run.of("quench.unconfirmed")
+    assert len(unseen) >= 2
+    assert all(r.t_s < refilled + 60 for r in unseen)
+    assert len(run.of("pump.start")) == len(unseen) + 1
+    assert run.first("quench.completed").t_s > refilled
+    assert _pumped(run) == pytest.approx(10.0, rel=0.1)  # only the pumping after the refill arrived
+    assert run.result.state is RunState.COMPLETED
+
+
+class ChemistWhoPausesAtTheFirstPrompt:
+    """Pauses while the charge prompt is open and resumes a minute later: a pause is not an answer to it."""
+
+    def __init__(self) -> None:
+        self.prompts = SimulatedOperator()
+        self.paused_at: float | None = None
+
+    def __call__(self, eng: Engine) -> None:
+        if self.paused_at is None and eng.prompt is not None:
+            assert eng.command(Verb.PAUSE, "chemist", None).accepted
+            self.paused_at = eng.now()
+        elif self.paused_at is not None and eng.state is RunState.PAUSED and eng.now() > self.paused_at + 60:
+            eng.command(Verb.RESUME, "chemist", None)
+        elif eng.state is RunState.RUNNING and eng.now() > 60 * 60:
+            eng.command(Verb.ABORT, "chemist", "enough seen")
+        else:
+            self.prompts(eng)
+
+
+async def test_a_pause_answers_only_a_prompt_that_asks_whether_an_addition_arrived(tmp_path: Path) -> None:
+    run = await run_dry(tmp_path, SMALL, operator=ChemistWhoPausesAtTheFirstPrompt())
+    opened = run.first("prompt.opened")
+    assert run.of("prompt.declined") == []
+    assert run.first("prompt.confirmed").data["id"] == opened.data["id"]
+    assert run.first("prompt.confirmed").t_s > run.first("run.state", to="paused").t_s
+    assert run.result.state is RunState.ABORTED

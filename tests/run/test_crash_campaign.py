@@ -88,6 +88,18 @@ def _run_id(process: subprocess.Popen[str]) -> str:
     return first.split()[1]
 
 
+def _output_within(process: subprocess.Popen[str], timeout_s: float) -> str:
+    """Its whole output once it exits; if it does not, a failure showing where it is stuck (labctl dumps every
+    thread's stack on SIGUSR1)."""
+    try:
+        return process.communicate(timeout=timeout_s)[0]
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGUSR1)
+        time.sleep(1.0)
+        process.kill()
+        pytest.fail(f"still running {timeout_s:g} s after SIGINT:\n{process.communicate()[0][-6000:]}")
+
+
 def _found(journal: Path, query: str) -> bool:
     with sqlite3.connect(journal) as db:
         return db.execute(query).fetchone() is not None
@@ -124,11 +136,27 @@ def _operate_until_done(journal: Path, controller: subprocess.Popen[str]) -> Non
     while controller.poll() is None:
         assert time.monotonic() < deadline, "the run did not finish"
         alarms = _waiting_for(journal)
-        if alarms is not None:
-            lines = [f"ack {alarm}" for alarm in alarms] + ["resume"]
+        lines = [] if alarms is None else [f"ack {alarm}" for alarm in alarms] + ["resume"]
+        prompt = _open_prompt(journal)
+        if prompt is not None and _quenched(journal.parent):
+            lines.append(f"confirm {prompt}")  # the chemist looked at the reservoir: the simulator's ledger
+        if lines:
             controller.stdin.write("\n".join(lines) + "\n")
             controller.stdin.flush()
         time.sleep(1.0)
+
+
+def _open_prompt(journal: Path) -> str | None:
+    with sqlite3.connect(journal) as db:
+        rows = db.execute(
+            "SELECT kind, data FROM records WHERE kind LIKE 'prompt.%' ORDER BY seq DESC LIMIT 1"
+        ).fetchall()
+    return json.loads(rows[0][1])["id"] if rows and rows[0][0] == "prompt.opened" else None
+
+
+def _quenched(cwd: Path) -> bool:
+    pumped = sum(float(str(p["delivered_ml"])) for p in _ledger(cwd)["pump"])
+    return pumped >= 0.9 * QUENCH_ML
 
 
 def _ledger(cwd: Path) -> dict[str, list[dict[str, object]]]:
@@ -190,14 +218,14 @@ def test_killed_and_resumed_twenty_times_the_ledger_shows_the_plan_exactly_once(
     print(f"{kills} kills, {resumed} resumes journalled, {len(doses)} doses in the ledger")
 
 
-@pytest.mark.long  # fails inside the full suite (not alone, not under CPU load): see the note on issue 14
+@pytest.mark.long  # hung after SIGINT in 2 full-suite runs on 2026-12-03 (not since): a hang now shows its stacks
 def test_ctrl_c_leaves_the_rig_safe_and_the_run_resumable(served: Path) -> None:
     controller = _controller(served, "run", str(PROTOCOL), "--rig", ".labctl/sim-rig.yaml")
     run_id = _run_id(controller)
     journal = served / "journal.sqlite"
     _wait_for(journal, controller, "SELECT 1 FROM records WHERE kind = 'step.started' AND step = 'cold'")
     controller.send_signal(signal.SIGINT)
-    output, _ = controller.communicate(timeout=30)
+    output = _output_within(controller, 30)
     assert controller.returncode == 130, output
     assert "interrupted: additions stopped, chiller at the safe setpoint" in output
     assert "Traceback" not in output

@@ -123,6 +123,7 @@ async def test_only_operators_command_and_hostile_payloads_change_nothing(tmp_pa
         assert [(c["verb"], c["by"], c["accepted"]) for c in commands] == [
             ("pause", "alice", True),
             ("resume", "alice", True),
+            ("confirm-prompt", "dry-run operator", True),  # the quench, seen leaving the reservoir
         ]
         assert final  # dashboard login is not allowed to overwrite the controller's status
         assert json.loads(final[0].payload)["run_id"] == result.run_id

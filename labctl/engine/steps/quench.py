@@ -2,16 +2,23 @@
 can confirm. The pump's counter says what the head turned, not what arrived: with an empty reservoir it counts
 the full volume. Where the protocol says what the reactor must show (`confirm: rise`), the quench counts as
 delivered only when Tr has risen that much; otherwise the run holds with the quench marked not confirmed, and a
-person's resume pumps it again (excess bisulfite is harmless; active permanganate left in the batch is not)."""
+person's resume pumps it again (excess bisulfite is harmless; active permanganate left in the batch is not).
+
+A rise shows that some of it arrived, not all (a reservoir that runs dry part-way still warms the mass), and a
+rig without a balance under the reservoir measures no volume: so a person always looks and confirms that the
+volume left the reservoir. Pausing instead is their "no": the quench is marked not confirmed and pumped again
+in full on the resume."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from labctl.engine.alarms import Level
 from labctl.engine.conditions import holds
+from labctl.engine.control import Delivery
 from labctl.engine.steps.pumping import MIN_VOLUME_ML, Transfer, pump_of, resumed
 from labctl.journal import Record
 from labctl.protocol.steps import Quench, QuenchConfirmation
@@ -29,6 +36,8 @@ class QuenchWatch:
     start_c: float | None = None
     peak_c: float | None = None
     paused: bool = False
+    since_s: float | None = None
+    """When this attempt's pump first started: what a person checks arrived is what left the reservoir since."""
 
     @classmethod
     def from_records(cls, records: list[Record]) -> QuenchWatch:
@@ -38,7 +47,7 @@ class QuenchWatch:
             if r.kind == "quench.unconfirmed":
                 watch = cls()
             elif r.kind == "quench.started":
-                watch.started(r.data.get("Tr_C"))
+                watch.started(r.data.get("Tr_C"), r.t_s)
                 watch.paused = False
             elif r.kind == "quench.paused":
                 watch.paused = True
@@ -46,7 +55,9 @@ class QuenchWatch:
                 watch.observe(r.data.get("Tr_C"))
         return watch
 
-    def started(self, tr: Any) -> None:
+    def started(self, tr: Any, at_s: float) -> None:
+        if self.since_s is None:
+            self.since_s = at_s
         if self.start_c is None and isinstance(tr, int | float):
             self.start_c = float(tr)
         self.observe(tr)
@@ -76,15 +87,23 @@ async def quench(step: Quench, eng: Engine) -> AsyncGenerator[None, None]:
     while True:
         async for move in _deliver(step, eng, transfer, watch):
             yield move
-        if step.confirm is None:
+        if step.confirm is not None:
+            async for move in _await_rise(step.confirm, eng, watch):
+                yield move
+            if not watch.confirmed(step.confirm):
+                _not_confirmed(step, step.confirm, eng, transfer, watch)
+                transfer.moved_ml, watch = 0.0, QuenchWatch()
+                continue
+        looked = eng.open_prompt(
+            _look_at_the_reservoir(step, transfer, watch),
+            _delivery(step, eng, watch),
+            on_decline=partial(_not_seen, step, eng, transfer, watch),
+        )
+        while not (looked.answered or looked.declined):
+            yield
+        if looked.answered:
             break
-        async for move in _await_rise(step.confirm, eng, watch):
-            yield move
-        if watch.confirmed(step.confirm):
-            break
-        _not_confirmed(step, step.confirm, eng, transfer, watch)
-        transfer.moved_ml = 0.0
-        watch = QuenchWatch()
+        transfer.moved_ml, watch = 0.0, QuenchWatch()
     eng.record(
         "quench.completed",
         {
@@ -92,6 +111,7 @@ async def quench(step: Quench, eng: Engine) -> AsyncGenerator[None, None]:
             "moved_ml": round(transfer.moved_ml, 3),
             "Tr_peak_C": watch.peak_c,
             "confirmed_by": _confirmed_by(step, watch),
+            "seen_by": looked.answered_by,
         },
     )
 
@@ -106,7 +126,7 @@ async def _deliver(
         eng.clear_alarm(UNCONFIRMED_ALARM)  # a person resumed: the quench is pumped again
         tr = eng.snapshot.tr_value()
         eng.record("quench.started", {"Tr_C": tr, "remaining_ml": round(transfer.remaining, 2)})
-        watch.started(tr)
+        watch.started(tr, eng.now())
         watch.paused = False
         while True:
             yield
@@ -175,10 +195,39 @@ def _not_confirmed(
     eng.pause_for_operator(why)
 
 
+def _look_at_the_reservoir(step: Quench, transfer: Transfer, watch: QuenchWatch) -> str:
+    rise = "" if watch.rise_k is None else f", Tr rose {watch.rise_k:g} K"
+    return (
+        f"Quench: the pump counted {transfer.moved_ml:g} of {step.volume:g} mL{rise}. Look at the reservoir and "
+        f"confirm only if {step.volume:g} mL left it. If less did, pause instead: labctl pumps {step.volume:g} mL "
+        "again when you resume (excess bisulfite is harmless; permanganate left active is not)."
+    )
+
+
+def _delivery(step: Quench, eng: Engine, watch: QuenchWatch) -> Delivery:
+    since = watch.since_s if watch.since_s is not None else eng.now()
+    return Delivery("pump", step.volume, since)
+
+
+def _not_seen(step: Quench, eng: Engine, transfer: Transfer, watch: QuenchWatch, by: str) -> None:
+    eng.record(
+        "quench.unconfirmed",
+        {
+            "planned_ml": step.volume,
+            "counted_ml": round(transfer.moved_ml, 3),
+            "delivered": "not confirmed",
+            "rise_K": watch.rise_k,
+            "seen_by": by,
+            "why": "a person saw less than the volume leave the reservoir",
+        },
+    )
+
+
 def _confirmed_by(step: Quench, watch: QuenchWatch) -> str:
+    seen = "a person at the reservoir"
     if step.confirm is None:
-        return "pump counter only"
-    return f"pump counter and Tr rise {watch.rise_k:g} K (at least {step.confirm.rise:g} K)"
+        return f"pump counter and {seen}"
+    return f"pump counter, Tr rise {watch.rise_k:g} K (at least {step.confirm.rise:g} K) and {seen}"
 
 
 def _unconfirmed_before(records: list[Record]) -> bool:
