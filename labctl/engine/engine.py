@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 import structlog
@@ -224,7 +224,10 @@ class Engine:
             on_decline=on_decline,
         )
         self.prompt = prompt
-        self.record("prompt.opened", {"id": prompt.id, "message": message})
+        facts: dict[str, Any] = {"id": prompt.id, "message": message}
+        if delivery is not None:
+            facts["delivery"] = asdict(delivery)
+        self.record("prompt.opened", facts)
         return prompt
 
     def pause_for_operator(self, reason: str) -> None:

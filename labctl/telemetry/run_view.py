@@ -144,8 +144,10 @@ class RunView:
                 "time": rec.wall,
                 "t_s": round(rec.t_s, 3),
             }
+            if "delivery" in rec.data:
+                payload["delivery"] = rec.data["delivery"]  # a `pause` in its place says it did not arrive
             return [Outgoing(self.topics.prompt, encode(payload), 1, True)]
-        if self._prompt_open and rec.kind in ("prompt.confirmed", "run.ended"):
+        if self._prompt_open and rec.kind in ("prompt.confirmed", "prompt.declined", "run.ended"):
             self._prompt_open = False
             return [Outgoing(self.topics.prompt, b"", 1, True)]
         return []

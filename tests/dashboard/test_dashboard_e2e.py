@@ -5,13 +5,16 @@ screenshot shows the rigs."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
+import paho.mqtt.client as mqtt
 import pytest
 from PIL import Image
 from playwright.sync_api import Locator, Page
@@ -219,3 +222,48 @@ def test_a_command_clicked_while_the_page_is_cut_off_is_never_sent_later(
         page.wait_for_timeout(3000)  # time for anything queued to go out and be applied
         assert _card(page, "bench-7").locator(".state").text_content() == "paused"
     assert not [c for c in _journal(runs["bench-7"], "operator.command") if '"verb": "resume"' in c]
+
+
+def _as_controller(broker: Broker, rig: str) -> mqtt.Client:
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    client.username_pw_set(f"labctl-{rig}", f"pw-{rig}")
+    client.connect("127.0.0.1", broker.port)
+    client.loop_start()
+    return client
+
+
+def test_a_prompt_asking_whether_the_quench_arrived_offers_the_no_and_it_sends_a_pause(
+    broker: Broker, dashboard: str
+) -> None:
+    """Published as the controller would (the quench's prompt comes three process hours into a run)."""
+    rig, root = "bench-7", "labctl/bench-7"
+    commands: list[tuple[str, bytes]] = []
+    controller = _as_controller(broker, rig)
+    controller.on_message = lambda _c, _u, m: commands.append((m.topic, m.payload))
+    controller.subscribe(f"{root}/cmd/#", qos=1)
+    status = {"online": True, "state": "running", "run_id": "r1", "step": "quench", "mode": "run"}
+    controller.publish(f"{root}/status", json.dumps(status), qos=1, retain=True).wait_for_publish(5)
+    quench = {"id": "quench#4", "message": "Quench: the pump counted 50 of 50 mL", "step": "quench",
+              "delivery": {"device": "pump", "planned_ml": 50.0, "since_s": 11154.0}}  # fmt: skip
+    controller.publish(f"{root}/prompt", json.dumps(quench), qos=1, retain=True).wait_for_publish(5)
+    try:
+        with chromium() as browser:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(dashboard)
+            _sign_in(page, "alice", "pw-alice")
+            _wait_text(page, rig, ".prompt-message", "t.startsWith('Quench: the pump counted')")
+            decline = _card(page, rig).locator(".decline")
+            assert decline.is_visible()
+            decline.click()
+            deadline = time.monotonic() + 10
+            while not commands and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert [topic for topic, _ in commands] == [f"{root}/cmd/pause"]
+            charge = {"id": "charge#1", "message": "Charge the alkene", "step": "charge"}
+            controller.publish(f"{root}/prompt", json.dumps(charge), qos=1, retain=True).wait_for_publish(5)
+            _wait_text(page, rig, ".prompt-message", "t === 'Charge the alkene'")
+            assert not decline.is_visible()  # a pause answers only the question whether an addition arrived
+            assert _card(page, rig).locator(".confirm").is_visible()
+    finally:
+        controller.loop_stop()
+        controller.disconnect()

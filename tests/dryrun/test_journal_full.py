@@ -49,7 +49,7 @@ async def _fill_disk(tmp_path: Path, at_s: float) -> tuple[WiredRig, JournalLost
     disk = DiskFillsAt(at_s)
     try:
         with pytest.raises(JournalLost) as lost:
-            await bench.engine(devices, journal, disk).run()
+            await bench.run(bench.engine(devices, journal, disk))
     finally:
         await devices.close()
         journal.close()

@@ -59,7 +59,7 @@ async def _crash_then_resume(
     run_id = bench.begin(first)
     devices = await bench.devices()
     with pytest.raises(ExceptionGroup) as died:  # raised in the engine's task group
-        await bench.engine(devices, first, DiesAfterPortion(CRASH_AFTER_RESULTS)).run()
+        await bench.run(bench.engine(devices, first, DiesAfterPortion(CRASH_AFTER_RESULTS)))
     assert died.group_contains(ControllerDied)
     await devices.close()
     records = list(first.records(run_id))
@@ -73,7 +73,7 @@ async def _crash_then_resume(
     assert point is not None
     devices = await bench.devices()
     try:
-        await bench.engine(devices, journal, SimulatedOperator()).run(point)
+        await bench.run(bench.engine(devices, journal, SimulatedOperator()), point)
     finally:
         await devices.close()
     return journal, run_id, bench.sim

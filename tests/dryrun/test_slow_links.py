@@ -54,7 +54,7 @@ async def _run(tmp_path: Path, start_s: float, lasts_s: float) -> tuple[RunState
         run_id = bench.begin(journal)
         devices = await bench.devices()
         try:
-            state = await bench.engine(devices, journal, StandByChemist(start_s + lasts_s + 60)).run()
+            state = await bench.run(bench.engine(devices, journal, StandByChemist(start_s + lasts_s + 60)))
         finally:
             await devices.close()
         records = list(journal.records(run_id))

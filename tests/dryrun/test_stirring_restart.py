@@ -50,7 +50,7 @@ async def _dies(bench: WiredRig, journal: Journal, after_s: float) -> str:
     devices = await bench.devices()
     try:
         with pytest.raises(ExceptionGroup) as died:
-            await bench.engine(devices, journal, DiesWhileHeld(after_s)).run()
+            await bench.run(bench.engine(devices, journal, DiesWhileHeld(after_s)))
         assert died.group_contains(ControllerDied)
     finally:
         await devices.close()
@@ -63,7 +63,7 @@ async def _resumed(bench: WiredRig, journal: Journal, run_id: str, chemist: Chem
     assert point.stirrer_held is not None
     devices = await bench.devices()
     try:
-        return await bench.engine(devices, journal, chemist).run(point)
+        return await bench.run(bench.engine(devices, journal, chemist), point)
     finally:
         await devices.close()
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from labctl.dryrun.bench import on_the_bench
 from labctl.dryrun.clock import FastForwardClock
 from labctl.dryrun.run import _rig_text, world_for
 from labctl.engine.begin import begin_run
+from labctl.engine.control import RunState
 from labctl.engine.engine import Engine, EngineOptions, Operator
+from labctl.engine.resume import ResumePoint
 from labctl.journal import Journal
 from labctl.protocol.loader import LoadedProtocol, load_protocol
 from labctl.rig.connect import RigDevices, connect_rig
@@ -36,6 +39,11 @@ class WiredRig:
 
     def engine(self, devices: RigDevices, journal: Journal, operator: Operator) -> Engine:
         return Engine(self.loaded, devices, journal, self.clock, options=OPTIONS, operator=operator)
+
+    async def run(self, engine: Engine, resume: ResumePoint | None = None) -> RunState:
+        """As `dry_run()` runs it: the simulated chemist sees this bench."""
+        with on_the_bench(self.sim):
+            return await engine.run(resume)
 
 
 async def wired(protocol: Path, seed: int = 1, schedule: FaultSchedule | None = None) -> WiredRig:

@@ -73,3 +73,19 @@ def test_instrument_commands_are_not_events_and_the_prompt_clears_when_confirmed
     assert confirmed["labctl/r/prompt"].payload == b""
     assert confirmed["labctl/r/prompt"].retain
     assert json.loads(confirmed["labctl/r/events"].payload)["kind"] == "prompt.confirmed"
+
+
+def test_a_prompt_that_asks_whether_the_quench_arrived_says_so_and_clears_when_declined() -> None:
+    view = RunView(Topics("r"), "run-1", "run", "KMnO4")
+    delivery = {"device": "pump", "planned_ml": 50.0, "since_s": 11154.0}
+    opened = {
+        m.topic: m
+        for m in view.on_record(rec("prompt.opened", id="quench#4", message="Quench", delivery=delivery))
+    }
+    assert json.loads(opened["labctl/r/prompt"].payload)["delivery"] == delivery
+    declined = {m.topic: m for m in view.on_record(rec("prompt.declined", id="quench#4", by="ann"))}
+    assert declined["labctl/r/prompt"].payload == b""  # no stale prompt left for a dashboard to confirm
+    assert declined["labctl/r/prompt"].retain
+    assert json.loads(declined["labctl/r/events"].payload)["kind"] == "prompt.declined"
+    ended = view.on_record(rec("run.ended", state="halted", compromised=False))
+    assert [m for m in ended if m.topic == "labctl/r/prompt"] == []  # cleared once

@@ -225,6 +225,8 @@
       $(".resume", this.card).addEventListener("click", () => send(this, "resume"));
       $(".abort", this.card).addEventListener("click", () => this.abort());
       $(".confirm", this.card).addEventListener("click", () => send(this, "confirm-prompt", this.promptId));
+      // A pause while labctl asks whether an addition arrived is the answer "no": it pumps it again on resume.
+      $(".decline", this.card).addEventListener("click", () => send(this, "pause"));
       this.controls();
     }
 
@@ -343,6 +345,7 @@
       box.hidden = p === null;
       this.promptId = p ? p.id : null;
       this.el(".prompt-message").textContent = p ? p.message : "";
+      this.el(".decline").hidden = !(p && p.delivery);
     }
 
     alarm(id, a) {
