@@ -15,6 +15,7 @@ import logging
 import sys
 import tempfile
 import time
+import traceback
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -30,7 +31,11 @@ def one(index: int) -> tuple[str, bool, float]:
     cell = CELLS[index]
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        run = asyncio.run(cell.run(Path(tmp)))
+        try:
+            run = asyncio.run(cell.run(Path(tmp)))
+        except Exception:  # a dry run that dies is a finding: said with its traceback, the matrix goes on
+            crashed = f"{cell.target.name:13s} {cell.fault.label:31s} CRASHED:\n{traceback.format_exc()}"
+            return crashed, False, time.perf_counter() - started
         verdict = judge(cell, run)
     return verdict.line(), not verdict.problems, time.perf_counter() - started
 

@@ -191,3 +191,18 @@ async def test_a_pause_answers_only_a_prompt_that_asks_whether_an_addition_arriv
     assert run.first("prompt.confirmed").data["id"] == opened.data["id"]
     assert run.first("prompt.confirmed").t_s > run.first("run.state", to="paused").t_s
     assert run.result.state is RunState.ABORTED
+
+
+@pytest.mark.long  # about 2 min of wall time: every late reply waits for real
+@pytest.mark.parametrize("at_s", [QUENCH_S - 60, QUENCH_S + 30])
+async def test_a_pump_whose_replies_come_too_late_holds_the_run_and_never_ends_it_with_an_error(
+    tmp_path: Path, at_s: float
+) -> None:
+    """The pause above 15 °C sends a stop the pump does not confirm in time: that is an alarm and a pause for a
+    person (the pump may still run), not an exception out of the run."""
+    run = await run_dry(tmp_path, faults=[(at_s, "pump.link-slow")])
+    raised = [r.data["id"] for r in run.of("alarm.raised")]
+    assert "pump-offline" in raised or "pump-error" in raised
+    assert run.of("quench.completed") == []
+    assert run.result.state is RunState.HALTED  # held for a person, who never came
+    assert run.first("run.ended").data["state"] == "halted"

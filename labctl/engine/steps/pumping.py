@@ -5,6 +5,7 @@ person: the pump is never restarted by itself, so a blocked line cannot become a
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,37 @@ class Transfer:
     async def start(self) -> bool:
         """False when the pump refused or the start's outcome is unknown (an alarm and a pause say why)."""
         eng, pump = self.eng, self.pump
+        try:
+            rate_in_force, before = await self._prepare()
+        except DeviceError as exc:  # settings only: nothing was started
+            self._fail(f"the pump did not take its settings ({exc}); nothing was started")
+            return False
+        eng.record(
+            "pump.start",
+            {
+                "volume_ml": round(self.remaining, 2),
+                "rate_ml_min": rate_in_force,
+                "counter_before_ml": before,
+            },
+        )
+        eng.additions_running.add("pump")
+        try:
+            await eng.send("pump", "start", pump.start())
+        except OutcomeUnknown as exc:
+            with contextlib.suppress(DeviceError):  # a count it cannot read stays uncounted: a person decides
+                await self.settle()
+            self._fail(f"start outcome unknown: {exc.message}")
+            return False
+        except DeviceError as exc:
+            eng.additions_running.discard("pump")
+            self._fail(f"pump did not start: {exc}")
+            return False
+        eng.clear_alarm(SHORT_ALARM)  # a person resumed and the pump runs again
+        return True
+
+    async def _prepare(self) -> tuple[float, float | None]:
+        """Mode, rate and volume written, and the counter read just before the start: (rate in force, counter)."""
+        eng, pump = self.eng, self.pump
         rate = await pump.max_flow() if self.rate == ONE_PORTION else float(self.rate)
         await eng.send("pump", "mode", pump.set_mode(PumpMode.VOLUME_AT_RATE))
         applied = await eng.send("pump", "rate", pump.set_rate(rate), ml_min=rate)
@@ -51,27 +83,7 @@ class Transfer:
         self.stopped_short = False
         await eng.send("pump", "volume", pump.set_volume(self.requested_ml), ml=self.requested_ml)
         before = (await eng.send("pump", "dispensed", pump.dispensed_volume())).value
-        eng.record(
-            "pump.start",
-            {
-                "volume_ml": round(self.remaining, 2),
-                "rate_ml_min": applied.in_force,
-                "counter_before_ml": before,
-            },
-        )
-        eng.additions_running.add("pump")
-        try:
-            await eng.send("pump", "start", pump.start())
-        except OutcomeUnknown as exc:
-            await self.settle()
-            self._fail(f"start outcome unknown: {exc.message}")
-            return False
-        except DeviceError as exc:
-            eng.additions_running.discard("pump")
-            self._fail(f"pump did not start: {exc}")
-            return False
-        eng.clear_alarm(SHORT_ALARM)  # a person resumed and the pump runs again
-        return True
+        return applied.in_force, before
 
     async def finished(self) -> bool:
         """Polled once a cycle while running; True once the pump has stopped by itself."""
@@ -81,12 +93,24 @@ class Transfer:
             self.eng.raise_alarm("pump-offline", Level.ALARM, f"pump not answering: {exc}")
             return False
         if not running:
-            await self._judge(await self.settle())
+            try:
+                moved = await self.settle()
+            except DeviceError as exc:  # stopped, count unknown: asked again next cycle (a read)
+                self.eng.raise_alarm("pump-offline", Level.ALARM, f"pump not answering: {exc}")
+                return False
+            await self._judge(moved)
         return not running
 
-    async def stop(self) -> None:
-        await self.eng.send("pump", "stop", self.pump.stop())
-        await self.settle()
+    async def stop(self) -> bool:
+        """False when the pump did not confirm its stop, or its count after it: it may still be running, or
+        has moved an unknown volume, so an alarm and a pause leave it to a person."""
+        try:
+            await self.eng.send("pump", "stop", self.pump.stop())
+            await self.settle()
+        except DeviceError as exc:
+            self._fail(f"the pump did not confirm its stop and count ({exc}): check that it has stopped")
+            return False
+        return True
 
     def restore(self, records: list[Record]) -> Record | None:
         """Volume moved before a restart; returns a `pump.start` whose result was never recorded."""
