@@ -174,17 +174,14 @@ def _not_confirmed(
     step: Quench, confirm: QuenchConfirmation, eng: Engine, transfer: Transfer, watch: QuenchWatch
 ) -> None:
     rise = "no reading" if watch.rise_k is None else f"{watch.rise_k:g} K"
-    eng.record(
-        "quench.unconfirmed",
-        {
-            "planned_ml": step.volume,
-            "counted_ml": round(transfer.moved_ml, 3),
-            "delivered": "not confirmed",
-            "rise_K": watch.rise_k,
-            "expected_rise_K": confirm.rise,
-            "Tr_start_C": watch.start_c,
-            "Tr_peak_C": watch.peak_c,
-        },
+    _record_unconfirmed(
+        step,
+        eng,
+        transfer,
+        watch,
+        expected_rise_K=confirm.rise,
+        Tr_start_C=watch.start_c,
+        Tr_peak_C=watch.peak_c,
     )
     why = (
         f"the pump counted {transfer.moved_ml:g} mL but Tr rose {rise} (at least {confirm.rise:g} K expected "
@@ -210,6 +207,14 @@ def _delivery(step: Quench, eng: Engine, watch: QuenchWatch) -> Delivery:
 
 
 def _not_seen(step: Quench, eng: Engine, transfer: Transfer, watch: QuenchWatch, by: str) -> None:
+    why = "a person saw less than the volume leave the reservoir"
+    _record_unconfirmed(step, eng, transfer, watch, seen_by=by, why=why)
+
+
+def _record_unconfirmed(
+    step: Quench, eng: Engine, transfer: Transfer, watch: QuenchWatch, **what_says_so: Any
+) -> None:
+    """`quench.unconfirmed`, whether the rise or a person said it did not arrive: pumped again in full."""
     eng.record(
         "quench.unconfirmed",
         {
@@ -217,8 +222,7 @@ def _not_seen(step: Quench, eng: Engine, transfer: Transfer, watch: QuenchWatch,
             "counted_ml": round(transfer.moved_ml, 3),
             "delivered": "not confirmed",
             "rise_K": watch.rise_k,
-            "seen_by": by,
-            "why": "a person saw less than the volume leave the reservoir",
+            **what_says_so,
         },
     )
 
