@@ -6,6 +6,9 @@ such a path back into ``file:line:column`` so every message points at the line a
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,8 +16,10 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from labctl.errors import InputFileError, Location, Problem
@@ -22,8 +27,10 @@ from labctl.errors import InputFileError, Location, Problem
 PathKey = str | int
 DataPath = tuple[PathKey, ...]
 
-MAX_NODES = 100_000
-MAX_BYTES = 2_000_000
+# The largest shipped file is under 5 kB and 400 YAML events. The bounds leave room for any real protocol or rig
+# and keep a hostile one well under a second: ruamel in pure Python parses some 50 000 events a second.
+MAX_NODES = 10_000
+MAX_BYTES = 256 * 1024
 MAX_DEPTH = 50  # a protocol is about 6 levels deep; this keeps every recursive walk far from Python's limit
 
 
@@ -54,18 +61,14 @@ class SourceMap:
 
 
 def read_text(path: Path) -> str:
-    """Read a UTF-8 input file, turning OS and encoding failures into a located problem."""
+    """Read a UTF-8 input file, turning OS and encoding failures into a located problem.
+
+    Only a regular file is read, and never more than the limit: ``/dev/zero`` would fill memory, and a FIFO
+    would block for ever (it is opened without blocking, and refused by what it is)."""
     name = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputFileError(
-            [Problem(Location(name, 1, 1), "", f"cannot read file: {exc.strerror}", "FILE-UNREADABLE")]
-        ) from exc
+    raw = _read_bounded(path, name)
     if len(raw) > MAX_BYTES:
-        raise InputFileError(
-            [Problem(Location(name, 1, 1), "", f"file is larger than {MAX_BYTES} bytes", "FILE-UNREADABLE")]
-        )
+        raise InputFileError([_unreadable(name, f"file is larger than {MAX_BYTES} bytes")])
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -75,11 +78,50 @@ def read_text(path: Path) -> str:
         ) from exc
 
 
+def _read_bounded(path: Path, name: str) -> bytes:
+    try:
+        _regular(os.stat(path).st_mode, name)  # a socket cannot even be opened
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise InputFileError([_unreadable(name, f"cannot read file: {exc.strerror}")]) from exc
+    try:
+        _regular(os.fstat(fd).st_mode, name)  # what was opened, should the path have changed since
+        with os.fdopen(os.dup(fd), "rb") as file:
+            return file.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise InputFileError([_unreadable(name, f"cannot read file: {exc.strerror}")]) from exc
+    finally:
+        os.close(fd)
+
+
+def _regular(mode: int, name: str) -> None:
+    if not stat.S_ISREG(mode):
+        raise InputFileError([_unreadable(name, f"not a regular file ({_file_kind(mode)})")])
+
+
+def _file_kind(mode: int) -> str:
+    kinds = {
+        stat.S_ISDIR: "a directory",
+        stat.S_ISFIFO: "a pipe",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+        stat.S_ISSOCK: "a socket",
+    }
+    return next((name for test, name in kinds.items() if test(mode)), "not a file")
+
+
+def _unreadable(name: str, why: str) -> Problem:
+    return Problem(Location(name, 1, 1), "", why, "FILE-UNREADABLE")
+
+
 def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     """Parse one YAML document into plain dicts/lists/scalars and a :class:`SourceMap`."""
     yaml = YAML(typ="rt", pure=True)
     yaml.Constructor = _PlainConstructor
+    yaml.Composer = _BoundedComposer
+    yaml.labctl_file = file  # type: ignore[attr-defined]  # read back by _BoundedComposer
     try:
+        _refuse_bracket_piles(yaml, text, file)
         document = yaml.load(text)
     except MarkedYAMLError as exc:
         raise InputFileError([_yaml_problem(exc, file)]) from exc
@@ -92,6 +134,71 @@ def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     source.values[()] = Location(file, 1, 1)
     builder = _PlainBuilder(source)
     return builder.convert(document, ()), source
+
+
+def _refuse_bracket_piles(yaml: YAML, text: str, file: str) -> None:
+    """ruamel's scanner looks ahead over every open bracket, quadratic in flow depth: thousands of levels cost
+    seconds before the composer's bound is reached. Where the brackets (counted blindly, quotes too) open deeper
+    than allowed, only the text up to there is parsed to see whether the nesting is real."""
+    cut = _bracket_cut(text)
+    if cut is None:
+        return
+    depth = 0
+    try:
+        for event in yaml.parse(text[:cut]):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _too_deep(file, event.start_mark)
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except YAMLError:
+        return  # the cut text, or the text itself, is not YAML: the full load says where
+
+
+def _bracket_cut(text: str) -> int | None:
+    depth = 0
+    for match in _BRACKET.finditer(text):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > MAX_DEPTH:
+            return match.end()
+    return None
+
+
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _too_deep(file: str, mark: Any) -> InputFileError:
+    where = Location(file, mark.line + 1, mark.column + 1)
+    return InputFileError([Problem(where, "", f"nested more than {MAX_DEPTH} levels deep", "YAML-STRUCTURE")])
+
+
+def _too_many(where: Location) -> InputFileError:
+    return InputFileError([Problem(where, "", f"document has more than {MAX_NODES} nodes", "YAML-STRUCTURE")])
+
+
+class _BoundedComposer(Composer):
+    """Stops composing at the first node too many or too deep, so a hostile file costs its bound and no more
+    (aliases, which compose nothing new, are counted again when the data is built)."""
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self.nodes = 0
+        self.collections = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _too_many(Location(self.loader.labctl_file, event.start_mark.line + 1, 1))
+        opens = isinstance(event, CollectionStartEvent)
+        self.collections += opens
+        try:
+            if self.collections > MAX_DEPTH:
+                raise _too_deep(self.loader.labctl_file, event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.collections -= opens
 
 
 _UNCLOSED = {
@@ -177,16 +284,7 @@ class _PlainBuilder:
     def convert(self, node: Any, path: DataPath) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise InputFileError(
-                [
-                    Problem(
-                        self.source.value_at(path),
-                        "",
-                        f"document has more than {MAX_NODES} nodes",
-                        "YAML-STRUCTURE",
-                    )
-                ]
-            )
+            raise _too_many(self.source.value_at(path))
         if not isinstance(node, dict | list | set):
             return _scalar(node)
         if id(node) in self.open:
