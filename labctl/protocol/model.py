@@ -76,6 +76,10 @@ class MaterialClass(StrEnum):
     PYROPHORIC = "pyrophoric"
     SALT = "salt"
     BASE = "base"
+    HALOGENATED = "halogenated"
+    NITRILE = "nitrile"
+    AMIDE = "amide"
+    ACID = "acid"
 
 
 class Material(Spec):
@@ -88,6 +92,12 @@ class Material(Spec):
     volume: Millilitres | None = Field(None, gt=0)
     molar_mass: GramsPerMole | None = Field(None, gt=0)
     concentration: MolesPerLitre | None = Field(None, gt=0)
+    smiles: str | None = Field(
+        None,
+        min_length=1,
+        max_length=2000,
+        description="The structure (RDKit reads it): what a name alone cannot tell, e.g. a new solvent.",
+    )
     initially_present: StrictBool = Field(
         False, description="Already in the vessel when the protocol starts."
     )

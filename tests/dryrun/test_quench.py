@@ -119,6 +119,12 @@ async def test_a_reservoir_that_runs_dry_part_way_warms_the_mass_yet_the_chemist
     seen = run.first("quench.unconfirmed")
     assert seen.data["seen_by"] == "dry-run operator"
     assert seen.data["counted_ml"] == pytest.approx(50.0)
+    alarm = run.first(
+        "alarm.raised", id="quench-unconfirmed"
+    )  # a person's "no" calls everyone, as a rise would
+    assert alarm.t_s == declined.t_s
+    assert "dry-run operator saw less than 50 mL" in alarm.data["message"]
+    assert "NOT quenched" in alarm.data["message"]
     starts = run.of("quench.started")
     remaining = [round(s.data["remaining_ml"]) for s in starts]
     assert remaining[:2] == [
@@ -140,6 +146,7 @@ async def test_a_quench_no_rise_can_confirm_is_held_when_the_chemist_sees_nothin
 ) -> None:
     run = await run_dry(tmp_path, SMALL, faults=[(SMALL_QUENCH_S - 300, "pump.reservoir-empty")])
     assert run.first("quench.unconfirmed").data["seen_by"] == "dry-run operator"
+    assert run.first("alarm.raised", id="quench-unconfirmed").data["level"] == "alarm"
     assert run.first("run.state", to="paused").data["reason"] == "operator pause"
     assert len(run.of("pump.start")) == 1  # nobody resumed: never pumped again
     assert _pumped(run) == 0.0
@@ -158,6 +165,8 @@ async def test_each_look_at_a_still_empty_reservoir_pumps_again_and_says_no_agai
     )
     unseen = run.of("quench.unconfirmed")
     assert len(unseen) >= 2
+    raised = [r.t_s for r in run.of("alarm.raised") if r.data["id"] == "quench-unconfirmed"]
+    assert raised == [r.t_s for r in unseen]  # acknowledged before each resume, raised again by each "no"
     assert all(r.t_s < refilled + 60 for r in unseen)
     assert len(run.of("pump.start")) == len(unseen) + 1
     assert run.first("quench.completed").t_s > refilled

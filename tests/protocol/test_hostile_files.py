@@ -156,7 +156,10 @@ def test_the_cli_refuses_a_device_with_one_line_and_no_traceback(command: str) -
     ("text", "line"),
     [
         ("a: [" + "[], " * 20_000 + "]\n", 1),
-        ("".join(f"k{i}: {i}\n" for i in range(15_000)), MAX_NODES // 2),  # the root, then a key and a value a line
+        (
+            "".join(f"k{i}: {i}\n" for i in range(15_000)),
+            MAX_NODES // 2,
+        ),  # the root, then a key and a value a line
         ("steps:\n" + "".join(f"  - {i}\n" for i in range(15_000)), MAX_NODES - 1),  # root, key, list, items
     ],
 )

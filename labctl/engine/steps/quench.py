@@ -209,6 +209,13 @@ def _delivery(step: Quench, eng: Engine, watch: QuenchWatch) -> Delivery:
 def _not_seen(step: Quench, eng: Engine, transfer: Transfer, watch: QuenchWatch, by: str) -> None:
     why = "a person saw less than the volume leave the reservoir"
     _record_unconfirmed(step, eng, transfer, watch, seen_by=by, why=why)
+    eng.raise_alarm(
+        UNCONFIRMED_ALARM,
+        Level.ALARM,
+        f"{by} saw less than {step.volume:g} mL leave the reservoir (the pump counted {transfer.moved_ml:g} mL): "
+        f"the batch is NOT quenched. Check the reservoir and the line, acknowledge, then resume to pump "
+        f"{step.volume:g} mL again",
+    )
 
 
 def _record_unconfirmed(

@@ -8,13 +8,23 @@ from labctl.errors import Location
 from labctl.protocol.checks.config import CheckerConfig, load_checker_config
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import RULES, Finding, Severity, error
-from labctl.protocol.checks.rules import dosing, equipment, interlocks, kmno4, materials, mgbr, quench
+from labctl.protocol.checks.rules import (
+    dosing,
+    equipment,
+    identity,
+    interlocks,
+    kmno4,
+    materials,
+    mgbr,
+    quench,
+)
 from labctl.protocol.loader import LoadedProtocol
 from labctl.protocol.source import DataPath, SourceMap
 from labctl.rig.model import Rig
 
 _ALL_RULES = [
     *materials.RULES,
+    *identity.RULES,
     *equipment.RULES,
     *kmno4.RULES,
     *dosing.RULES,

@@ -36,6 +36,11 @@ RULES: dict[str, Rule] = {
         Rule("MATERIAL-REF", "steps name only declared materials"),
         Rule("MATERIAL-UNUSED", "every declared material is added by a step or initially present", True),
         Rule("MATERIAL-AMOUNT", "amounts are consistent and known where a rule needs them"),
+        Rule("MATERIAL-ID-DUPLICATE", "material ids are unique"),
+        Rule(
+            "MATERIAL-UNKNOWN", "beside MgBr or an oxidant, every material is of a known class (fails closed)"
+        ),
+        Rule("MATERIAL-SMILES", "a material's SMILES can be read"),
         Rule("STEP-ID-DUPLICATE", "step ids are unique"),
         Rule("EQUIPMENT-MISSING", "every role a step uses is declared under equipment"),
         Rule("EQUIPMENT-RANGE", "setpoints lie inside the protocol's declared chiller range"),

@@ -276,7 +276,8 @@ FAILING = [
         K5,
         ("    classes: [alkene]\n", "    classes: []\n"),
         at="id: kmno4",
-        also=("QUENCH-AMOUNT",),  # with no alkene counted, all the KMnO4 must be reduced
+        # with no alkene counted, all the KMnO4 must be reduced; and an untagged 'alkene' beside it is unknown
+        also=("QUENCH-AMOUNT", "MATERIAL-UNKNOWN"),
     ),
     fails(
         "incompatible-methanol-by-name",
@@ -367,6 +368,70 @@ FAILING = [
         MK,
         ("    name: toluene\n", "    name: toluene, water-saturated\n"),
         at="id: add-mgbr",
+    ),
+    fails(
+        "material-id-twice",
+        "MATERIAL-ID-DUPLICATE",
+        MK,
+        ("  - id: toluene\n", "  - id: kcp\n"),
+        ("    materials: [kcp, toluene]\n", "    materials: [kcp]\n"),
+        at="id: kcp",
+    ),
+    fails(
+        "material-unknown-beside-mgbr",
+        "MATERIAL-UNKNOWN",
+        MK,
+        (
+            "    name: toluene\n    role: solvent\n    classes: [solvent, aromatic, hydrocarbon]\n",
+            "    name: solvent Z\n    role: solvent\n    classes: [solvent]\n",
+        ),
+        at="name: solvent Z",
+    ),
+    fails(
+        "material-unknown-beside-kmno4",
+        "MATERIAL-UNKNOWN",
+        K5,
+        ("    name: QAS-2 (phase-transfer catalyst)\n", "    name: Q-cat 7\n"),
+        ("    classes: [catalyst, phase-transfer, salt]\n", "    classes: [catalyst]\n"),
+        at="name: Q-cat 7",
+    ),
+    fails(
+        "material-unknown-solution-solvent",
+        "MATERIAL-UNKNOWN",
+        MS,
+        ("    name: MgBr solution in toluene\n", "    name: MgBr solution in solvent Z\n"),
+        (
+            "    classes: [mg-i-halide, organometallic, aromatic, amine] # in toluene with ~2 % NEt3\n",
+            "    classes: [mg-i-halide, amine]\n",
+        ),
+        at="name: MgBr solution in solvent Z",
+    ),
+    fails(
+        "material-smiles-unreadable",
+        "MATERIAL-SMILES",
+        MK,
+        (
+            "    classes: [solvent, aromatic, hydrocarbon]\n",
+            "    classes: [solvent, aromatic, hydrocarbon]\n    smiles: Cc1ccccc\n",
+        ),
+        at="smiles: Cc1ccccc",
+    ),
+    fails(
+        "mgbr-ether-by-smiles",
+        "MGBR-ETHER",
+        MK,
+        (
+            "    name: toluene\n    role: solvent\n    classes: [solvent, aromatic, hydrocarbon]\n",
+            "    name: solvent Z\n    role: solvent\n    classes: [solvent]\n    smiles: CCOCC\n",
+        ),
+        at="id: add-mgbr",
+    ),
+    fails(
+        "mgbr-ether-within",
+        "MGBR-ETHER",
+        MS,
+        ("    name: MgBr solution in toluene\n", "    name: MgBr solution in toluene/THF\n"),
+        at="name: MgBr solution in toluene/THF",
     ),
     fails(
         "mgbr-above-40-setpoint",
@@ -528,6 +593,43 @@ PASSING = [
         alkene_mass("1.10 g"),  # 5.13 mmol: within 5 % of 5.0 mmol
     ),
     passes("step-ids-unique", "STEP-ID-DUPLICATE", K5),
+    passes("material-ids-unique", "MATERIAL-ID-DUPLICATE", MK),
+    passes(
+        "material-known-by-classes",
+        "MATERIAL-UNKNOWN",
+        MK,
+        (
+            "    name: toluene\n    role: solvent\n    classes: [solvent, aromatic, hydrocarbon]\n",
+            "    name: solvent Z\n    role: solvent\n    classes: [solvent, hydrocarbon]\n",
+        ),
+    ),
+    passes(
+        "material-known-by-smiles",
+        "MATERIAL-UNKNOWN",
+        MK,
+        (
+            "    name: toluene\n    role: solvent\n    classes: [solvent, aromatic, hydrocarbon]\n",
+            "    name: solvent Z\n    role: solvent\n    classes: [solvent]\n    smiles: Cc1ccccc1\n",
+        ),
+        also=(),
+    ),
+    passes(
+        "material-unknown-away-from-mgbr-and-oxidant",
+        "MATERIAL-UNKNOWN",
+        MK,
+        ("  - id: cluster\n", "  - id: rinse\n    name: solvent Z\n    role: solvent\n  - id: cluster\n"),
+        ("    step: ramp\n", "    step: ramp\n    consumes: []\n"),
+        also=("MATERIAL-UNUSED",),
+    ),
+    passes(
+        "material-smiles-readable",
+        "MATERIAL-SMILES",
+        MK,
+        (
+            "    classes: [solvent, aromatic, hydrocarbon]\n",
+            "    classes: [solvent, aromatic, hydrocarbon]\n    smiles: Cc1ccccc1\n",
+        ),
+    ),
     passes("equipment-declared", "EQUIPMENT-MISSING", K5),
     passes(
         "equipment-range-boundary",

@@ -78,11 +78,15 @@ def check_incompatible(ctx: CheckContext) -> list[Finding]:
     if met is None:
         return []
     index, oxidant, other = met
-    material = ctx.protocol.material(other)
-    kinds = (
-        ", ".join(sorted(str(c) for c in classes_of(material) & INCOMPATIBLE_WITH_PERMANGANATE))
-        if material
-        else ""
+    kinds = ", ".join(
+        sorted(
+            {
+                str(c)
+                for m in ctx.protocol.materials
+                if m.id == other
+                for c in classes_of(m) & INCOMPATIBLE_WITH_PERMANGANATE
+            }
+        )
     )
     return [
         error(

@@ -1,0 +1,132 @@
+"""What a material is, as far as labctl can tell, and whether it can tell at all.
+
+Beside MgBr or a strong oxidant, a material labctl cannot identify is treated as the dangerous case, so
+identity must fail closed: a name is folded (case, spacing, hyphens, locants, Unicode sub/superscripts) and
+matched whole, by its parts ("MgBr solution in THF" is MgBr *and* THF), close misspellings and telling word
+fragments ("polyether") included; a `smiles:` is read with RDKit substructures; declared classes count only when
+they say what a thing is (`solvent` or `catalyst` say what it is for).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from labctl.protocol.checks.names import FRAGMENTS, NAMES, NOT_FRAGMENTS
+from labctl.protocol.checks.smiles import SmilesError, smiles_classes
+from labctl.protocol.model import Material, MaterialClass
+
+C = MaterialClass
+# Classes that say what a material is; the others say what it is for, or how it behaves.
+NOT_IDENTITY = frozenset({C.SOLVENT, C.CATALYST, C.PHASE_TRANSFER, C.PYROPHORIC})
+SOLVENT_FAMILIES = frozenset(
+    {C.ETHER, C.ALCOHOL, C.GLYCOL, C.WATER, C.DMF, C.DMSO, C.HYDROCARBON, C.AROMATIC, C.KETONE, C.ESTER}
+    | {C.HALOGENATED, C.NITRILE, C.AMIDE, C.ACID, C.CONC_SULFURIC_ACID}
+)
+_FUZZY_CUTOFF = 0.9
+_FUZZY_MIN = 7
+_LONGEST = 4  # words in the longest name of the table
+
+
+@dataclass(frozen=True)
+class Identity:
+    classes: frozenset[MaterialClass]
+    unknown: str | None = None  # what labctl cannot tell, said for a person; None when it can tell
+
+
+def normalise(text: str) -> str:
+    """One key per spelling: 'Et₂O', 'et2o' and 'ET-2-O' are the same name."""
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _bare(key: str) -> str:
+    return key.lstrip("0123456789") or key  # '1,4-dioxane' → 'dioxane', '2-MeTHF' → 'methf'
+
+
+def _index() -> dict[str, frozenset[MaterialClass]]:
+    index: dict[str, frozenset[MaterialClass]] = {}
+    for name, classes in NAMES.items():
+        for key in (normalise(name), _bare(normalise(name))):
+            index[key] = index.get(key, frozenset()) | classes
+    return index
+
+
+_INDEX = _index()
+_KEYS = sorted(_INDEX)
+_WORDS = re.compile(r"[^\s,;/+()\[\]{}:&|]+")
+_SOLVENT_PHRASE = re.compile(r"\b(?:in|dissolved in|solution in)\s+([^(),;]+)", re.IGNORECASE)
+
+
+def _lookup(key: str) -> frozenset[MaterialClass] | None:
+    found = _INDEX.get(key)
+    if found is None:
+        found = _INDEX.get(_bare(key))
+    if found is None and len(key) >= _FUZZY_MIN:
+        close = difflib.get_close_matches(key, _KEYS, n=1, cutoff=_FUZZY_CUTOFF)
+        found = _INDEX[close[0]] if close else None
+    return found
+
+
+def _fragments(key: str) -> frozenset[MaterialClass]:
+    if any(no in key for no in NOT_FRAGMENTS):
+        return frozenset()
+    return frozenset(c for part, classes in FRAGMENTS.items() if part in key for c in classes)
+
+
+@lru_cache(maxsize=4096)
+def name_classes(name: str) -> frozenset[MaterialClass]:
+    """Classes the name implies: the longest run of words that is a known name wins; a word no run matches is
+    tried by its hyphenated parts ('toluene-THF'), then by its telling fragments ('polyether')."""
+    return frozenset(_runs([w for w in _WORDS.findall(name) if normalise(w)], split=True))
+
+
+def _runs(words: list[str], *, split: bool) -> set[MaterialClass]:
+    found: set[MaterialClass] = set()
+    i = 0
+    while i < len(words):
+        for n in range(min(_LONGEST, len(words) - i), 0, -1):
+            classes = _lookup(normalise("".join(words[i : i + n])))
+            if classes is not None:
+                found |= classes
+                i += n
+                break
+        else:
+            parts = [p for p in words[i].split("-") if normalise(p)]
+            if split and len(parts) > 1:
+                found |= _runs(parts, split=False)
+            found |= _fragments(normalise(words[i]))
+            i += 1
+    return found
+
+
+def _solvent_unknown(material: Material) -> str | None:
+    """A solution's solvent must be known too: 'MgBr solution in Cyrene' is MgBr in something unknown."""
+    phrase = _SOLVENT_PHRASE.search(material.name)
+    if phrase is None or SOLVENT_FAMILIES & set(material.classes):
+        return None
+    solvent = phrase.group(1).strip()
+    return None if name_classes(solvent) & SOLVENT_FAMILIES else f"the solvent '{solvent}'"
+
+
+def identify(material: Material) -> Identity:
+    """The classes declared, implied by the name and read from the SMILES; and what stays unknown. A SMILES RDKit
+    cannot read adds nothing (a rule says so): the name and the declared classes must then tell."""
+    classes = frozenset(material.classes) | name_classes(material.name)
+    structure = _structure(material.smiles)
+    if structure is not None:
+        return Identity(classes | structure)
+    if not (classes - NOT_IDENTITY):
+        return Identity(classes, f"the name '{material.name}'")
+    return Identity(classes, _solvent_unknown(material))
+
+
+def _structure(smiles: str | None) -> frozenset[MaterialClass] | None:
+    if smiles is None:
+        return None
+    try:
+        return smiles_classes(smiles)
+    except SmilesError:
+        return None

@@ -1,0 +1,164 @@
+"""The curated table of material names labctl recognises, with the classes each implies.
+
+Written as chemists write them (abbreviations, common and systematic names, British and German spellings, the
+misspellings seen in real files); `identity.normalise` folds case, spacing, hyphens, locants and Unicode
+sub/superscripts, so each spelling is listed once. Classes only ever add protection: a name here never removes a
+declared class.
+"""
+
+from __future__ import annotations
+
+from labctl.protocol.model import MaterialClass
+
+C = MaterialClass
+_ETHER = {C.ETHER, C.SOLVENT}
+_ALCOHOL = {C.ALCOHOL}
+_HYDROCARBON = {C.HYDROCARBON, C.SOLVENT}
+_AROMATIC = {C.HYDROCARBON, C.AROMATIC, C.SOLVENT}
+_HALOGENATED = {C.HALOGENATED, C.SOLVENT}
+_KETONE = {C.KETONE, C.SOLVENT}
+_ESTER = {C.ESTER, C.SOLVENT}
+_NITRILE = {C.NITRILE, C.SOLVENT}
+_AMIDE = {C.AMIDE, C.SOLVENT}
+_AMINE = {C.AMINE, C.BASE}
+_WATER = {C.WATER}
+
+
+def _each(names: list[str], classes: set[MaterialClass]) -> dict[str, set[MaterialClass]]:
+    return {name: set(classes) for name in names}
+
+
+NAMES: dict[str, set[MaterialClass]] = {
+    # ethers
+    **_each(
+        [
+            "THF", "tetrahydrofuran", "tetrahydrofurane", "tetrahydrofuranne", "oxolane", "THF anhydrous",
+            "2-MeTHF", "MeTHF", "2-methyltetrahydrofuran", "methyltetrahydrofuran", "2-methyloxolane",
+            "Et2O", "diethyl ether", "diethylether", "ethyl ether", "ether", "ethoxyethane", "DEE", "sulfuric ether",
+            "diisopropyl ether", "isopropyl ether", "DIPE", "iPr2O", "di-isopropyl ether",
+            "MTBE", "TBME", "tert-butyl methyl ether", "methyl tert-butyl ether", "t-butyl methyl ether",
+            "CPME", "cyclopentyl methyl ether", "methoxycyclopentane",
+            "DME", "dimethoxyethane", "1,2-dimethoxyethane", "glyme", "monoglyme", "ethylene glycol dimethyl ether",
+            "diglyme", "triglyme", "tetraglyme", "dioxane", "1,4-dioxane", "p-dioxane", "dioxolane", "1,3-dioxolane",
+            "anisole", "anisol", "methoxybenzene", "phenetole", "diphenyl ether", "dibutyl ether", "di-n-butyl ether",
+            "Bu2O", "dimethyl ether", "DMM", "dimethoxymethane", "methylal", "furan", "tetrahydropyran", "THP",
+            "oxane", "18-crown-6", "15-crown-5", "12-crown-4", "crown ether",
+        ],
+        _ETHER,
+    ),
+    "morpholine": {C.ETHER, C.AMINE, C.BASE},
+    "2-methoxyethanol": {C.ETHER, C.ALCOHOL},
+    "methyl cellosolve": {C.ETHER, C.ALCOHOL},
+    "PEG": {C.ETHER, C.GLYCOL, C.ALCOHOL},
+    "polyethylene glycol": {C.ETHER, C.GLYCOL, C.ALCOHOL},
+    "diethylene glycol": {C.ETHER, C.GLYCOL, C.ALCOHOL},
+    # alcohols and other protic materials
+    **_each(
+        [
+            "methanol", "MeOH", "methyl alcohol", "methanole", "ethanol", "EtOH", "ethyl alcohol", "ethanole",
+            "isopropanol", "2-propanol", "propan-2-ol", "IPA", "iPrOH", "isopropyl alcohol", "n-propanol",
+            "1-propanol", "propanol", "propan-1-ol", "butanol", "n-butanol", "1-butanol", "2-butanol", "BuOH",
+            "isobutanol", "tert-butanol", "t-butanol", "tBuOH", "t-BuOH", "tert-butyl alcohol", "pentanol",
+            "amyl alcohol", "isoamyl alcohol", "hexanol", "octanol", "cyclohexanol", "benzyl alcohol", "BnOH",
+            "TFE", "trifluoroethanol", "2,2,2-trifluoroethanol", "HFIP", "hexafluoroisopropanol", "phenol",
+            "alcohol",
+        ],
+        _ALCOHOL,
+    ),
+    **_each(
+        ["ethylene glycol", "glycol", "propylene glycol", "glycerol", "glycerin", "glycerine"],
+        {C.GLYCOL, C.ALCOHOL},
+    ),
+    **_each(
+        ["water", "H2O", "aqueous", "aq", "DI water", "deionised water", "deionized water", "D2O", "Wasser"],
+        _WATER,
+    ),
+    "brine": {C.WATER, C.SALT},
+    **_each(["acetic acid", "AcOH", "HOAc", "formic acid", "TFA", "trifluoroacetic acid"], {C.ACID}),
+    "HCl": {C.ACID, C.WATER},
+    "hydrochloric acid": {C.ACID, C.WATER},
+    # solvents KMnO4 must never meet
+    **_each(["DMF", "dimethylformamide", "N,N-dimethylformamide"], {C.DMF, C.AMIDE, C.SOLVENT}),
+    **_each(["DMSO", "dimethyl sulfoxide", "dimethyl sulphoxide", "dimethylsulfoxide"], {C.DMSO, C.SOLVENT}),
+    **_each(
+        ["H2SO4", "sulfuric acid", "sulphuric acid", "conc. H2SO4", "oleum"], {C.CONC_SULFURIC_ACID, C.ACID}
+    ),
+    # hydrocarbons
+    **_each(
+        ["toluene", "toluol", "benzene", "xylene", "xylenes", "o-xylene", "m-xylene", "p-xylene", "mesitylene",
+         "cumene", "ethylbenzene"],
+        _AROMATIC,
+    ),
+    **_each(
+        [
+            "hexane", "hexanes", "n-hexane", "heptane", "n-heptane", "pentane", "n-pentane", "cyclohexane",
+            "methylcyclohexane", "cyclopentane", "isooctane", "octane", "decane", "petroleum ether", "pet ether",
+            "petrol ether", "light petroleum", "ligroin", "isohexane",
+        ],
+        _HYDROCARBON,
+    ),
+    # halogenated, ketones, esters, nitriles, amides, amines
+    **_each(
+        [
+            "DCM", "dichloromethane", "methylene chloride", "CH2Cl2", "chloroform", "CHCl3", "carbon tetrachloride",
+            "CCl4", "DCE", "1,2-dichloroethane", "chlorobenzene", "PhCl", "o-dichlorobenzene", "trifluorotoluene",
+        ],
+        _HALOGENATED,
+    ),
+    **_each(
+        ["acetone", "aceton", "propanone", "2-propanone", "MEK", "butanone", "2-butanone", "methyl ethyl ketone",
+         "MIBK", "methyl isobutyl ketone", "cyclohexanone", "cyclopentanone"],
+        _KETONE,
+    ),
+    **_each(
+        [
+            "ethyl acetate", "EtOAc", "AcOEt", "isopropyl acetate", "iPrOAc", "IPAc", "methyl acetate", "MeOAc",
+            "butyl acetate", "BuOAc", "ethyl formate", "dimethyl carbonate", "DMC", "propylene carbonate",
+            "gamma-butyrolactone", "GBL", "Essigester",
+        ],
+        _ESTER,
+    ),
+    **_each(["acetonitrile", "MeCN", "ACN", "CH3CN", "propionitrile", "benzonitrile"], _NITRILE),
+    **_each(["DMAc", "dimethylacetamide", "NMP", "N-methyl-2-pyrrolidone", "N-methylpyrrolidone"], _AMIDE),
+    **_each(
+        ["triethylamine", "NEt3", "Et3N", "TEA", "DIPEA", "Hünig's base", "diisopropylethylamine", "DBU",
+         "TMEDA"],
+        _AMINE,
+    ),
+    "pyridine": {C.AMINE, C.BASE, C.AROMATIC, C.SOLVENT},
+    # the reagents of the shipped procedures
+    **_each(
+        ["KMnO4", "potassium permanganate", "permanganate", "potassium manganate(VII)"], {C.PERMANGANATE, C.OXIDANT}
+    ),
+    **_each(
+        ["NaHSO3", "sodium bisulfite", "sodium bisulphite", "sodium hydrogen sulfite", "sodium hydrogensulfite",
+         "bisulfite", "bisulphite"],
+        {C.BISULFITE, C.REDUCTANT},
+    ),
+    **_each(
+        ["Na2S2O5", "sodium metabisulfite", "sodium metabisulphite", "Na2SO3", "sodium sulfite", "Na2S2O3",
+         "sodium thiosulfate"],
+        {C.REDUCTANT},
+    ),
+    **_each(
+        ["MgBr", "magnesium(I) bromide", "Mg(I) bromide", "magnesium monobromide", "Mg(I)Br"], {C.MG_I_HALIDE}
+    ),
+    **_each(["NaCl", "sodium chloride", "KCl", "potassium chloride"], {C.SALT}),
+}  # fmt: skip
+
+# Word parts that name a class whatever surrounds them (a crown ether, "polyether", a glyme, an "-oxolane").
+FRAGMENTS: dict[str, set[MaterialClass]] = {
+    "ether": _ETHER,
+    "glyme": _ETHER,
+    "furan": _ETHER,
+    "oxolan": _ETHER,
+    "dioxan": _ETHER,
+    "crown": _ETHER,
+    "alcohol": _ALCOHOL,
+    "glycol": {C.GLYCOL, C.ALCOHOL},
+    "mgbr": {C.MG_I_HALIDE},
+    "permanganat": {C.PERMANGANATE, C.OXIDANT},
+}
+
+# Names in which a fragment above does not mean its class.
+NOT_FRAGMENTS = ("petroleumether", "petether", "petrolether")
