@@ -34,6 +34,15 @@ def molar_mass(material: Material) -> float | None:
     return None
 
 
+def declared_mass(material: Material) -> float | None:
+    """The mass declared, or implied by amount and molar mass."""
+    if material.mass is not None:
+        return material.mass
+    if material.amount is not None and material.molar_mass is not None:
+        return material.amount * material.molar_mass
+    return None
+
+
 def total_moles(materials: list[tuple[int, Material]]) -> float | None:
     """Sum of amounts; None when any of them is unknown."""
     amounts = [m.moles() for _, m in materials]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from labctl.protocol.checks.config import CheckerConfig
+from labctl.protocol.checks.ledger import Ledger, build_ledger
 from labctl.protocol.checks.timeline import presence
 from labctl.protocol.model import Protocol
 from labctl.protocol.steps import DoseSolid, Ramp, SetTemperature, Step
@@ -17,10 +18,11 @@ class CheckContext:
     config: CheckerConfig
     rig: Rig | None = None
     present: list[set[str]] = field(default_factory=list)
+    ledger: Ledger = field(default_factory=lambda: Ledger(()))
 
     @classmethod
     def build(cls, protocol: Protocol, config: CheckerConfig, rig: Rig | None) -> CheckContext:
-        return cls(protocol, config, rig, presence(protocol))
+        return cls(protocol, config, rig, presence(protocol), build_ledger(protocol))
 
     def steps(self) -> list[tuple[int, Step]]:
         return list(enumerate(self.protocol.steps))

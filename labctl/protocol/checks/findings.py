@@ -52,6 +52,8 @@ RULES: dict[str, Rule] = {
         Rule("DOSE-WINDOW", "the dosing window fits the portions and their interval"),
         Rule("DOSE-GATE", "each exothermic portion is gated on a cold, steady reactor"),
         Rule("DOSE-AMOUNT", "a dose does not exceed the material declared"),
+        Rule("MATERIAL-EXCESS", "all the additions of a material together do not exceed what is declared"),
+        Rule("MATERIAL-SHORT", "the steps add all of each reagent and substrate declared"),
         Rule("ACCUMULATION-MTSR", "worst case if all unreacted oxidant reacted at once (MTSR)", True),
         Rule("MGBR-ETHER", "no ether-class solvent where MgBr is present"),
         Rule("MGBR-PROTIC", "no water or alcohol where MgBr is present"),

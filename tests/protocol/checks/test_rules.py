@@ -44,6 +44,11 @@ def mutate(text: str, edits: tuple[Edit, ...]) -> str:
     return text
 
 
+def alkene_mmol(mmol: str) -> Edit:
+    """The 5 mmol protocol's alkene as ``mmol``: the equivalents change, the KMnO4 dosed and its heat do not."""
+    return ("    amount: 5.0 mmol\n", f"    amount: {mmol} mmol\n")
+
+
 def override(rule: str, reason: str = "accepted after a calorimetry run (RC1, 2024-03)") -> Edit:
     return (END, f"\noverrides:\n  - rule: {rule}\n    reason: {reason}\n    approved_by: Dr. A. Safety\n")
 
@@ -126,6 +131,10 @@ def serious(findings: list[Finding]) -> set[str]:
     return {f.rule for f in findings if f.severity is not Severity.INFO}
 
 
+QUENCH_AGAIN_KS = (
+    "  - id: quench-again\n    step: quench\n    material: quench\n    volume: 50 mL\n    rate: one portion\n"
+    "    permissive: [Tr <= 5 °C]\n    pause_above: 15 °C\n    resume_below: 5 °C\n"
+)
 QUENCH_STEP_K5 = (
     "  - id: quench\n    step: quench\n    material: quench\n    volume: 10 mL\n    rate: one portion\n"
     "    permissive: [Tr <= 5 °C]\n    pause_above: 15 °C\n    resume_below: 5 °C\n    consumes: [kmno4]\n"
@@ -190,7 +199,6 @@ FAILING = [
             "  - id: water\n    name: water\n    role: solvent\n    volume: 5 mL\n  - id: kmno4\n",
         ),
         at="id: water",
-        severity=Severity.WARNING,
     ),
     fails(
         "material-amount-disagrees",
@@ -199,7 +207,13 @@ FAILING = [
         alkene_mass("1.20 g"),  # 5.60 mmol at 214.26 g/mol, declared 5.0 mmol
         at="amount: 5.0 mmol",
     ),
-    fails("material-amount-unknown", "MATERIAL-AMOUNT", K5, ("    amount: 6.0 mmol\n", ""), at="id: kmno4"),
+    fails(
+        "material-amount-unknown",
+        "MATERIAL-AMOUNT",
+        K5,
+        ("    amount: 6.0 mmol\n    molar_mass: 158.03 g/mol\n", ""),  # the dose's grams alone give no moles
+        at="kmno4",  # the material, and the dose that cannot turn its portions into moles
+    ),
     fails(
         "step-id-duplicate",
         "STEP-ID-DUPLICATE",
@@ -251,23 +265,23 @@ FAILING = [
         "stoich-1.6-equiv",
         "KMNO4-STOICH",
         K5,
-        ("    amount: 6.0 mmol\n", "    amount: 8.0 mmol\n"),
-        at="amount: 8.0 mmol",
+        alkene_mmol("3.75"),
+        at="amount: 6.0 mmol",
     ),
     fails(
         "stoich-1.45-equiv-warns",
         "KMNO4-STOICH",
         K5,
-        ("    amount: 6.0 mmol\n", "    amount: 7.25 mmol\n"),
-        at="amount: 7.25 mmol",
+        alkene_mmol("4.138"),
+        at="amount: 6.0 mmol",
         severity=Severity.WARNING,
     ),
     fails(
         "stoich-0.9-equiv-warns",
         "KMNO4-STOICH",
         K5,
-        ("    amount: 6.0 mmol\n", "    amount: 4.5 mmol\n"),
-        at="amount: 4.5 mmol",
+        alkene_mmol("6.667"),
+        at="amount: 6.0 mmol",
         severity=Severity.WARNING,
     ),
     fails(
@@ -337,7 +351,12 @@ FAILING = [
         at="gate:",
     ),
     fails(
-        "dose-amount", "DOSE-AMOUNT", KS, ("    total: 47.5 g\n", "    total: 50.0 g\n"), at="total: 50.0 g"
+        "dose-amount",
+        "DOSE-AMOUNT",
+        KS,
+        ("    total: 47.5 g\n", "    total: 50.0 g\n"),
+        at="total: 50.0 g",
+        also=("QUENCH-AMOUNT",),  # the quench is judged on the 50 g that enter, and falls short of it
     ),
     fails("mtsr-ungated", "ACCUMULATION-MTSR", KS, ("      - MTSR <= 25 °C\n", ""), at="min_interval: 1 min"),
     fails(
@@ -368,6 +387,37 @@ FAILING = [
         MK,
         ("    name: toluene\n", "    name: toluene, water-saturated\n"),
         at="id: add-mgbr",
+    ),
+    fails(
+        "material-excess-quench-pumped-twice",
+        "MATERIAL-EXCESS",
+        KS,
+        ("  - id: post-quench\n", QUENCH_AGAIN_KS + "  - id: post-quench\n"),
+        at="volume: 50 mL",
+    ),
+    fails(
+        "material-excess-charge-and-dose",
+        "MATERIAL-EXCESS",
+        K5,
+        ("    materials: [alkene, acetone, qas2]\n", "    materials: [alkene, acetone, qas2, kmno4]\n"),
+        at="total: 0.948 g",
+        also=("PORTION-ADIABATIC", "KMNO4-STOICH", "QUENCH-AMOUNT"),  # all of it at once, then as much again
+    ),
+    fails(
+        "material-short-dose",
+        "MATERIAL-SHORT",
+        K5,
+        ("    total: 0.948 g # 6.0 mmol\n", "    total: 0.85 g\n"),
+        at="amount: 6.0 mmol",
+    ),
+    fails(
+        "portion-adiabatic-charged-by-hand",
+        "PORTION-ADIABATIC",
+        KS,
+        ("    materials: [substrate, acetone, qas2]\n", "    materials: [substrate, acetone, qas2, kmno4]\n"),
+        ("    total: 47.5 g\n", "    total: 4.75 g\n"),
+        at="materials: [substrate, acetone, qas2, kmno4]",
+        also=("MATERIAL-EXCESS", "KMNO4-STOICH", "QUENCH-AMOUNT"),
     ),
     fails(
         "material-id-twice",
@@ -595,6 +645,24 @@ PASSING = [
     passes("step-ids-unique", "STEP-ID-DUPLICATE", K5),
     passes("material-ids-unique", "MATERIAL-ID-DUPLICATE", MK),
     passes(
+        "material-quench-split-in-two",
+        "MATERIAL-EXCESS",
+        KS,
+        ("    volume: 50 mL\n    rate: one portion\n", "    volume: 25 mL\n    rate: one portion\n"),
+        (
+            "  - id: post-quench\n",
+            QUENCH_AGAIN_KS.replace("volume: 50 mL", "volume: 25 mL") + "  - id: post-quench\n",
+        ),
+        also=(),
+    ),
+    passes(
+        "material-short-within-tolerance",
+        "MATERIAL-SHORT",
+        K5,
+        ("    total: 0.948 g # 6.0 mmol\n", "    total: 0.91 g\n"),  # 96 %: within the 5 % tolerance
+    ),
+    passes("material-dosed-in-full", "MATERIAL-SHORT", KS),
+    passes(
         "material-known-by-classes",
         "MATERIAL-UNKNOWN",
         MK,
@@ -797,15 +865,15 @@ def test_every_rule_has_a_failing_and_a_passing_case() -> None:
     ("amount", "expected"),
     [
         (
-            "8.0 mmol",
+            "3.75",
             "error[KMNO4-STOICH] materials[3].amount: 1.60 equiv KMnO4 per alkene is above the limit of 1.5 equiv",
         ),
         (
-            "7.25 mmol",
+            "4.138",
             "warning[KMNO4-STOICH] materials[3].amount: 1.45 equiv KMnO4 per alkene is outside the usual 1–1.3 equiv",
         ),
         (
-            "4.5 mmol",
+            "6.667",
             "warning[KMNO4-STOICH] materials[3].amount: 0.90 equiv KMnO4 per alkene is outside the usual 1–1.3 equiv",
         ),
     ],
@@ -813,9 +881,9 @@ def test_every_rule_has_a_failing_and_a_passing_case() -> None:
 def test_stoichiometry_message_names_the_ratio_on_the_amount_line(
     amount: str, expected: str, tmp_path: Path
 ) -> None:
-    case = Case("s", "KMNO4-STOICH", K5, (("    amount: 6.0 mmol\n", f"    amount: {amount}\n"),), None)
+    case = Case("s", "KMNO4-STOICH", K5, (alkene_mmol(amount),), None)
     [finding] = case.findings(tmp_path)
-    line = case.text().splitlines().index(f"    amount: {amount}") + 1
+    line = case.text().splitlines().index("    amount: 6.0 mmol") + 1
     assert str(finding).startswith(f"s.yaml:{line}:13: {expected}")
 
 

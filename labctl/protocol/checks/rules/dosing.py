@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from labctl.protocol.checks.accumulation import gated_release_times, peak_unreacted
 from labctl.protocol.checks.chemistry import classes_of, molar_mass
+from labctl.protocol.checks.config import CheckerConfig
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error, info
 from labctl.protocol.conditions import Comparison, Signal
@@ -226,4 +227,40 @@ def _gated(ctx: CheckContext, d: ExothermicDose, start: float, cap: float) -> li
     return []
 
 
-RULES = [check_portions, check_intervals, check_gates, check_accumulation]
+def check_all_at_once(ctx: CheckContext) -> list[Finding]:
+    """The oxidant charged by hand, pumped in one portion or there from the start enters all at once: no gate,
+    no portion, the whole heat of it at once (a single-portion dose_solid is judged by check_portions)."""
+    findings = []
+    cfg = ctx.config
+    reactor = ctx.protocol.reactor
+    for a in ctx.ledger.with_class(MaterialClass.PERMANGANATE):
+        if not a.all_at_once or a.how == "dose_solid":
+            continue
+        if reactor is None or reactor.heat_capacity is None:
+            findings.append(
+                error("HEAT-CAPACITY-MISSING", f"adding KMnO4 by {a.how} needs reactor.heat_capacity", a.path)
+            )
+        elif a.moles is None:
+            findings.append(
+                error(
+                    "MATERIAL-AMOUNT",
+                    f"the amount of '{a.material.id}' must be known to judge its heat",
+                    a.path,
+                )
+            )
+        else:
+            rise = a.moles * abs(cfg.dosing_enthalpy) / reactor.heat_capacity
+            if rise > cfg.max_adiabatic_rise:
+                findings.append(error("PORTION-ADIABATIC", _at_once(a.how, a.moles, rise, cfg), a.path))
+    return findings
+
+
+def _at_once(how: str, moles: float, rise: float, cfg: CheckerConfig) -> str:
+    way = "is in the vessel from the start" if how == "initially present" else f"enters by {how}, all at once"
+    return (
+        f"{moles * 1000:.0f} mmol KMnO4 {way}: it could raise the reactor {rise:.0f} K adiabatically (limit "
+        f"{cfg.max_adiabatic_rise:g} K). Add it with dose_solid, in gated portions"
+    )
+
+
+RULES = [check_portions, check_intervals, check_gates, check_accumulation, check_all_at_once]

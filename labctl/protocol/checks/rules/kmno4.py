@@ -10,17 +10,19 @@ from labctl.protocol.checks.chemistry import (
 )
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error, warning
+from labctl.protocol.checks.ledger import pessimistic
 from labctl.protocol.checks.timeline import ever_together
-from labctl.protocol.model import MaterialClass
+from labctl.protocol.model import Material, MaterialClass
+from labctl.protocol.source import DataPath
 
 
 def check_stoichiometry(ctx: CheckContext) -> list[Finding]:
+    """Equivalents of what enters the batch (the ledger), not of what is declared: a dose written twice doubles them."""
     oxidants = with_class(ctx.protocol, MaterialClass.PERMANGANATE)
-    if not oxidants:
+    if not oxidants or not ctx.ledger.with_class(MaterialClass.PERMANGANATE):
         return []
     path = ("materials", oxidants[0][0])
-    alkenes = with_class(ctx.protocol, MaterialClass.ALKENE)
-    if not alkenes:
+    if not with_class(ctx.protocol, MaterialClass.ALKENE):
         return [
             error(
                 "KMNO4-STOICH",
@@ -28,7 +30,12 @@ def check_stoichiometry(ctx: CheckContext) -> list[Finding]:
                 path,
             )
         ]
-    n_ox, n_alk = total_moles(oxidants), total_moles(alkenes)
+    n_ox = pessimistic(max, total_moles(oxidants), ctx.ledger.moles(MaterialClass.PERMANGANATE))
+    n_alk = pessimistic(
+        min,
+        total_moles(with_class(ctx.protocol, MaterialClass.ALKENE)),
+        ctx.ledger.moles(MaterialClass.ALKENE),
+    )
     if n_ox is None or n_alk is None:
         return [
             error(
@@ -38,9 +45,19 @@ def check_stoichiometry(ctx: CheckContext) -> list[Finding]:
                 path,
             )
         ]
-    ratio = n_ox / n_alk
+    return _judge_ratio(ctx, n_ox / n_alk, _ratio_at(ctx, oxidants, n_ox))
+
+
+def _ratio_at(ctx: CheckContext, oxidants: list[tuple[int, Material]], added: float) -> DataPath:
+    """The declared amount, or the last addition when more enters than is declared."""
+    declared = total_moles(oxidants)
+    if declared is not None and added > declared * 1.0001:
+        return ctx.ledger.with_class(MaterialClass.PERMANGANATE)[-1].path
+    return ("materials", oxidants[0][0], _amount_key(ctx, oxidants[0][0]))
+
+
+def _judge_ratio(ctx: CheckContext, ratio: float, where: DataPath) -> list[Finding]:
     cfg = ctx.config
-    where = ("materials", oxidants[0][0], _amount_key(ctx, oxidants[0][0]))
     if ratio > cfg.stoich_fail:
         return [
             error(

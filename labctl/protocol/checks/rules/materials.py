@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from labctl.protocol.checks.chemistry import declared_mass
 from labctl.protocol.checks.context import CheckContext
-from labctl.protocol.checks.findings import Finding, error, warning
+from labctl.protocol.checks.findings import Finding, error
+from labctl.protocol.model import Material
 from labctl.protocol.source import DataPath
 from labctl.protocol.steps import Charge, DoseSolid, Pump, Quench, Step
 from labctl.protocol.units import Kind, format_quantity
@@ -33,7 +35,7 @@ def check_references(ctx: CheckContext) -> list[Finding]:
     ]
     added = {m for _, step in ctx.steps() for m in step.adds()}
     findings += [
-        warning(
+        error(
             "MATERIAL-UNUSED",
             f"material '{m.id}' is declared but no step adds it and it is not initially_present",
             ("materials", i, "id"),
@@ -79,16 +81,81 @@ def check_dose_amounts(ctx: CheckContext) -> list[Finding]:
     findings = []
     for index, dose in ctx.doses():
         material = ctx.protocol.material(dose.material)
-        if material is not None and material.mass is not None and dose.total > material.mass * 1.0001:
+        mass = declared_mass(material) if material is not None else None
+        if material is not None and mass is not None and dose.total > mass * 1.0001:
             findings.append(
                 error(
                     "DOSE-AMOUNT",
                     f"doses {format_quantity(dose.total, Kind.MASS)} of '{material.id}' but only "
-                    f"{format_quantity(material.mass, Kind.MASS)} is declared",
+                    f"{format_quantity(mass, Kind.MASS)} is declared",
                     ("steps", index, "total"),
                 )
             )
     return findings
 
 
-RULES = [check_references, check_step_ids, check_amounts, check_dose_amounts]
+def check_short(ctx: CheckContext) -> list[Finding]:
+    """A reagent or substrate the steps add only part of: the batch is not what its materials say."""
+    findings = []
+    tolerance = ctx.config.amount_tolerance / 100.0
+    for i, m in enumerate(ctx.protocol.materials):
+        additions = ctx.ledger.of(m.id)
+        fraction = ctx.ledger.fraction(m.id)
+        if m.role not in _REACTANTS or not additions or fraction is None or fraction >= 1.0 - tolerance:
+            continue
+        findings.append(
+            error(
+                "MATERIAL-SHORT",
+                f"'{m.id}' declares {_declared(m)} but its steps add {fraction:.0%} of it: equivalents, heat and "
+                "quench are judged on the larger figure, so make the two agree",
+                ("materials", i, _amount_key(m)),
+            )
+        )
+    return findings
+
+
+_REACTANTS = ("reagent", "substrate")
+
+
+def _amount_key(m: Material) -> str:
+    return "amount" if m.amount is not None else "mass" if m.mass is not None else "id"
+
+
+def check_excess(ctx: CheckContext) -> list[Finding]:
+    """More of a material added than declared, summed over every way it enters (one step alone: DOSE-AMOUNT)."""
+    findings = []
+    for material in {m.id: m for m in ctx.protocol.materials}.values():
+        added = 0.0
+        for addition in ctx.ledger.of(material.id):
+            if addition.fraction is None:
+                break  # how much this adds cannot be told; MATERIAL-AMOUNT rules say so where it matters
+            added += addition.fraction
+            if added > 1.0001 and addition.fraction <= 1.0001:
+                findings.append(error("MATERIAL-EXCESS", _excess(ctx, material, added), addition.path))
+                break
+    return findings
+
+
+def _excess(ctx: CheckContext, material: Material, fraction: float) -> str:
+    ways = ", ".join(
+        f"{a.how} ({'at the start' if a.step < 0 else f'step {a.step + 1}'})"
+        for a in ctx.ledger.of(material.id)
+    )
+    declared = _declared(material)
+    return (
+        f"'{material.id}' enters the vessel again here: {fraction:.2g} times the {declared} declared in all "
+        f"({ways}); each step adds its own share, so the batch would hold more than the materials say"
+    )
+
+
+def _declared(material: Material) -> str:
+    if material.amount is not None:
+        return format_quantity(material.amount, Kind.AMOUNT)
+    if material.mass is not None:
+        return format_quantity(material.mass, Kind.MASS)
+    if material.volume is not None:
+        return format_quantity(material.volume, Kind.VOLUME)
+    return "amount"
+
+
+RULES = [check_references, check_step_ids, check_amounts, check_dose_amounts, check_excess, check_short]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from labctl.protocol.checks.chemistry import classes_of, total_moles, with_class
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error
+from labctl.protocol.checks.ledger import pessimistic
 from labctl.protocol.model import Material, MaterialClass
 from labctl.protocol.steps import Hold, Quench
 from labctl.protocol.units import Kind, format_quantity
@@ -42,13 +43,51 @@ def check_presence_and_order(ctx: CheckContext) -> list[Finding]:
 
 
 def check_amount(ctx: CheckContext) -> list[Finding]:
-    oxidants = with_class(ctx.protocol, MaterialClass.PERMANGANATE)
-    alkenes = with_class(ctx.protocol, MaterialClass.ALKENE)
-    n_ox, n_alk = total_moles(oxidants), total_moles(alkenes)
-    findings = []
-    for index, step in _quenches(ctx):
+    """All the bisulfite the quench steps pump, against all the oxidant in the batch by the last of them."""
+    quenches = _quenches(ctx)
+    if not quenches:
+        return []
+    last = quenches[-1][0]
+    n_ox = pessimistic(
+        max,
+        total_moles(with_class(ctx.protocol, MaterialClass.PERMANGANATE)),
+        ctx.ledger.moles_until(MaterialClass.PERMANGANATE, last),
+    )
+    n_alk = pessimistic(
+        min,
+        total_moles(with_class(ctx.protocol, MaterialClass.ALKENE)),
+        ctx.ledger.moles_until(MaterialClass.ALKENE, last),
+    )
+    if n_ox is None:
+        return []
+    findings, have, partial = _bisulfite(ctx, quenches)
+    if have is None:
+        return findings
+    needed = ctx.config.quench_factor * max(0.0, 3 * n_ox - 2 * (n_alk or 0.0)) / 2
+    if have < needed:
+        steps = f" in the {len(quenches)} quench steps" if len(quenches) > 1 else ""
+        pumped = f" in the {format_quantity(quenches[-1][1].volume, Kind.VOLUME)} pumped" if partial else ""
+        findings.append(
+            error(
+                "QUENCH-AMOUNT",
+                f"{have * 1000:.0f} mmol bisulfite{steps or pumped} is less than the "
+                f"{needed * 1000:.0f} mmol needed ({ctx.config.quench_factor:g} × (3·n KMnO4 − 2·n alkene)/2)",
+                ("steps", last, "volume") if partial else ("steps", last, "material"),
+            )
+        )
+    return findings
+
+
+def _bisulfite(
+    ctx: CheckContext, quenches: list[tuple[int, Quench]]
+) -> tuple[list[Finding], float | None, bool]:
+    """Findings about the quench materials, the bisulfite they bring (None: cannot be told), and whether a step
+    pumps only part of its material."""
+    findings: list[Finding] = []
+    have, partial = 0.0, False
+    for index, step in quenches:
         material = ctx.protocol.material(step.material)
-        if material is None or n_ox is None:
+        if material is None:
             continue
         path = ("steps", index, "material")
         if MaterialClass.BISULFITE not in classes_of(material):
@@ -56,9 +95,8 @@ def check_amount(ctx: CheckContext) -> list[Finding]:
                 error("QUENCH-AMOUNT", f"quench material '{material.id}' is not tagged 'bisulfite'", path)
             )
             continue
-        needed = ctx.config.quench_factor * max(0.0, 3 * n_ox - 2 * (n_alk or 0.0)) / 2
-        have, partial = _delivered_moles(material, step.volume)
-        if have is None:
+        moles, part = _delivered_moles(material, step.volume)
+        if moles is None:
             findings.append(
                 error(
                     "MATERIAL-AMOUNT",
@@ -66,17 +104,10 @@ def check_amount(ctx: CheckContext) -> list[Finding]:
                     path,
                 )
             )
-        elif have < needed:
-            pumped = f" in the {format_quantity(step.volume, Kind.VOLUME)} pumped" if partial else ""
-            findings.append(
-                error(
-                    "QUENCH-AMOUNT",
-                    f"{have * 1000:.0f} mmol bisulfite{pumped} is less than the "
-                    f"{needed * 1000:.0f} mmol needed ({ctx.config.quench_factor:g} × (3·n KMnO4 − 2·n alkene)/2)",
-                    ("steps", index, "volume") if partial else path,
-                )
-            )
-    return findings
+            return findings, None, partial
+        have += moles
+        partial |= part
+    return findings, (have if not findings else None), partial
 
 
 def _delivered_moles(material: Material, volume: float) -> tuple[float | None, bool]:
