@@ -16,6 +16,7 @@ from labctl.protocol.checks.rules import (
     kmno4,
     materials,
     mgbr,
+    protection,
     quench,
 )
 from labctl.protocol.loader import LoadedProtocol
@@ -31,6 +32,7 @@ _ALL_RULES = [
     *mgbr.RULES,
     *quench.RULES,
     *interlocks.RULES,
+    *protection.RULES,
 ]
 
 

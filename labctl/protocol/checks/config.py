@@ -40,6 +40,18 @@ class CheckerConfig(Spec):
     quench_factor: float = Field(1.1, gt=0)
     quench_max_start: Celsius = 5.0
     amount_tolerance: Percent = Field(5.0, ge=0)
+    quench_pause_max: Celsius = Field(15.0, description="a quench must pause at or below this Tr")
+    max_hysteresis: Kelvin = Field(3.0, gt=0, description="widest hysteresis of a gate or interlock")
+    max_dose_tolerance: Percent = Field(5.0, gt=0, description="loosest dose tolerance")
+    max_grace: Seconds = Field(600.0, ge=0, description="longest excursion grace of a hold")
+    max_wait_tolerance: Kelvin = Field(5.0, gt=0, description="widest tolerance of a wait_until")
+    max_timeout: Seconds = Field(86_400.0, gt=0, description="longest wait_until timeout")
+    max_band_width: Kelvin = Field(30.0, gt=0, description="widest hold band")
+    full_cooling_margin: Kelvin = Field(
+        10.0,
+        ge=0,
+        description="the declared chiller range reaches this far below the coldest setpoint of a reaction",
+    )
 
 
 def load_checker_config(path: Path) -> CheckerConfig:

@@ -64,6 +64,17 @@ RULES: dict[str, Rule] = {
         Rule("QUENCH-AMOUNT", "bisulfite covers the oxidant left, with margin"),
         Rule("QUENCH-ORDER", "the quench comes only after the hold that follows dosing"),
         Rule("QUENCH-PERMISSIVE", "the quench starts only with a cold reactor"),
+        Rule("QUENCH-PAUSE", "the quench pauses when the mass warms and resumes only when it is cold again"),
+        Rule("DOSE-STIRRER", "solids are dosed only with a stirrer declared"),
+        Rule(
+            "SETTING-BOUND",
+            "hysteresis, tolerances, grace, band widths and timeouts within configured bounds",
+        ),
+        Rule(
+            "CHILLER-FULL-COOLING", "the declared chiller range reaches well below the reaction's setpoints"
+        ),
+        Rule("PUMP-SOLID", "only a material with a volume or concentration is pumped"),
+        Rule("PUMP-RATE", "with --rig: a pump rate within the rig's pump"),
         Rule("INTERLOCK-MISSING", "exothermic dosing has the trips of process-model §4"),
         Rule("INTERLOCK-SCOPE", "interlocks guard steps that exist"),
         Rule("INTERLOCK-LOOSE", "interlock thresholds no looser than the configured limits"),

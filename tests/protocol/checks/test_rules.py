@@ -60,6 +60,10 @@ RIG_TEXTS: Mapping[str, str] = {
     "minus-40": (ROOT / "tests/protocol/broken/rigs/chiller-minus-40.yaml").read_text(encoding="utf-8"),
     "minus-55": SIM_RIG.replace("temperature_range: [-75 °C, 250 °C]", "temperature_range: [-55 °C, 250 °C]"),
     "no-process-control": SIM_RIG.replace("      process_control: true\n", "      process_control: false\n"),
+    "pump-31": SIM_RIG.replace(
+        "    port: socket://127.0.0.1:8104\n",
+        "    port: socket://127.0.0.1:8104\n    capabilities:\n      max_rate: 31 mL/min\n",
+    ),
     "no-quench-pump": SIM_RIG.replace(
         "  quench_pump:\n    driver: reglo-icc\n    port: socket://127.0.0.1:8104\n", ""
     ),
@@ -228,6 +232,7 @@ FAILING = [
         K5,
         ("  quench_pump:\n  stirrer:\n", "  quench_pump:\n"),
         at="step: stir",
+        also=("DOSE-STIRRER",),
     ),
     fails(
         "equipment-missing-process-control",
@@ -242,6 +247,7 @@ FAILING = [
         K5,
         ("    temperature_range: [-10 °C, 25 °C]\n", "    temperature_range: [2.6 °C, 25 °C]\n"),
         at="target: 2.5 °C",
+        also=("CHILLER-FULL-COOLING",),  # and a trip would cool no harder than the plan
     ),
     fails(
         "chiller-range-margin",
@@ -401,7 +407,8 @@ FAILING = [
         K5,
         ("    materials: [alkene, acetone, qas2]\n", "    materials: [alkene, acetone, qas2, kmno4]\n"),
         at="total: 0.948 g",
-        also=("PORTION-ADIABATIC", "KMNO4-STOICH", "QUENCH-AMOUNT"),  # all of it at once, then as much again
+        # all of it at once, then as much again; and every step from the charge on holds oxidant, unguarded
+        also=("PORTION-ADIABATIC", "KMNO4-STOICH", "QUENCH-AMOUNT", "INTERLOCK-MISSING"),
     ),
     fails(
         "material-short-dose",
@@ -417,7 +424,107 @@ FAILING = [
         ("    materials: [substrate, acetone, qas2]\n", "    materials: [substrate, acetone, qas2, kmno4]\n"),
         ("    total: 47.5 g\n", "    total: 4.75 g\n"),
         at="materials: [substrate, acetone, qas2, kmno4]",
-        also=("MATERIAL-EXCESS", "KMNO4-STOICH", "QUENCH-AMOUNT"),
+        also=("MATERIAL-EXCESS", "KMNO4-STOICH", "QUENCH-AMOUNT", "INTERLOCK-MISSING"),
+    ),
+    fails(
+        "quench-pause-too-warm",
+        "QUENCH-PAUSE",
+        K5,
+        ("    pause_above: 15 °C\n", "    pause_above: 50 °C\n"),
+        at="pause_above: 50 °C",
+    ),
+    fails(
+        "quench-pause-none",
+        "QUENCH-PAUSE",
+        KS,
+        ("    pause_above: 15 °C\n    resume_below: 5 °C\n", ""),
+        at="- id: quench",
+    ),
+    fails(
+        "quench-resume-too-warm",
+        "QUENCH-PAUSE",
+        K5,
+        ("    resume_below: 5 °C\n", "    resume_below: 12 °C\n"),
+        at="resume_below: 12 °C",
+    ),
+    fails(
+        "dose-unstirred",
+        "DOSE-STIRRER",
+        K5,
+        ("  quench_pump:\n  stirrer:\n", "  quench_pump:\n"),
+        ("  - id: premix\n    step: stir\n    duration: 10 min\n", ""),
+        at="- id: kmno4-addition",
+    ),
+    fails(
+        "setting-hysteresis-30-k",
+        "SETTING-BOUND",
+        KS,
+        ("        hysteresis: 1 K # after a stop, resume only below 4 °C\n", "        hysteresis: 30 K\n"),
+        at="hysteresis: 30 K",
+    ),
+    fails(
+        "setting-tolerance-40-percent",
+        "SETTING-BOUND",
+        KS,
+        ("    tolerance: 2 %\n", "    tolerance: 40 %\n"),
+        at="tolerance: 40 %",
+    ),
+    fails(
+        "setting-grace-2-h",
+        "SETTING-BOUND",
+        KS,
+        ("    grace: 1 min\n", "    grace: 2 h\n"),
+        at="grace: 2 h",
+    ),
+    fails(
+        "setting-timeout-300-d",
+        "SETTING-BOUND",
+        KS,
+        ("    timeout: 60 min\n", "    timeout: 300 d\n"),
+        at="timeout: 300 d",
+    ),
+    fails(
+        "setting-wait-tolerance-2000-k",
+        "SETTING-BOUND",
+        MK,
+        ("    tolerance: 2 K\n", "    tolerance: 2000 K\n"),
+        at="tolerance: 2000 K",
+    ),
+    fails(
+        "setting-band-0-500",
+        "SETTING-BOUND",
+        KS,
+        ("    band: [0 °C, 5 °C]\n", "    band: [0 °C, 500 °C]\n"),
+        at="band: [0 °C, 500 °C]",
+    ),
+    fails(
+        "setting-interlock-hysteresis",
+        "SETTING-BOUND",
+        MS,
+        ("    action: alarm\n    hysteresis: 1 K\n", "    action: alarm\n    hysteresis: 15 K\n"),
+        at="hysteresis: 15 K",
+    ),
+    fails(
+        "chiller-full-cooling-2-c",
+        "CHILLER-FULL-COOLING",
+        KS,
+        ("    temperature_range: [-10 °C, 25 °C]\n", "    temperature_range: [2 °C, 25 °C]\n"),
+        at="temperature_range: [2 °C, 25 °C]",
+    ),
+    fails(
+        "pump-a-solid",
+        "PUMP-SOLID",
+        K5,
+        ("    molar_mass: 104.06 g/mol\n    volume: 10 mL\n", "    molar_mass: 104.06 g/mol\n"),
+        at="material: quench",
+    ),
+    fails(
+        "pump-rate-beyond-the-pump",
+        "PUMP-RATE",
+        KS,
+        ("    volume: 50 mL\n    rate: one portion\n", "    volume: 50 mL\n    rate: 1000 mL/min\n"),
+        at="rate: 1000 mL/min",
+        rig="pump-31",
     ),
     fails(
         "material-id-twice",
@@ -534,6 +641,7 @@ FAILING = [
             "    instruction: Pour in the bisulfite solution.\n    consumes: [kmno4]\n",
         ),
         at="steps:",
+        also=("INTERLOCK-MISSING",),  # the pour-in is no quench: the oxidant is in the flask, unguarded
     ),
     fails(
         "quench-amount-mass",
@@ -584,7 +692,7 @@ FAILING = [
         "INTERLOCK-MISSING",
         KS,
         ("  - id: probe-missing\n    when: Tr missing\n    action: trip\n", ""),
-        at="- id: kmno4-addition",
+        at="  - id: ",  # each step from the dosing to the quench
     ),
     fails(
         "interlock-missing-scope",
@@ -605,6 +713,7 @@ FAILING = [
             "action: trip, during: [kmno4-addition, stir_cold]}\n  - {id: tr-emergency",
         ),
         at="stir_cold",
+        also=("INTERLOCK-MISSING",),  # the hold the typo meant is left unguarded
     ),
     fails(
         "interlock-loose-tr",
@@ -644,6 +753,36 @@ PASSING = [
     ),
     passes("step-ids-unique", "STEP-ID-DUPLICATE", K5),
     passes("material-ids-unique", "MATERIAL-ID-DUPLICATE", MK),
+    passes(
+        "quench-pause-at-the-bounds",
+        "QUENCH-PAUSE",
+        K5,
+        ("    resume_below: 5 °C\n", "    resume_below: 5.0 °C\n"),
+    ),
+    passes("dose-stirred", "DOSE-STIRRER", KS),
+    passes(
+        "setting-at-the-bounds",
+        "SETTING-BOUND",
+        KS,
+        ("        hysteresis: 1 K # after a stop, resume only below 4 °C\n", "        hysteresis: 3 K\n"),
+        ("    tolerance: 2 %\n", "    tolerance: 5 %\n"),
+        ("    grace: 1 min\n", "    grace: 10 min\n"),
+        ("    timeout: 60 min\n", "    timeout: 24 h\n"),
+    ),
+    passes(
+        "chiller-full-cooling-at-the-margin",
+        "CHILLER-FULL-COOLING",
+        KS,
+        ("    temperature_range: [-10 °C, 25 °C]\n", "    temperature_range: [-7.5 °C, 25 °C]\n"),
+    ),
+    passes("pump-a-solution", "PUMP-SOLID", KS),
+    passes(
+        "pump-rate-within-the-pump",
+        "PUMP-RATE",
+        KS,
+        ("    volume: 50 mL\n    rate: one portion\n", "    volume: 50 mL\n    rate: 31 mL/min\n"),
+        rig="pump-31",
+    ),
     passes(
         "material-quench-split-in-two",
         "MATERIAL-EXCESS",
@@ -702,8 +841,8 @@ PASSING = [
     passes(
         "equipment-range-boundary",
         "EQUIPMENT-RANGE",
-        K5,
-        ("    temperature_range: [-10 °C, 25 °C]\n", "    temperature_range: [2.5 °C, 25 °C]\n"),
+        MK,
+        ("    temperature_range: [-50 °C, 25 °C]\n", "    temperature_range: [-45 °C, 20 °C]\n"),
     ),
     passes("chiller-range-margin-boundary", "CHILLER-RANGE", MK, rig="minus-55"),
     passes("chiller-range-kmno4-on-minus-40", "CHILLER-RANGE", K5, rig="minus-40"),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from labctl.protocol.checks.chemistry import classes_of
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error
 from labctl.protocol.checks.rules.dosing import exothermic_doses
 from labctl.protocol.conditions import Comparison, Condition, Signal, State, StateCondition, Subject
-from labctl.protocol.model import Action, Interlock
+from labctl.protocol.model import Action, Interlock, MaterialClass
+from labctl.protocol.steps import DoseSolid, Quench
 from labctl.protocol.units import format_quantity
 
 
@@ -67,11 +69,26 @@ def check_scope(ctx: CheckContext) -> list[Finding]:
 
 
 def check_interlocks(ctx: CheckContext) -> list[Finding]:
+    """Every step with unreacted oxidant in the vessel carries the trips, from its first addition until the
+    quench that consumes it (which warms the mass on purpose: QUENCH-PAUSE guards it)."""
     doses, _ = exothermic_doses(ctx)
-    return [finding for dose in doses for finding in _check_step(ctx, dose.index, dose.dose.id)]
+    guarded = {d.index for d in doses} | set(oxidant_steps(ctx))
+    return [finding for index in sorted(guarded) for finding in _check_step(ctx, index)]
 
 
-def _check_step(ctx: CheckContext, index: int, step_id: str | None) -> list[Finding]:
+def oxidant_steps(ctx: CheckContext) -> list[int]:
+    """Steps with KMnO4 in the vessel, the quench that consumes it left out."""
+    oxidants = {m.id for m in ctx.protocol.materials if MaterialClass.PERMANGANATE in classes_of(m)}
+    return [
+        index
+        for index, step in ctx.steps()
+        if ctx.present[index] & oxidants and not (isinstance(step, Quench) and set(step.consumes) & oxidants)
+    ]
+
+
+def _check_step(ctx: CheckContext, index: int) -> list[Finding]:
+    step_id = ctx.protocol.steps[index].id
+    doing = "dosing KMnO4" if isinstance(ctx.protocol.steps[index], DoseSolid) else "with KMnO4 in the vessel"
     findings = []
     for need in required(ctx):
         candidates = [
@@ -83,7 +100,7 @@ def _check_step(ctx: CheckContext, index: int, step_id: str | None) -> list[Find
             findings.append(
                 error(
                     "INTERLOCK-MISSING",
-                    f"dosing KMnO4 needs an interlock guarding this step: {need.describe}",
+                    f"{doing} this step needs an interlock guarding it: {need.describe}",
                     ("steps", index),
                 )
             )

@@ -1,0 +1,175 @@
+"""Protection a protocol cannot do without: a quench that pauses, a stirred vessel for solids, settings that
+bound what they guard, a chiller range that can cool, a pump that can deliver what the step asks."""
+
+from __future__ import annotations
+
+from labctl.protocol.checks.context import CheckContext
+from labctl.protocol.checks.findings import Finding, error
+from labctl.protocol.checks.rules.interlocks import oxidant_steps
+from labctl.protocol.source import DataPath
+from labctl.protocol.steps import ONE_PORTION, DoseSolid, Hold, Pump, Quench, WaitUntil
+from labctl.protocol.units import Kind, format_quantity
+
+
+def check_quench_pause(ctx: CheckContext) -> list[Finding]:
+    """The quench warms the mass on purpose, so it must stop itself: pause at <= 15 °C, resume at <= 5 °C."""
+    cfg = ctx.config
+    findings = []
+    for index, step in ctx.steps():
+        if not isinstance(step, Quench):
+            continue
+        limits = (
+            ("pause_above", step.pause_above, cfg.quench_pause_max, "pause"),
+            ("resume_below", step.resume_below, cfg.quench_max_start, "resume"),
+        )
+        for key, value, limit, what in limits:
+            if value is None or value > limit:
+                said = "has none" if value is None else f"is {format_quantity(value, Kind.TEMPERATURE)}"
+                findings.append(
+                    error(
+                        "QUENCH-PAUSE",
+                        f"the quench must {what} at Tr <= {format_quantity(limit, Kind.TEMPERATURE)}; its "
+                        f"{key} {said} (the quench is exothermic, and this is what stops it running away)",
+                        ("steps", index, key) if value is not None else ("steps", index),
+                    )
+                )
+    return findings
+
+
+def check_stirred(ctx: CheckContext) -> list[Finding]:
+    """A solid dosed into an unstirred flask piles up unreacted: the stirrer is part of the dosing permit."""
+    if "stirrer" in ctx.protocol.equipment.declared():
+        return []
+    return [
+        error(
+            "DOSE-STIRRER",
+            "solids are dosed only into a stirred vessel: declare 'stirrer:' under equipment, so that stirring "
+            "is verified before each portion and its loss stops the dosing",
+            ("steps", index),
+        )
+        for index, _ in ctx.doses()
+    ]
+
+
+def check_bounds(ctx: CheckContext) -> list[Finding]:
+    """Settings wide enough to switch their protection off (a 30 K hysteresis, a 2000 K tolerance, a 300 d
+    timeout) are refused against the configured bounds."""
+    cfg = ctx.config
+    found: list[tuple[DataPath, str, float, float, Kind | None]] = []
+    for index, step in ctx.steps():
+        at: DataPath = ("steps", index)
+        if isinstance(step, DoseSolid):
+            found.append(((*at, "tolerance"), "dose tolerance", step.tolerance, cfg.max_dose_tolerance, None))
+            found += [
+                (
+                    (*at, "gate", j, "hysteresis"),
+                    "gate hysteresis",
+                    g.hysteresis,
+                    cfg.max_hysteresis,
+                    Kind.TEMPERATURE_DIFFERENCE,
+                )
+                for j, g in enumerate(step.gate)
+                if g.hysteresis is not None
+            ]
+        if isinstance(step, Hold):
+            width = step.band[1] - step.band[0]
+            found.append(
+                ((*at, "band"), "band width", width, cfg.max_band_width, Kind.TEMPERATURE_DIFFERENCE)
+            )
+            found.append(((*at, "grace"), "excursion grace", step.grace, cfg.max_grace, Kind.DURATION))
+        if isinstance(step, WaitUntil):
+            found.append(
+                (
+                    (*at, "tolerance"),
+                    "wait tolerance",
+                    step.tolerance,
+                    cfg.max_wait_tolerance,
+                    Kind.TEMPERATURE_DIFFERENCE,
+                )
+            )
+            found.append(((*at, "timeout"), "timeout", step.timeout, cfg.max_timeout, Kind.DURATION))
+    found += [
+        (
+            ("interlocks", k, "hysteresis"),
+            "interlock hysteresis",
+            i.hysteresis,
+            cfg.max_hysteresis,
+            Kind.TEMPERATURE_DIFFERENCE,
+        )
+        for k, i in enumerate(ctx.protocol.interlocks)
+        if i.hysteresis is not None
+    ]
+    return [
+        error(
+            "SETTING-BOUND",
+            f"{what} {_shown(value, kind)} is beyond the bound of {_shown(limit, kind)}: "
+            "this wide, it no longer guards anything",
+            path,
+        )
+        for path, what, value, limit, kind in found
+        if value > limit
+    ]
+
+
+def _shown(value: float, kind: Kind | None) -> str:
+    return f"{value:g} %" if kind is None else format_quantity(value, kind)
+
+
+def check_full_cooling(ctx: CheckContext) -> list[Finding]:
+    """A trip's full cooling is the declared range's lowest point: it must lie well below the reaction's
+    coldest setpoint, or the trip cools no harder than the plan already does."""
+    chiller = ctx.protocol.equipment.chiller
+    steps = set(oxidant_steps(ctx))
+    setpoints = [t for i, t in ctx.setpoints() if i in steps or _next_is_oxidant(ctx, i, steps)]
+    if not setpoints or chiller is None or chiller.temperature_range is None:
+        return []
+    low, margin = chiller.temperature_range[0], ctx.config.full_cooling_margin
+    coldest = min(setpoints)
+    if low <= coldest - margin:
+        return []
+    return [
+        error(
+            "CHILLER-FULL-COOLING",
+            f"the declared range starts at {format_quantity(low, Kind.TEMPERATURE)}, so a trip's full cooling "
+            f"is only that: it must reach at least {margin:g} K below the reaction's coldest setpoint "
+            f"({format_quantity(coldest, Kind.TEMPERATURE)})",
+            ("equipment", "chiller", "temperature_range"),
+        )
+    ]
+
+
+def _next_is_oxidant(ctx: CheckContext, index: int, steps: set[int]) -> bool:
+    """A setpoint made just before the oxidant goes in is the reaction's setpoint too."""
+    return any(j in steps for j in range(index + 1, len(ctx.protocol.steps)))
+
+
+def check_pumping(ctx: CheckContext) -> list[Finding]:
+    findings = []
+    pump = ctx.rig.instruments.quench_pump if ctx.rig is not None else None
+    most = pump.capabilities.max_rate if pump is not None else None
+    for index, step in ctx.steps():
+        if not isinstance(step, Pump | Quench):
+            continue
+        material = ctx.protocol.material(step.material)
+        if material is not None and material.volume is None and material.concentration is None:
+            findings.append(
+                error(
+                    "PUMP-SOLID",
+                    f"a pump moves liquids: '{material.id}' has no volume or concentration, so it is a solid "
+                    "or its amount in the pumped volume cannot be told",
+                    ("steps", index, "material"),
+                )
+            )
+        if most is not None and step.rate != ONE_PORTION and float(step.rate) > most:
+            findings.append(
+                error(
+                    "PUMP-RATE",
+                    f"{format_quantity(float(step.rate), Kind.FLOW_RATE)} is beyond the rig's pump "
+                    f"({format_quantity(most, Kind.FLOW_RATE)})",
+                    ("steps", index, "rate"),
+                )
+            )
+    return findings
+
+
+RULES = [check_quench_pause, check_stirred, check_bounds, check_full_cooling, check_pumping]
