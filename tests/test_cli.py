@@ -205,7 +205,11 @@ def test_set_without_a_value_is_a_usage_error() -> None:
 
 def test_a_warning_fails_until_an_override_acknowledges_it(tmp_path: Path) -> None:
     # 55.3 g KMnO4 = 0.35 mol = 1.4 equiv on 0.25 mol alkene: a warning. More bisulfite keeps the quench enough.
-    heavy_edits = (("    mass: 47.5 g", "    mass: 55.3 g"), ("mass: 25.0 g", "mass: 35.0 g"))
+    heavy_edits = (
+        ("    mass: 47.5 g", "    mass: 55.3 g"),
+        ("    total: 47.5 g", "    total: 55.3 g"),  # dosed in full: the steps add what the materials say
+        ("mass: 25.0 g", "mass: 35.0 g"),
+    )
     heavy = variant(tmp_path, "kmno4-1.4-equiv.yaml", SCALEUP, *heavy_edits)
     acknowledged = variant(
         tmp_path,

@@ -3,6 +3,7 @@ An empty reservoir or a blocked line holds the run for a person with the quench 
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from labctl.dryrun.operator import SimulatedOperator
 from labctl.engine.control import RunState, Verb
 from labctl.engine.engine import Engine
+from labctl.engine.supervisor import OFFLINE_EVERY
 from tests.dryrun.conftest import PROTOCOLS, DryRun, run_dry
 from tests.dryrun.test_control import ChemistWhoAcknowledges
 
@@ -215,3 +217,52 @@ async def test_a_pump_whose_replies_come_too_late_holds_the_run_and_never_ends_i
     assert run.of("quench.completed") == []
     assert run.result.state is RunState.HALTED  # held for a person, who never came
     assert run.first("run.ended").data["state"] == "halted"
+
+
+class ChemistCountingPumpQuestions:
+    """Confirms prompts like the simulated operator, and counts (by process time) each time labctl asks the pump
+    whether it still runs: the real driver, wrapped, so the count is what went on the wire."""
+
+    def __init__(self) -> None:
+        self.prompts = SimulatedOperator()
+        self.asked_at: list[float] = []
+        self._wrapped = False
+
+    def __call__(self, eng: Engine) -> None:
+        self.prompts(eng)
+        pump = eng.devices.pump
+        if not self._wrapped and pump is not None:
+            self._wrapped = True
+            ask = pump.is_running
+
+            async def counted() -> bool:
+                self.asked_at.append(eng.now())
+                return await ask()
+
+            pump.is_running = counted  # type: ignore[method-assign]
+
+
+@pytest.mark.long  # about a minute of wall time: the late replies wait for real
+async def test_a_pump_that_goes_silent_while_it_quenches_is_asked_rarely_and_a_person_called(
+    tmp_path: Path,
+) -> None:
+    """The 5 mmol quench never warms the mass to 15 °C, so nothing but the silence itself can stop the step: the
+    run must not wait on it for ever, and the unanswered questions must not slow the cycle that watches Tr."""
+    chemist = ChemistCountingPumpQuestions()
+    run = await run_dry(tmp_path, SMALL, faults=[(SMALL_QUENCH_S + 5, "pump.link-slow")], operator=chemist)
+    offline = run.first("alarm.raised", id="pump-offline")
+    paused = run.first("run.state", to="paused")
+    assert 60 <= paused.t_s - offline.t_s <= 60 + 2 * OFFLINE_EVERY
+    assert "the pump has not answered" in paused.data["reason"]
+    stops = [r for r in run.of("command") if r.data.get("because") == "pump not answering"]
+    assert stops
+    assert stops[0].t_s == paused.t_s  # stopped as far as it can be
+    silent = [t for t in chemist.asked_at if offline.t_s < t <= paused.t_s]
+    assert (
+        60 / OFFLINE_EVERY - 2 <= len(silent) <= 60 / OFFLINE_EVERY + 2
+    )  # every OFFLINE_EVERY cycles, not each
+    answered = [t for t in chemist.asked_at if t < SMALL_QUENCH_S + 5]
+    assert len(answered) >= 3
+    assert all(b - a == 1.0 for a, b in itertools.pairwise(answered))  # while it answered, asked each cycle
+    assert run.of("quench.completed") == []
+    assert run.result.state is RunState.HALTED

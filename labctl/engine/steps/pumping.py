@@ -13,6 +13,7 @@ from devices.errors import DeviceError, OutcomeUnknown
 from devices.roles import Pump, PumpMode, PumpStop
 from labctl.engine.alarms import Level
 from labctl.engine.errors import EngineError
+from labctl.engine.supervisor import OFFLINE_EVERY
 from labctl.journal import Record
 from labctl.protocol.steps import ONE_PORTION
 from labctl.protocol.steps import Pump as PumpStep
@@ -24,6 +25,8 @@ MIN_VOLUME_ML = 0.05
 SHORT_FRACTION = 0.01
 """A run that moved less than its volume by more than this (and MIN_VOLUME_ML) stopped short."""
 SHORT_ALARM = "pump-stopped-short"
+SILENT_PAUSE_S = 60.0
+"""A pump silent this long while it should be pumping holds the run for a person."""
 
 
 class Transfer:
@@ -33,6 +36,8 @@ class Transfer:
         self.requested_ml = 0.0
         self.stopped_short = False
         """The last run ended by itself short of its volume; set until the next start."""
+        self._silent_since: float | None = None
+        self._skip = 0
 
     @property
     def remaining(self) -> float:
@@ -86,20 +91,37 @@ class Transfer:
         return applied.in_force, before
 
     async def finished(self) -> bool:
-        """Polled once a cycle while running; True once the pump has stopped by itself."""
+        """Polled once a cycle while running; True once the pump has stopped by itself. A pump that does not
+        answer is asked only every OFFLINE_EVERY cycles (each unanswered question costs its timeout, and the
+        cycle also watches Tr), and after SILENT_PAUSE_S it is stopped as far as it can be and a person called."""
+        if self._skip > 0:
+            self._skip -= 1
+            return False
         try:
             running = await self.pump.is_running()
-        except DeviceError as exc:
-            self.eng.raise_alarm("pump-offline", Level.ALARM, f"pump not answering: {exc}")
+            moved = None if running else await self.settle()
+        except DeviceError as exc:  # running or not, count unknown: asked again later (reads only)
+            await self._silent(exc)
             return False
-        if not running:
-            try:
-                moved = await self.settle()
-            except DeviceError as exc:  # stopped, count unknown: asked again next cycle (a read)
-                self.eng.raise_alarm("pump-offline", Level.ALARM, f"pump not answering: {exc}")
-                return False
+        self._silent_since = None
+        if moved is not None:
             await self._judge(moved)
         return not running
+
+    async def _silent(self, exc: DeviceError) -> None:
+        eng = self.eng
+        eng.raise_alarm("pump-offline", Level.ALARM, f"pump not answering: {exc}")
+        self._skip = OFFLINE_EVERY - 1
+        if self._silent_since is None:
+            self._silent_since = eng.now()
+        silent_s = eng.now() - self._silent_since
+        if silent_s >= SILENT_PAUSE_S:
+            self._silent_since = None
+            await eng.stop_additions("pump not answering")
+            eng.pause_for_operator(
+                f"the pump has not answered for {silent_s:.0f} s while it pumps: it may still be running, and "
+                "what it delivered is unknown. Check the pump and the line, then resume"
+            )
 
     async def stop(self) -> bool:
         """False when the pump did not confirm its stop, or its count after it: it may still be running, or
