@@ -219,7 +219,7 @@ def test_a_warning_fails_until_an_override_acknowledges_it(tmp_path: Path) -> No
         (
             "interlocks:\n",
             "overrides:\n  - rule: KMNO4-STOICH\n    reason: excess needed for this substrate lot\n"
-            "    approved_by: Dr. A. Safety\ninterlocks:\n",
+            "    approved_by: [Dr. A. Safety, B. Plant-Manager]\ninterlocks:\n",
         ),
     )
     warned = labctl("validate", heavy)
@@ -233,7 +233,7 @@ def test_a_warning_fails_until_an_override_acknowledges_it(tmp_path: Path) -> No
     assert lines(warned.stdout)[-1] == f"{heavy}: failed (1 warning(s), 1 info(s))"
     assert (
         f"{acknowledged}:36:11: acknowledged[KMNO4-STOICH] materials[3].mass: 1.40 equiv KMnO4 per alkene is "
-        "outside the usual 1–1.3 equiv [warning acknowledged by Dr. A. Safety: excess needed for this substrate lot]"
+        "outside the usual 1–1.3 equiv [warning acknowledged by Dr. A. Safety and B. Plant-Manager: excess needed for this substrate lot]"
     ) in lines(accepted.stdout)
     assert lines(accepted.stdout)[-1] == f"{acknowledged}: ok (1 acknowledged(s), 1 info(s))"
 

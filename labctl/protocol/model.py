@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, StrictBool, StrictInt, StrictStr
+from pydantic import BeforeValidator, Field, StrictBool, StrictInt, StrictStr, StringConstraints
 
 from labctl.protocol.base import Identifier, Spec
 from labctl.protocol.conditions import ConditionField
@@ -92,6 +92,9 @@ class Material(Spec):
     volume: Millilitres | None = Field(None, gt=0)
     molar_mass: GramsPerMole | None = Field(None, gt=0)
     concentration: MolesPerLitre | None = Field(None, gt=0)
+    boiling_point: Celsius | None = Field(
+        None, description="At the vessel's pressure; for solvents labctl's table does not know."
+    )
     smiles: str | None = Field(
         None,
         min_length=1,
@@ -183,12 +186,20 @@ class Interlock(Spec):
         return self.during is None or (step_id is not None and step_id in self.during)
 
 
+def _approvers(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
 class Override(Spec):
-    """A recorded decision to run despite a finding of an overridable rule: it becomes 'acknowledged'."""
+    """A recorded decision to run despite a finding of an overridable rule: it becomes 'acknowledged' once two
+    people other than the author approve it (the checker says when they do not)."""
 
     rule: str
     reason: str = Field(min_length=10)
-    approved_by: str
+    approved_by: Annotated[
+        list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]],
+        BeforeValidator(_approvers, json_schema_input_type=str | list[str]),
+    ] = Field(min_length=1, description="Two people, neither of them the protocol's author.")
 
 
 class Protocol(Spec):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from labctl.errors import Location
 from labctl.protocol.checks.config import CheckerConfig, load_checker_config
 from labctl.protocol.checks.context import CheckContext
-from labctl.protocol.checks.findings import RULES, Finding, Severity, error
+from labctl.protocol.checks.findings import RULES, Finding, Severity
+from labctl.protocol.checks.overrides import apply_overrides, check_overrides
 from labctl.protocol.checks.rules import (
     dosing,
     equipment,
@@ -42,7 +41,7 @@ def check(
     """Judge a loaded protocol (against a rig when given); findings are located and in file order."""
     ctx = CheckContext.build(loaded.protocol, config or CheckerConfig(), rig)
     findings = [finding for rule in _ALL_RULES for finding in rule(ctx)]
-    findings = _apply_overrides(ctx, findings) + _check_overrides(ctx)
+    findings = apply_overrides(ctx, findings) + check_overrides(ctx)
     located = [f.located(_location(loaded.source, f.path)) for f in findings]
     return sorted(
         located, key=lambda f: (f.location.line, f.location.column, f.rule) if f.location else (0, 0, f.rule)
@@ -55,36 +54,6 @@ def _location(source: SourceMap, path: DataPath) -> Location:
     is placed by the YAML parser at whatever follows, so neither is the line to edit."""
     key, value = source.key_at(path), source.value_at(path)
     return key if key.line < value.line else value
-
-
-def _apply_overrides(ctx: CheckContext, findings: list[Finding]) -> list[Finding]:
-    overrides = {o.rule: o for o in ctx.protocol.overrides if o.rule in RULES and RULES[o.rule].overridable}
-
-    def acknowledged(finding: Finding) -> Finding:
-        override = overrides.get(finding.rule)
-        if override is None or not finding.severity.fails:
-            return finding
-        note = f"[{finding.severity} acknowledged by {override.approved_by}: {override.reason}]"
-        return replace(finding, severity=Severity.ACKNOWLEDGED, message=f"{finding.message} {note}")
-
-    return [acknowledged(f) for f in findings]
-
-
-def _check_overrides(ctx: CheckContext) -> list[Finding]:
-    findings = []
-    for k, override in enumerate(ctx.protocol.overrides):
-        rule = RULES.get(override.rule)
-        if rule is None:
-            findings.append(error("OVERRIDE-UNKNOWN", f"no rule '{override.rule}'", ("overrides", k, "rule")))
-        elif not rule.overridable:
-            findings.append(
-                error(
-                    "OVERRIDE-UNKNOWN",
-                    f"rule '{rule.id}' protects against harm and cannot be overridden",
-                    ("overrides", k, "rule"),
-                )
-            )
-    return findings
 
 
 __all__ = ["RULES", "CheckerConfig", "Finding", "Severity", "check", "load_checker_config"]

@@ -47,6 +47,9 @@ class CheckerConfig(Spec):
     max_wait_tolerance: Kelvin = Field(5.0, gt=0, description="widest tolerance of a wait_until")
     max_timeout: Seconds = Field(86_400.0, gt=0, description="longest wait_until timeout")
     max_band_width: Kelvin = Field(30.0, gt=0, description="widest hold band")
+    boiling_margin: Kelvin = Field(
+        10.0, ge=0, description="a dosing's worst-case MTSR stays this far below the solvent's boiling point"
+    )
     full_cooling_margin: Kelvin = Field(
         10.0,
         ge=0,

@@ -55,6 +55,10 @@ RULES: dict[str, Rule] = {
         Rule("MATERIAL-EXCESS", "all the additions of a material together do not exceed what is declared"),
         Rule("MATERIAL-SHORT", "the steps add all of each reagent and substrate declared"),
         Rule("ACCUMULATION-MTSR", "worst case if all unreacted oxidant reacted at once (MTSR)", True),
+        Rule(
+            "MTSR-BOILING",
+            "the worst-case MTSR stays well below the solvent's boiling point (never overridable)",
+        ),
         Rule("MGBR-ETHER", "no ether-class solvent where MgBr is present"),
         Rule("MGBR-PROTIC", "no water or alcohol where MgBr is present"),
         Rule("MGBR-ABOVE-40", "no step takes MgBr above -40 °C"),
@@ -82,6 +86,7 @@ RULES: dict[str, Rule] = {
         Rule("CHILLER-PROCESS-CONTROL", "the rig's chiller offers process control when needed"),
         Rule("RIG-ROLE-MISSING", "the rig has an instrument for every role the protocol needs"),
         Rule("OVERRIDE-UNKNOWN", "overrides name existing, overridable rules"),
+        Rule("OVERRIDE-APPROVAL", "an override is approved by two people, neither of them the author"),
     )
 }
 

@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from labctl.protocol.checks.names import FRAGMENTS, NAMES, NOT_FRAGMENTS
+from labctl.protocol.checks.names import BOILING_POINTS, FRAGMENTS, NAMES, NOT_FRAGMENTS
 from labctl.protocol.checks.smiles import SmilesError, smiles_classes
 from labctl.protocol.model import Material, MaterialClass
 
@@ -130,3 +130,26 @@ def _structure(smiles: str | None) -> frozenset[MaterialClass] | None:
         return smiles_classes(smiles)
     except SmilesError:
         return None
+
+
+_BOILING = {
+    key: bp for name, bp in BOILING_POINTS.items() for key in (normalise(name), _bare(normalise(name)))
+}
+
+
+def boiling_point(material: Material) -> float | None:
+    """Declared, or the lowest of the known solvents its name names ('ethanol (absolute)', 'toluene/THF')."""
+    if material.boiling_point is not None:
+        return material.boiling_point
+    words = [w for w in _WORDS.findall(material.name) if normalise(w)]
+    found = [
+        bp
+        for i in range(len(words))
+        for n in range(1, min(_LONGEST, len(words) - i) + 1)
+        if (
+            bp := _BOILING.get(_bare(normalise("".join(words[i : i + n]))))
+            or _BOILING.get(normalise("".join(words[i : i + n])))
+        )
+        is not None
+    ]
+    return min(found) if found else None

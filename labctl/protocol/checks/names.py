@@ -162,3 +162,24 @@ FRAGMENTS: dict[str, set[MaterialClass]] = {
 
 # Names in which a fragment above does not mean its class.
 NOT_FRAGMENTS = ("petroleumether", "petether", "petrolether")
+
+# Normal boiling points (°C, 1 atm) of the common solvents: the temperature of no return for an open vessel, against
+# which a runaway's MTSR is judged. A solvent not here must give its `boiling_point:`.
+BOILING_POINTS: dict[str, float] = {
+    "acetone": 56.0, "aceton": 56.0, "propanone": 56.0, "2-butanone": 80.0, "MEK": 80.0, "butanone": 80.0,
+    "methyl ethyl ketone": 80.0, "MIBK": 117.0, "cyclohexanone": 156.0,
+    "THF": 66.0, "tetrahydrofuran": 66.0, "2-MeTHF": 80.0, "MeTHF": 80.0, "Et2O": 35.0, "diethyl ether": 35.0,
+    "MTBE": 55.0, "TBME": 55.0, "CPME": 106.0, "DME": 85.0, "dimethoxyethane": 85.0, "1,4-dioxane": 101.0,
+    "dioxane": 101.0, "diisopropyl ether": 68.0, "anisole": 154.0,
+    "toluene": 111.0, "benzene": 80.0, "xylene": 138.0, "xylenes": 138.0, "hexane": 69.0, "hexanes": 69.0,
+    "n-hexane": 69.0, "heptane": 98.0, "n-heptane": 98.0, "pentane": 36.0, "n-pentane": 36.0, "cyclohexane": 81.0,
+    "methylcyclohexane": 101.0,
+    "water": 100.0, "H2O": 100.0, "methanol": 65.0, "MeOH": 65.0, "ethanol": 78.0, "EtOH": 78.0,
+    "isopropanol": 82.0, "2-propanol": 82.0, "IPA": 82.0, "tert-butanol": 82.0, "n-butanol": 118.0,
+    "DCM": 40.0, "dichloromethane": 40.0, "methylene chloride": 40.0, "chloroform": 61.0, "CHCl3": 61.0,
+    "1,2-dichloroethane": 84.0, "DCE": 84.0, "chlorobenzene": 132.0,
+    "acetonitrile": 82.0, "MeCN": 82.0, "ethyl acetate": 77.0, "EtOAc": 77.0, "isopropyl acetate": 89.0,
+    "methyl acetate": 57.0, "butyl acetate": 126.0, "DMF": 153.0, "dimethylformamide": 153.0, "DMSO": 189.0,
+    "dimethyl sulfoxide": 189.0, "dimethyl sulphoxide": 189.0, "ethylene glycol": 197.0, "glycol": 197.0,
+    "glycerol": 290.0, "NMP": 202.0, "DMAc": 165.0, "acetic acid": 118.0, "pyridine": 115.0,
+}  # fmt: skip

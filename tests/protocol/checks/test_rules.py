@@ -49,8 +49,18 @@ def alkene_mmol(mmol: str) -> Edit:
     return ("    amount: 5.0 mmol\n", f"    amount: {mmol} mmol\n")
 
 
+def override_by(approvers: str, rule: str = "ACCUMULATION-MTSR") -> Edit:
+    return (
+        END,
+        f"\noverrides:\n  - rule: {rule}\n    reason: accepted after a calorimetry run\n    approved_by: {approvers}\n",
+    )
+
+
 def override(rule: str, reason: str = "accepted after a calorimetry run (RC1, 2024-03)") -> Edit:
-    return (END, f"\noverrides:\n  - rule: {rule}\n    reason: {reason}\n    approved_by: Dr. A. Safety\n")
+    return (
+        END,
+        f"\noverrides:\n  - rule: {rule}\n    reason: {reason}\n    approved_by: [Dr. A. Safety, B. Plant-Manager]\n",
+    )
 
 
 # ---- rigs: sim.yaml as shipped, the -40 °C rig of the broken folder, and variants of sim.yaml
@@ -144,6 +154,13 @@ QUENCH_STEP_K5 = (
     "    permissive: [Tr <= 5 °C]\n    pause_above: 15 °C\n    resume_below: 5 °C\n    consumes: [kmno4]\n"
 )
 HOLD_K5 = "  - id: stir-cold\n    step: hold\n    duration: 2 h\n    band: [0 °C, 5 °C]\n"
+
+# KS without the MTSR gate, one portion every 2 min: an MTSR above 25 °C but well under acetone's boiling point
+MIDDLING_UNGATED: tuple[Edit, ...] = (
+    ("      - MTSR <= 25 °C\n", ""),
+    ("    min_interval: 1 min\n", "    min_interval: 2 min\n"),
+    ('    window: 10 min # the paper\'s "10 portions within 10 min"\n', "    window: 90 min\n"),
+)
 
 # KS without the MTSR gate, one portion every 10 min: peak accumulation gives an MTSR of about 16 °C
 SLOW_UNGATED: tuple[Edit, ...] = (
@@ -364,7 +381,37 @@ FAILING = [
         at="total: 50.0 g",
         also=("QUENCH-AMOUNT",),  # the quench is judged on the 50 g that enter, and falls short of it
     ),
-    fails("mtsr-ungated", "ACCUMULATION-MTSR", KS, ("      - MTSR <= 25 °C\n", ""), at="min_interval: 1 min"),
+    fails(
+        "mtsr-ungated",
+        "ACCUMULATION-MTSR",
+        KS,
+        ("      - MTSR <= 25 °C\n", ""),
+        at="min_interval: 1 min",
+        also=("MTSR-BOILING",),  # about 49 °C, 7 K under acetone's boiling point
+    ),
+    fails(
+        "mtsr-ungated-slower",
+        "ACCUMULATION-MTSR",
+        KS,
+        *MIDDLING_UNGATED,
+        at="min_interval: 2 min",
+    ),
+    fails(
+        "mtsr-boiling",
+        "MTSR-BOILING",
+        KS,
+        ("      - MTSR <= 25 °C\n", ""),
+        override("ACCUMULATION-MTSR"),
+        at="min_interval: 1 min",
+        also=("ACCUMULATION-MTSR",),  # acknowledged: the override holds for it, not for the boiling point
+    ),
+    fails(
+        "mtsr-boiling-unknown-solvent",
+        "MTSR-BOILING",
+        KS,
+        ("    name: acetone\n", "    name: Cyrene\n"),
+        at="name: Cyrene",
+    ),
     fails(
         "mtsr-gate-too-high",
         "ACCUMULATION-MTSR",
@@ -525,6 +572,33 @@ FAILING = [
         ("    volume: 50 mL\n    rate: one portion\n", "    volume: 50 mL\n    rate: 1000 mL/min\n"),
         at="rate: 1000 mL/min",
         rig="pump-31",
+    ),
+    fails(
+        "override-one-approver",
+        "OVERRIDE-APPROVAL",
+        KS,
+        *MIDDLING_UNGATED,
+        override_by("[Dr. A. Safety]"),
+        at="approved_by: [Dr. A. Safety]",
+        also=("ACCUMULATION-MTSR",),  # and the finding stays an error
+    ),
+    fails(
+        "override-by-the-author",
+        "OVERRIDE-APPROVAL",
+        KS,
+        *MIDDLING_UNGATED,
+        override_by("[Dr. A. Safety, labctl process team]"),
+        at="approved_by:",
+        also=("ACCUMULATION-MTSR",),
+    ),
+    fails(
+        "override-one-person-twice",
+        "OVERRIDE-APPROVAL",
+        KS,
+        *MIDDLING_UNGATED,
+        override_by("[Dr. A. Safety, 'a. safety']"),
+        at="approved_by:",
+        also=("ACCUMULATION-MTSR",),
     ),
     fails(
         "material-id-twice",
@@ -753,6 +827,15 @@ PASSING = [
     ),
     passes("step-ids-unique", "STEP-ID-DUPLICATE", K5),
     passes("material-ids-unique", "MATERIAL-ID-DUPLICATE", MK),
+    passes("mtsr-gated-far-from-boiling", "MTSR-BOILING", KS),
+    passes(
+        "override-two-approvers",
+        "OVERRIDE-APPROVAL",
+        KS,
+        *MIDDLING_UNGATED,
+        override_by("[Dr. A. Safety, Prof. B. Plant]"),
+        also=("ACCUMULATION-MTSR",),  # acknowledged
+    ),
     passes(
         "quench-pause-at-the-bounds",
         "QUENCH-PAUSE",
@@ -1119,10 +1202,9 @@ def test_thresholds_file_uses_units(tmp_path: Path) -> None:
 
 
 def test_override_turns_an_overridable_error_into_a_recorded_acknowledgement(tmp_path: Path) -> None:
-    ungated = ("      - MTSR <= 25 °C\n", "")
-    without = Case("o", "ACCUMULATION-MTSR", KS, (ungated,), None).findings(tmp_path)
+    without = Case("o", "ACCUMULATION-MTSR", KS, MIDDLING_UNGATED, None).findings(tmp_path)
     with_override = Case(
-        "o", "ACCUMULATION-MTSR", KS, (ungated, override("ACCUMULATION-MTSR")), None
+        "o", "ACCUMULATION-MTSR", KS, (*MIDDLING_UNGATED, override("ACCUMULATION-MTSR")), None
     ).findings(tmp_path)
     assert [(f.rule, f.severity) for f in without if f.severity is not Severity.INFO] == [
         ("ACCUMULATION-MTSR", Severity.ERROR)
@@ -1131,7 +1213,7 @@ def test_override_turns_an_overridable_error_into_a_recorded_acknowledgement(tmp
     assert (downgraded.rule, downgraded.severity) == ("ACCUMULATION-MTSR", Severity.ACKNOWLEDGED)
     assert not downgraded.severity.fails
     assert downgraded.message.endswith(
-        "[error acknowledged by Dr. A. Safety: accepted after a calorimetry run (RC1, 2024-03)]"
+        "[error acknowledged by Dr. A. Safety and B. Plant-Manager: accepted after a calorimetry run (RC1, 2024-03)]"
     )
     assert downgraded.location == next(f.location for f in without if f.rule == "ACCUMULATION-MTSR")
 

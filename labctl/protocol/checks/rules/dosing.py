@@ -9,8 +9,9 @@ from labctl.protocol.checks.chemistry import classes_of, molar_mass
 from labctl.protocol.checks.config import CheckerConfig
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error, info
+from labctl.protocol.checks.identity import boiling_point
 from labctl.protocol.conditions import Comparison, Signal
-from labctl.protocol.model import MaterialClass
+from labctl.protocol.model import Material, MaterialClass
 from labctl.protocol.source import DataPath
 from labctl.protocol.steps import DoseSolid
 from labctl.protocol.units import Kind, format_quantity
@@ -227,6 +228,68 @@ def _gated(ctx: CheckContext, d: ExothermicDose, start: float, cap: float) -> li
     return []
 
 
+def check_boiling(ctx: CheckContext) -> list[Finding]:
+    """The worst case the dosing allows (the gate's MTSR cap, or the modelled MTSR without one) must stay well
+    under the boiling point of every solvent in the flask: past it a runaway boils the solvent, which no
+    approval can make acceptable."""
+    doses, _ = exothermic_doses(ctx)
+    findings = []
+    for d in doses:
+        solvents = _solvents(ctx, d.index)
+        unknown = [m for m in solvents if boiling_point(m) is None]
+        if unknown:
+            findings.append(
+                error(
+                    "MTSR-BOILING",
+                    f"the boiling point of '{unknown[0].id}' ('{unknown[0].name}') is not known: give its "
+                    "boiling_point, against which a runaway of this dosing is judged",
+                    ("materials", ctx.protocol.materials.index(unknown[0]), "name"),
+                )
+            )
+            continue
+        if solvents:
+            findings += _judge_boiling(ctx, d, min(solvents, key=lambda m: boiling_point(m) or 0.0))
+    return findings
+
+
+def _solvents(ctx: CheckContext, index: int) -> list[Material]:
+    here = ctx.present[index]
+    return [
+        m
+        for m in ctx.protocol.materials
+        if m.id in here and (m.role == "solvent" or MaterialClass.SOLVENT in classes_of(m))
+    ]
+
+
+def _judge_boiling(ctx: CheckContext, d: ExothermicDose, solvent: Material) -> list[Finding]:
+    cfg = ctx.config
+    bp = boiling_point(solvent)
+    assert bp is not None
+    worst, path = _worst_mtsr(ctx, d)
+    if worst < bp - cfg.boiling_margin:
+        return []
+    return [
+        error(
+            "MTSR-BOILING",
+            f"if the unreacted oxidant reacted at once Tr could reach {worst:.0f} °C, within "
+            f"{cfg.boiling_margin:g} K of the boiling point of '{solvent.id}' ({bp:g} °C): a runaway would boil "
+            "the batch. No override accepts this; gate on MTSR or dose more slowly",
+            path,
+        )
+    ]
+
+
+def _worst_mtsr(ctx: CheckContext, d: ExothermicDose) -> tuple[float, DataPath]:
+    cfg = ctx.config
+    cap = d.dose.gate_limit(Signal.MTSR)
+    if cap is not None:
+        return cap, _gate_entry(d, Signal.MTSR)
+    gate_tr = d.dose.gate_limit(Signal.TR)
+    start = cfg.gate_max_tr if gate_tr is None else gate_tr
+    peak = peak_unreacted(d.portion_mol, d.dose.portion_count(), d.dose.min_interval, cfg.consumption_tau)
+    return start + d.rise(peak, cfg.dosing_enthalpy), (*d.path, "min_interval")
+
+
 def check_all_at_once(ctx: CheckContext) -> list[Finding]:
     """The oxidant charged by hand, pumped in one portion or there from the start enters all at once: no gate,
     no portion, the whole heat of it at once (a single-portion dose_solid is judged by check_portions)."""
@@ -263,4 +326,4 @@ def _at_once(how: str, moles: float, rise: float, cfg: CheckerConfig) -> str:
     )
 
 
-RULES = [check_portions, check_intervals, check_gates, check_accumulation, check_all_at_once]
+RULES = [check_portions, check_intervals, check_gates, check_accumulation, check_boiling, check_all_at_once]
