@@ -15,6 +15,7 @@ from labctl.protocol.checks.rules import (
     kmno4,
     materials,
     mgbr,
+    plausibility,
     protection,
     quench,
 )
@@ -32,6 +33,7 @@ _ALL_RULES = [
     *quench.RULES,
     *interlocks.RULES,
     *protection.RULES,
+    *plausibility.RULES,
 ]
 
 

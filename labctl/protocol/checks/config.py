@@ -47,6 +47,10 @@ class CheckerConfig(Spec):
     max_wait_tolerance: Kelvin = Field(5.0, gt=0, description="widest tolerance of a wait_until")
     max_timeout: Seconds = Field(86_400.0, gt=0, description="longest wait_until timeout")
     max_band_width: Kelvin = Field(30.0, gt=0, description="widest hold band")
+    heat_capacity_tolerance: Percent = Field(
+        30.0, gt=0, description="declared heat capacity against the estimate"
+    )
+    max_fill: Percent = Field(80.0, gt=0, description="most of the vessel's volume the batch may fill")
     boiling_margin: Kelvin = Field(
         10.0, ge=0, description="a dosing's worst-case MTSR stays this far below the solvent's boiling point"
     )

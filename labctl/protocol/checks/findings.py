@@ -47,6 +47,8 @@ RULES: dict[str, Rule] = {
         Rule("KMNO4-STOICH", "KMnO4 / alkene between 1.0 and 1.3 equiv, never above 1.5", True),
         Rule("KMNO4-INCOMPATIBLE", "no alcohols, glycols, DMF, DMSO or conc. H2SO4 with KMnO4"),
         Rule("HEAT-CAPACITY-MISSING", "exothermic dosing needs the charge's heat capacity"),
+        Rule("HEAT-CAPACITY-PLAUSIBLE", "the declared heat capacity agrees with what is charged"),
+        Rule("VESSEL-FILL", "the batch fits the vessel"),
         Rule("PORTION-ADIABATIC", "adiabatic rise per portion within the limit"),
         Rule("PORTION-INTERVAL", "minimum interval between portions", True),
         Rule("DOSE-WINDOW", "the dosing window fits the portions and their interval"),

@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from labctl.protocol.checks.names import BOILING_POINTS, FRAGMENTS, NAMES, NOT_FRAGMENTS
+from labctl.protocol.checks.names import BOILING_POINTS, FRAGMENTS, LIQUIDS, NAMES, NOT_FRAGMENTS
 from labctl.protocol.checks.smiles import SmilesError, smiles_classes
 from labctl.protocol.model import Material, MaterialClass
 
@@ -132,24 +132,38 @@ def _structure(smiles: str | None) -> frozenset[MaterialClass] | None:
         return None
 
 
-_BOILING = {
-    key: bp for name, bp in BOILING_POINTS.items() for key in (normalise(name), _bare(normalise(name)))
-}
+def _by_name(table: dict[str, float]) -> dict[str, float]:
+    return {key: value for name, value in table.items() for key in (normalise(name), _bare(normalise(name)))}
+
+
+_BOILING = _by_name(BOILING_POINTS)
+_CP = _by_name({name: cp for name, (cp, _) in LIQUIDS.items()})
+_DENSITY = _by_name({name: rho for name, (_, rho) in LIQUIDS.items()})
+
+
+def _named(material: Material, table: dict[str, float]) -> list[float]:
+    """The values of every known name within the material's name ('ethanol (absolute)', 'toluene/THF')."""
+    words = [w for w in _WORDS.findall(material.name) if normalise(w)]
+    runs = (
+        normalise("".join(words[i : i + n]))
+        for i in range(len(words))
+        for n in range(1, min(_LONGEST, len(words) - i) + 1)
+    )
+    return [v for key in runs if (v := table.get(key, table.get(_bare(key)))) is not None]
 
 
 def boiling_point(material: Material) -> float | None:
-    """Declared, or the lowest of the known solvents its name names ('ethanol (absolute)', 'toluene/THF')."""
+    """Declared, or the lowest of the known solvents its name names."""
     if material.boiling_point is not None:
         return material.boiling_point
-    words = [w for w in _WORDS.findall(material.name) if normalise(w)]
-    found = [
-        bp
-        for i in range(len(words))
-        for n in range(1, min(_LONGEST, len(words) - i) + 1)
-        if (
-            bp := _BOILING.get(_bare(normalise("".join(words[i : i + n]))))
-            or _BOILING.get(normalise("".join(words[i : i + n])))
-        )
-        is not None
-    ]
+    found = _named(material, _BOILING)
     return min(found) if found else None
+
+
+def liquid(material: Material) -> tuple[float, float] | None:
+    """(specific heat J/(g·K), density g/mL) of a liquid the table knows by the name; None for a mixture of
+    several or anything else."""
+    cps, densities = _named(material, _CP), _named(material, _DENSITY)
+    if len(set(cps)) != 1 or len(set(densities)) != 1:
+        return None
+    return cps[0], densities[0]

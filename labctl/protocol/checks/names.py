@@ -183,3 +183,17 @@ BOILING_POINTS: dict[str, float] = {
     "dimethyl sulfoxide": 189.0, "dimethyl sulphoxide": 189.0, "ethylene glycol": 197.0, "glycol": 197.0,
     "glycerol": 290.0, "NMP": 202.0, "DMAc": 165.0, "acetic acid": 118.0, "pyridine": 115.0,
 }  # fmt: skip
+
+# Specific heat capacity (J/(g·K), ~20 °C) and density (g/mL) of common liquids: what a charge's heat capacity is
+# estimated from, to check the declared one.
+LIQUIDS: dict[str, tuple[float, float]] = {
+    "acetone": (2.16, 0.79), "aceton": (2.16, 0.79), "water": (4.18, 1.00), "H2O": (4.18, 1.00),
+    "aqueous": (4.18, 1.00), "toluene": (1.70, 0.87), "THF": (1.72, 0.89), "tetrahydrofuran": (1.72, 0.89),
+    "2-MeTHF": (1.80, 0.85), "methanol": (2.53, 0.79), "MeOH": (2.53, 0.79), "ethanol": (2.44, 0.79),
+    "EtOH": (2.44, 0.79), "isopropanol": (2.60, 0.79), "IPA": (2.60, 0.79), "DCM": (1.19, 1.33),
+    "dichloromethane": (1.19, 1.33), "acetonitrile": (2.23, 0.79), "MeCN": (2.23, 0.79),
+    "ethyl acetate": (1.92, 0.90), "EtOAc": (1.92, 0.90), "heptane": (2.24, 0.68), "n-heptane": (2.24, 0.68),
+    "hexane": (2.26, 0.66), "hexanes": (2.26, 0.66), "DMF": (2.03, 0.94), "DMSO": (1.96, 1.10),
+    "MTBE": (2.14, 0.74), "Et2O": (2.33, 0.71), "diethyl ether": (2.33, 0.71), "xylene": (1.72, 0.86),
+    "chloroform": (0.96, 1.49), "2-butanone": (2.20, 0.80), "MEK": (2.20, 0.80), "cyclohexane": (1.85, 0.78),
+}  # fmt: skip

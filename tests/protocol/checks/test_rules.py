@@ -601,6 +601,41 @@ FAILING = [
         also=("ACCUMULATION-MTSR",),
     ),
     fails(
+        "heat-capacity-ten-times",
+        "HEAT-CAPACITY-PLAUSIBLE",
+        KS,
+        (
+            "  heat_capacity: 1.01 kJ/K # the charge; the glass (0.36 kJ/K) is left out to stay conservative\n",
+            "  heat_capacity: 10.1 kJ/K\n",
+        ),
+        at="heat_capacity: 10.1 kJ/K",
+    ),
+    fails(
+        "heat-capacity-too-small",
+        "HEAT-CAPACITY-PLAUSIBLE",
+        K5,
+        (
+            "  heat_capacity: 0.03 kJ/K # ~10 mL acetone (0.017 kJ/K) plus a share of the glass\n",
+            "  heat_capacity: 0.01 kJ/K\n",
+        ),
+        at="heat_capacity: 0.01 kJ/K",
+        also=("PORTION-ADIABATIC", "ACCUMULATION-MTSR"),  # judged on the 0.01 kJ/K, the smaller figure
+    ),
+    fails(
+        "material-mass-in-mg",
+        "MATERIAL-AMOUNT",
+        KS,
+        ("    mass: 54.0 g\n", "    mass: 54.0 mg\n"),
+        at="mass: 54.0 mg",
+    ),
+    fails(
+        "vessel-overfilled",
+        "VESSEL-FILL",
+        K5,
+        ("  volume: 50 mL\n", "  volume: 25 mL\n"),
+        at="volume: 25 mL",
+    ),
+    fails(
         "material-id-twice",
         "MATERIAL-ID-DUPLICATE",
         MK,
@@ -827,6 +862,17 @@ PASSING = [
     ),
     passes("step-ids-unique", "STEP-ID-DUPLICATE", K5),
     passes("material-ids-unique", "MATERIAL-ID-DUPLICATE", MK),
+    passes(
+        "heat-capacity-with-the-glass",
+        "HEAT-CAPACITY-PLAUSIBLE",
+        KS,
+        (
+            "  heat_capacity: 1.01 kJ/K # the charge; the glass (0.36 kJ/K) is left out to stay conservative\n",
+            "  heat_capacity: 1.37 kJ/K # with the glass\n",
+        ),
+    ),
+    passes("heat-capacity-as-shipped", "HEAT-CAPACITY-PLAUSIBLE", K5),
+    passes("vessel-filled-to-the-limit", "VESSEL-FILL", K5, ("  volume: 50 mL\n", "  volume: 27 mL\n")),
     passes("mtsr-gated-far-from-boiling", "MTSR-BOILING", KS),
     passes(
         "override-two-approvers",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from labctl.protocol.checks.accumulation import gated_release_times, peak_unreacted
+from labctl.protocol.checks.charge import heat_capacity
 from labctl.protocol.checks.chemistry import classes_of, molar_mass
 from labctl.protocol.checks.config import CheckerConfig
 from labctl.protocol.checks.context import CheckContext
@@ -62,8 +63,18 @@ def exothermic_doses(ctx: CheckContext) -> tuple[list[ExothermicDose], list[Find
                 )
             )
             continue
-        doses.append(ExothermicDose(index, dose, dose.portion_mass() / mm, reactor.heat_capacity))
+        safer = min(
+            reactor.heat_capacity, _estimated(ctx, index)
+        )  # a typo that makes a portion look harmless
+        doses.append(ExothermicDose(index, dose, dose.portion_mass() / mm, safer))
     return doses, findings
+
+
+def _estimated(ctx: CheckContext, index: int) -> float:
+    """The charge's heat capacity as the ledger tells it, glass included: the realistic figure, whose smaller
+    of it and the declared one the thermal rules use."""
+    heat = heat_capacity(ctx.protocol, ctx.ledger, index)
+    return heat.central_kj_k + heat.glass_kj_k if heat.central_kj_k > 0 else float("inf")
 
 
 def _portion_key(dose: DoseSolid) -> str:
@@ -312,7 +323,8 @@ def check_all_at_once(ctx: CheckContext) -> list[Finding]:
                 )
             )
         else:
-            rise = a.moles * abs(cfg.dosing_enthalpy) / reactor.heat_capacity
+            held = min(reactor.heat_capacity, _estimated(ctx, max(a.step, 0)))
+            rise = a.moles * abs(cfg.dosing_enthalpy) / held
             if rise > cfg.max_adiabatic_rise:
                 findings.append(error("PORTION-ADIABATIC", _at_once(a.how, a.moles, rise, cfg), a.path))
     return findings

@@ -1,0 +1,84 @@
+"""Numbers checked against each other: the declared heat capacity against what is charged, the vessel's fill,
+a mass against an amount."""
+
+from __future__ import annotations
+
+from labctl.protocol.checks.charge import filled_ml, heat_capacity
+from labctl.protocol.checks.context import CheckContext
+from labctl.protocol.checks.findings import Finding, error
+from labctl.protocol.units import Kind, format_quantity
+
+MOLAR_MASS_RANGE = (10.0, 5000.0)  # g/mol: from the lightest reagent a protocol doses to a large catalyst
+
+
+def check_heat_capacity(ctx: CheckContext) -> list[Finding]:
+    """At the first dosing, the declared heat capacity must lie within the configured fraction of the estimate
+    (below: the central figure; above: generous figures and the glass)."""
+    reactor = ctx.protocol.reactor
+    doses = ctx.doses()
+    if reactor is None or reactor.heat_capacity is None or not doses:
+        return []
+    heat = heat_capacity(ctx.protocol, ctx.ledger, doses[0][0])
+    if heat.central_kj_k <= 0:
+        return []
+    tolerance = ctx.config.heat_capacity_tolerance / 100.0
+    low, high = heat.central_kj_k * (1 - tolerance), heat.upper_kj_k * (1 + tolerance)
+    declared = reactor.heat_capacity
+    if low <= declared <= high:
+        return []
+    return [
+        error(
+            "HEAT-CAPACITY-PLAUSIBLE",
+            f"{declared:g} kJ/K is not what the charge holds: about {heat.central_kj_k:.3g} kJ/K from the "
+            f"materials, up to {heat.upper_kj_k:.3g} kJ/K with the glass ({heat.glass_kj_k:.2g} kJ/K), so "
+            f"{low:.3g}–{high:.3g} kJ/K within {ctx.config.heat_capacity_tolerance:g} %; the thermal rules use "
+            "the smaller figure",
+            ("reactor", "heat_capacity"),
+        )
+    ]
+
+
+def check_fill(ctx: CheckContext) -> list[Finding]:
+    reactor = ctx.protocol.reactor
+    if reactor is None or reactor.volume is None:
+        return []
+    filled = filled_ml(ctx.ledger)
+    limit = ctx.config.max_fill / 100.0 * reactor.volume
+    if filled <= limit:
+        return []
+    return [
+        error(
+            "VESSEL-FILL",
+            f"everything added takes up about {format_quantity(filled, Kind.VOLUME)}, more than "
+            f"{ctx.config.max_fill:g} % of the {format_quantity(reactor.volume, Kind.VOLUME)} vessel",
+            ("reactor", "volume"),
+        )
+    ]
+
+
+def check_molar_mass(ctx: CheckContext) -> list[Finding]:
+    """A mass in mg beside an amount in mol implies a molar mass no substance has."""
+    low, high = MOLAR_MASS_RANGE
+    findings = []
+    for i, m in enumerate(ctx.protocol.materials):
+        for implied, key in _implied(m.mass, m.amount, m.molar_mass):
+            if not low <= implied <= high:
+                findings.append(
+                    error(
+                        "MATERIAL-AMOUNT",
+                        f"'{m.id}': {key} implies {implied:.3g} g/mol, outside {low:g}–{high:g} g/mol: a unit slip?",
+                        ("materials", i, key),
+                    )
+                )
+    return findings
+
+
+def _implied(mass: float | None, amount: float | None, molar_mass: float | None) -> list[tuple[float, str]]:
+    if molar_mass is not None:
+        return [(molar_mass, "molar_mass")]
+    if mass is not None and amount is not None:
+        return [(mass / amount, "mass")]
+    return []
+
+
+RULES = [check_heat_capacity, check_fill, check_molar_mass]
