@@ -15,6 +15,7 @@ from labctl.protocol.checks.rules import (
     kmno4,
     materials,
     mgbr,
+    order,
     plausibility,
     protection,
     quench,
@@ -34,6 +35,7 @@ _ALL_RULES = [
     *interlocks.RULES,
     *protection.RULES,
     *plausibility.RULES,
+    *order.RULES,
 ]
 
 

@@ -47,6 +47,19 @@ class CheckerConfig(Spec):
     max_wait_tolerance: Kelvin = Field(5.0, gt=0, description="widest tolerance of a wait_until")
     max_timeout: Seconds = Field(86_400.0, gt=0, description="longest wait_until timeout")
     max_band_width: Kelvin = Field(30.0, gt=0, description="widest hold band")
+    oxidation_window: tuple[Celsius, Celsius] = Field(
+        (0.0, 5.0),
+        description="the KMnO4 procedure's temperature window, for setpoints and bands with oxidant",
+    )
+    quench_max_unreacted: Percent = Field(
+        5.0, gt=0, description="most oxidant the model may count unreacted at the quench"
+    )
+    max_ramp_rate: KelvinPerMinute = Field(
+        2.0, gt=0, description="fastest ramp a chiller of this class follows"
+    )
+    min_consume_hold: Seconds = Field(
+        1800.0, ge=0, description="shortest hold that may mark a material consumed"
+    )
     heat_capacity_tolerance: Percent = Field(
         30.0, gt=0, description="declared heat capacity against the estimate"
     )

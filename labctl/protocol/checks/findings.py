@@ -70,6 +70,14 @@ RULES: dict[str, Rule] = {
         Rule("QUENCH-AMOUNT", "bisulfite covers the oxidant left, with margin"),
         Rule("QUENCH-ORDER", "the quench comes only after the hold that follows dosing"),
         Rule("QUENCH-PERMISSIVE", "the quench starts only with a cold reactor"),
+        Rule("ORDER-COLD-FIRST", "the oxidant is dosed only after a wait until the vessel is cold"),
+        Rule(
+            "REACTION-WINDOW", "with oxidant in the flask, setpoints and bands lie in the procedure's window"
+        ),
+        Rule("QUENCH-EARLY", "the quench comes when the model counts the oxidant reacted"),
+        Rule("SETPOINT-BAND", "a hold's setpoint lies inside its band"),
+        Rule("RAMP-RATE", "a ramp is one the chiller can follow"),
+        Rule("CONSUMES-UNEARNED", "a material is marked consumed only by a step that can consume it"),
         Rule("QUENCH-PAUSE", "the quench pauses when the mass warms and resumes only when it is cold again"),
         Rule("DOSE-STIRRER", "solids are dosed only with a stirrer declared"),
         Rule(

@@ -543,6 +543,7 @@ FAILING = [
         KS,
         ("    band: [0 °C, 5 °C]\n", "    band: [0 °C, 500 °C]\n"),
         at="band: [0 °C, 500 °C]",
+        also=("REACTION-WINDOW",),
     ),
     fails(
         "setting-interlock-hysteresis",
@@ -636,6 +637,75 @@ FAILING = [
         at="volume: 25 mL",
     ),
     fails(
+        "order-dose-before-cooling",
+        "ORDER-COLD-FIRST",
+        K5,
+        (
+            "  - id: cold\n    step: wait_until\n    target: 2.5 °C\n    tolerance: 2.5 K\n"
+            "    settle: 6 min # past the controller's undershoot on arrival: no portion goes in below the band\n"
+            "    timeout: 60 min\n",
+            "",
+        ),
+        at="- id: kmno4-addition",
+    ),
+    fails(
+        "order-wait-too-loose",
+        "ORDER-COLD-FIRST",
+        KS,
+        ("    tolerance: 2.5 K\n", "    tolerance: 4 K\n"),
+        at="- id: kmno4-addition",
+    ),
+    fails(
+        "reaction-at-room-temperature",
+        "REACTION-WINDOW",
+        KS,
+        ("    band: [0 °C, 5 °C]\n", "    band: [0 °C, 8 °C]\n"),
+        at="band: [0 °C, 8 °C]",
+    ),
+    fails(
+        "quench-after-a-2-min-hold",
+        "QUENCH-EARLY",
+        KS,
+        ("    duration: 2 h\n    band: [0 °C, 5 °C]\n", "    duration: 2 min\n    band: [0 °C, 5 °C]\n"),
+        at="duration: 2 min",
+    ),
+    fails(
+        "setpoint-against-the-hold",
+        "SETPOINT-BAND",
+        KS,
+        (
+            "  - id: stir-cold\n",
+            "  - id: warm\n    step: set_temperature\n    target: 25 °C\n  - id: stir-cold\n",
+        ),
+        at="target: 25 °C",
+        also=(
+            "REACTION-WINDOW",
+            "INTERLOCK-MISSING",
+        ),  # oxidant in the flask at 25 °C, and the new step unguarded
+    ),
+    fails(
+        "ramp-63-k-in-a-minute",
+        "RAMP-RATE",
+        MK,
+        ("    duration: ${warmup_time}\n", "    duration: 1 min\n"),
+        at="duration: 1 min",
+    ),
+    fails(
+        "consumes-on-its-own-addition",
+        "CONSUMES-UNEARNED",
+        MK,
+        ("    materials: [mgbr]\n", "    materials: [mgbr]\n    consumes: [mgbr]\n"),
+        ("    consumes: [mgbr]\n    note:", "    note:"),
+        at="consumes: [mgbr]",  # which would license the warm-up at once
+    ),
+    fails(
+        "consumes-after-a-short-hold",
+        "CONSUMES-UNEARNED",
+        MK,
+        ("    duration: ${hold_time}\n", "    duration: 10 min\n"),
+        at="consumes: [mgbr]",
+    ),
+    fails(
         "material-id-twice",
         "MATERIAL-ID-DUPLICATE",
         MK,
@@ -705,6 +775,7 @@ FAILING = [
         MK,
         ("    target: -43 °C\n", "    target: -39.9 °C\n"),
         at="target: -39.9 °C",
+        also=("SETPOINT-BAND",),  # and outside the hold's band
     ),
     fails(
         "mgbr-above-40-hold-band",
@@ -750,7 +821,8 @@ FAILING = [
             "    instruction: Pour in the bisulfite solution.\n    consumes: [kmno4]\n",
         ),
         at="steps:",
-        also=("INTERLOCK-MISSING",),  # the pour-in is no quench: the oxidant is in the flask, unguarded
+        # the pour-in is no quench: the oxidant is in the flask, unguarded, and it cannot consume it
+        also=("INTERLOCK-MISSING", "CONSUMES-UNEARNED"),
     ),
     fails(
         "quench-amount-mass",
@@ -787,6 +859,7 @@ FAILING = [
         K5,
         (HOLD_K5 + QUENCH_STEP_K5, QUENCH_STEP_K5 + HOLD_K5),
         at="- id: quench",
+        also=("QUENCH-EARLY",),
     ),
     fails(
         "quench-permissive-5.5",
@@ -862,6 +935,20 @@ PASSING = [
     ),
     passes("step-ids-unique", "STEP-ID-DUPLICATE", K5),
     passes("material-ids-unique", "MATERIAL-ID-DUPLICATE", MK),
+    passes("order-cold-first", "ORDER-COLD-FIRST", KS),
+    passes("reaction-in-its-window", "REACTION-WINDOW", K5),
+    passes(
+        "quench-after-30-min",
+        "QUENCH-EARLY",
+        KS,
+        ("    duration: 2 h\n    band: [0 °C, 5 °C]\n", "    duration: 30 min\n    band: [0 °C, 5 °C]\n"),
+    ),
+    passes("setpoint-in-the-band", "SETPOINT-BAND", MK),
+    passes("ramp-overnight", "RAMP-RATE", MK),
+    passes(
+        "ramp-at-the-limit", "RAMP-RATE", MK, ("    duration: ${warmup_time}\n", "    duration: 32 min\n")
+    ),
+    passes("consumes-after-the-hold", "CONSUMES-UNEARNED", MK),
     passes(
         "heat-capacity-with-the-glass",
         "HEAT-CAPACITY-PLAUSIBLE",
@@ -1049,6 +1136,7 @@ PASSING = [
         "MGBR-ABOVE-40",
         MK,
         ("    target: -43 °C\n", "    target: -40 °C\n"),
+        ("    band: [-48 °C, -41 °C]\n", "    band: [-48 °C, -40 °C]\n"),
         also=("MGBR-HOLD-MARGIN",),
     ),
     passes(
