@@ -37,6 +37,9 @@ class CheckerConfig(Spec):
     chiller_low_margin: Kelvin = Field(10.0, ge=0)
     mgbr_max: Celsius = -40.0
     mgbr_setpoint_warn: Celsius = -42.0
+    mgbr_storage_warn_margin: Kelvin = Field(
+        5.0, ge=0, description="storage's early level, this far below the limit"
+    )
     quench_factor: float = Field(1.1, gt=0)
     quench_max_start: Celsius = 5.0
     amount_tolerance: Percent = Field(5.0, ge=0)

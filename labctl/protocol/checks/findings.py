@@ -65,7 +65,11 @@ RULES: dict[str, Rule] = {
         Rule("MGBR-PROTIC", "no water or alcohol where MgBr is present"),
         Rule("MGBR-ABOVE-40", "no step takes MgBr above -40 °C"),
         Rule("MGBR-HOLD-MARGIN", "MgBr setpoints leave margin below -40 °C for overshoot", True),
-        Rule("MGBR-MONITORING", "MgBr protocols alarm on warming and on chiller faults"),
+        Rule(
+            "MGBR-MONITORING",
+            "MgBr protocols alarm on warming, chiller faults, a silent chiller and a missing Tr",
+        ),
+        Rule("MGBR-COLD-FIRST", "MgBr is charged only after a wait until the vessel is below -40 °C"),
         Rule("QUENCH-MISSING", "an oxidation is quenched"),
         Rule("QUENCH-AMOUNT", "bisulfite covers the oxidant left, with margin"),
         Rule("QUENCH-ORDER", "the quench comes only after the hold that follows dosing"),

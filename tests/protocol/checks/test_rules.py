@@ -536,6 +536,7 @@ FAILING = [
         MK,
         ("    tolerance: 2 K\n", "    tolerance: 2000 K\n"),
         at="tolerance: 2000 K",
+        also=("MGBR-COLD-FIRST",),  # the MgBr could then be charged at -17 °C
     ),
     fails(
         "setting-band-0-500",
@@ -706,6 +707,43 @@ FAILING = [
         at="consumes: [mgbr]",
     ),
     fails(
+        "mgbr-probe-alarm-deleted",
+        "MGBR-MONITORING",
+        MS,
+        ("  - id: probe-missing\n    when: Tr missing\n    action: alarm\n", ""),
+        at="- id: ",
+    ),
+    fails(
+        "mgbr-chiller-offline-alarm-deleted",
+        "MGBR-MONITORING",
+        MK,
+        ("  - id: chiller-lost\n    when: chiller offline\n    action: alarm\n", ""),
+        at="- id: ",
+    ),
+    fails(
+        "mgbr-storage-early-level-deleted",
+        "MGBR-MONITORING",
+        MS,
+        (
+            "  - id: storage-warm\n    when: Tr > -55 °C\n    action: warn\n    hysteresis: 1 K\n    during: [transfer, store, release]\n",
+            "",
+        ),
+        ("  - id: storage-alarm\n    when: Tr > -45 °C\n", "  - id: storage-alarm\n    when: Tr > -44 °C\n"),
+        at="- id: store",
+    ),
+    fails(
+        "mgbr-cold-wait-deleted",
+        "MGBR-COLD-FIRST",
+        MS,
+        (
+            "  - id: vessel-cold\n    step: wait_until\n    target: -60 °C\n    tolerance: 3 K\n    settle: 10 min\n"
+            "    timeout: 3 h\n    on_timeout: abort\n"
+            "    note: Nothing has been transferred yet; if the vessel cannot get cold, stop here.\n",
+            "",
+        ),
+        at="- id: transfer",
+    ),
+    fails(
         "material-id-twice",
         "MATERIAL-ID-DUPLICATE",
         MK,
@@ -791,6 +829,7 @@ FAILING = [
         ("    target: -45 °C\n    control: process\n", "    target: -35 °C\n    control: process\n"),
         ("    target: -45 °C\n    tolerance: 2 K\n", "    target: -35 °C\n    tolerance: 2 K\n"),
         at="target: -35 °C",
+        also=("MGBR-COLD-FIRST",),
     ),
     fails(
         "mgbr-hold-margin",
@@ -935,6 +974,8 @@ PASSING = [
     ),
     passes("step-ids-unique", "STEP-ID-DUPLICATE", K5),
     passes("material-ids-unique", "MATERIAL-ID-DUPLICATE", MK),
+    passes("mgbr-cold-first", "MGBR-COLD-FIRST", MS),
+    passes("mgbr-cold-first-kcp", "MGBR-COLD-FIRST", MK),
     passes("order-cold-first", "ORDER-COLD-FIRST", KS),
     passes("reaction-in-its-window", "REACTION-WINDOW", K5),
     passes(
@@ -1253,7 +1294,7 @@ def test_the_scale_up_is_told_its_mtsr_gate_stretches_dosing(tmp_path: Path) -> 
 
 def test_mgbr_standing_setpoint_names_the_step_that_adds_mgbr(tmp_path: Path) -> None:
     case = next(c for c in FAILING if c.name == "mgbr-above-40-standing-setpoint")
-    [finding] = case.findings(tmp_path)
+    [finding] = [f for f in case.findings(tmp_path) if f.rule == "MGBR-ABOVE-40"]
     assert "still in force at step 'add-mgbr'" in finding.message
 
 

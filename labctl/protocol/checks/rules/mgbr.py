@@ -7,7 +7,7 @@ from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error, warning
 from labctl.protocol.checks.timeline import ever_together
 from labctl.protocol.conditions import Comparison, Signal, State, StateCondition, Subject
-from labctl.protocol.model import Action, MaterialClass
+from labctl.protocol.model import Action, Interlock, MaterialClass
 from labctl.protocol.source import DataPath
 from labctl.protocol.steps import Hold, Ramp, SetTemperature, Step, WaitUntil
 from labctl.protocol.units import Kind, format_quantity
@@ -110,7 +110,8 @@ def _judge(ctx: CheckContext, step: Step, path: DataPath, temperature: float, co
 
 
 def check_monitoring(ctx: CheckContext) -> list[Finding]:
-    """Every step with MgBr in the vessel is guarded by a warming alarm and a chiller-fault alarm."""
+    """Every step with MgBr in the vessel is guarded by a warming alarm, a chiller-fault, a chiller-offline and a
+    Tr-missing alarm; storage (MgBr held with nothing to consume it) also by an earlier level, 5 K colder."""
     mgbr = _mgbr(ctx)
     cfg = ctx.config
     findings: list[Finding] = []
@@ -118,27 +119,87 @@ def check_monitoring(ctx: CheckContext) -> list[Finding]:
         if not ctx.present[index] & mgbr:
             continue
         guards = [i for i in ctx.protocol.interlocks if i.guards(step.id) and i.action in _ALARMING]
-        warm = any(_is_warming_alarm(i.when, cfg.mgbr_max) for i in guards)
-        fault = any(i.when == StateCondition(Subject.CHILLER, State.FAULT) for i in guards)
-        if not warm:
-            findings.append(
-                error(
-                    "MGBR-MONITORING",
-                    "with MgBr in the vessel this step needs an alarm on "
-                    f"'Tr > T' with T at or below {format_quantity(cfg.mgbr_max, Kind.TEMPERATURE)}",
-                    ("steps", index),
-                )
+        needs = [
+            (
+                f"'Tr > T' with T at or below {format_quantity(cfg.mgbr_max, Kind.TEMPERATURE)}",
+                any(_is_warming_alarm(i.when, cfg.mgbr_max) for i in guards),
+            ),
+            (
+                "'chiller fault' (minutes to -40 °C without cooling)",
+                _guarded(guards, Subject.CHILLER, State.FAULT),
+            ),
+            (
+                "'chiller offline' (a unit that does not answer may not be cooling)",
+                _guarded(guards, Subject.CHILLER, State.OFFLINE),
+            ),
+            (
+                "'Tr missing' (no reading is no reason to believe it is cold)",
+                _guarded(guards, Subject.TR, State.MISSING),
+            ),
+        ]
+        if _storing(step):
+            early = cfg.mgbr_max - cfg.mgbr_storage_warn_margin
+            warned = any(
+                _is_warming_alarm(i.when, early)
+                for i in ctx.protocol.interlocks
+                if i.guards(step.id) and i.action in _ALARMING | {Action.WARN}
             )
-        if not fault:
+            needs.append((f"an earlier level on 'Tr > T' with T at or below {early:g} °C (storage)", warned))
+        findings += [
+            error(
+                "MGBR-MONITORING",
+                f"with MgBr in the vessel this step needs an alarm on {what}",
+                ("steps", index),
+            )
+            for what, present in needs
+            if not present
+        ]
+    return findings
+
+
+def _guarded(guards: list[Interlock], subject: Subject, state: State) -> bool:
+    return any(i.when == StateCondition(subject, state) for i in guards)
+
+
+def _storing(step: Step) -> bool:
+    """A hold with MgBr that nothing consumes: storage, where the batch sits for days."""
+    return isinstance(step, Hold) and not step.consumes
+
+
+def check_cold_first(ctx: CheckContext) -> list[Finding]:
+    """MgBr is charged only after a wait until the vessel is below -40 °C (with its tolerance), no setpoint changed
+    since: charged into a warm flask it is lost on contact."""
+    mgbr = _mgbr(ctx)
+    limit = ctx.config.mgbr_max
+    findings = []
+    for index, step in ctx.steps():
+        if not set(step.adds()) & mgbr:
+            continue
+        wait = _last_tr_wait(ctx.protocol.steps[:index])
+        if wait is None or wait.target + wait.tolerance > limit:
+            said = (
+                "no wait_until on Tr"
+                if wait is None
+                else f"the last wait accepts Tr up to {wait.target + wait.tolerance:g} °C"
+            )
             findings.append(
                 error(
-                    "MGBR-MONITORING",
-                    "with MgBr in the vessel this step needs an alarm on "
-                    "'chiller fault' (minutes to -40 °C without cooling)",
+                    "MGBR-COLD-FIRST",
+                    f"MgBr is charged before the vessel is known cold: {said}; wait until Tr is below "
+                    f"{format_quantity(limit, Kind.TEMPERATURE)} with its tolerance first",
                     ("steps", index),
                 )
             )
     return findings
+
+
+def _last_tr_wait(steps: list[Step]) -> WaitUntil | None:
+    for step in reversed(steps):
+        if isinstance(step, WaitUntil) and step.signal == "Tr":
+            return step
+        if isinstance(step, SetTemperature | Ramp):
+            return None
+    return None
 
 
 def _is_warming_alarm(condition: object, limit: float) -> bool:
@@ -150,4 +211,4 @@ def _is_warming_alarm(condition: object, limit: float) -> bool:
     )
 
 
-RULES = [check_solvents, check_temperatures, check_monitoring]
+RULES = [check_solvents, check_temperatures, check_monitoring, check_cold_first]
