@@ -185,6 +185,22 @@ def test_set_value_reaches_the_step_that_uses_it() -> None:
     assert match[3].startswith("'7 g' is a mass; expected a duration")
 
 
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("2 min", "'storage_time' is 2 min, below its minimum of 10 min (as set for this run)"),
+        ("90 d", "'storage_time' is 90 d, above its maximum of 30 d (as set for this run)"),
+    ],
+)
+def test_set_is_checked_against_the_parameters_bounds(value: str, said: str) -> None:
+    result = labctl("validate", STORAGE, "--set", f"storage_time={value}")
+    assert result.returncode == 1
+    [finding, verdict] = lines(result.stdout)
+    assert "error[PARAMETER-BOUND] parameters.storage_time." in finding
+    assert finding.endswith(said)
+    assert verdict == f"{STORAGE}: failed (1 error(s))"
+
+
 def test_set_of_an_undeclared_parameter_fails_clearly() -> None:
     result = labctl("validate", STORAGE, "--set", "nope=1")
     assert result.returncode == 1

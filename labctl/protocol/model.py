@@ -36,6 +36,12 @@ class Parameter(Spec):
 
     default: StrictStr | StrictInt | float
     description: str | None = None
+    minimum: StrictStr | StrictInt | float | None = Field(
+        None, description="The smallest value a run may set (same unit kind as the default)."
+    )
+    maximum: StrictStr | StrictInt | float | None = Field(
+        None, description="The largest value a run may set (same unit kind as the default)."
+    )
 
 
 class Role(StrEnum):

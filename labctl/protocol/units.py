@@ -199,6 +199,13 @@ def parse_quantity(text: object, kind: Kind) -> Quantity:
     return Quantity(value, kind)
 
 
+def kind_of(text: object) -> Kind | None:
+    """The kind of a ``<number> <unit>`` text; None for a bare number or anything else."""
+    match = _QUANTITY.match(text) if isinstance(text, str) else None
+    found = _UNITS.get(match["unit"]) if match is not None else None
+    return found[0] if found is not None else None
+
+
 def format_quantity(value: float, kind: Kind) -> str:
     """Render a canonical value for messages, e.g. ``4.75 g``."""
     return f"{value:.4g} {CANONICAL[kind]}"

@@ -16,6 +16,7 @@ from labctl.protocol.checks.rules import (
     materials,
     mgbr,
     order,
+    parameters,
     plausibility,
     protection,
     quench,
@@ -36,6 +37,7 @@ _ALL_RULES = [
     *protection.RULES,
     *plausibility.RULES,
     *order.RULES,
+    *parameters.RULES,
 ]
 
 
@@ -43,7 +45,7 @@ def check(
     loaded: LoadedProtocol, rig: Rig | None = None, config: CheckerConfig | None = None
 ) -> list[Finding]:
     """Judge a loaded protocol (against a rig when given); findings are located and in file order."""
-    ctx = CheckContext.build(loaded.protocol, config or CheckerConfig(), rig)
+    ctx = CheckContext.build(loaded.protocol, config or CheckerConfig(), rig, loaded.parameters)
     findings = [finding for rule in _ALL_RULES for finding in rule(ctx)]
     findings = apply_overrides(ctx, findings) + check_overrides(ctx)
     located = [f.located(_location(loaded.source, f.path)) for f in findings]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from labctl.protocol.checks.config import CheckerConfig
@@ -19,10 +20,14 @@ class CheckContext:
     rig: Rig | None = None
     present: list[set[str]] = field(default_factory=list)
     ledger: Ledger = field(default_factory=lambda: Ledger(()))
+    parameters: Mapping[str, object] = field(default_factory=dict)
+    """Each parameter's value for this run: given with --set, or its default."""
 
     @classmethod
-    def build(cls, protocol: Protocol, config: CheckerConfig, rig: Rig | None) -> CheckContext:
-        return cls(protocol, config, rig, presence(protocol), build_ledger(protocol))
+    def build(
+        cls, protocol: Protocol, config: CheckerConfig, rig: Rig | None, parameters: Mapping[str, object]
+    ) -> CheckContext:
+        return cls(protocol, config, rig, presence(protocol), build_ledger(protocol), parameters)
 
     def steps(self) -> list[tuple[int, Step]]:
         return list(enumerate(self.protocol.steps))

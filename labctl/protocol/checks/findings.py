@@ -80,6 +80,10 @@ RULES: dict[str, Rule] = {
         ),
         Rule("QUENCH-EARLY", "the quench comes when the model counts the oxidant reacted"),
         Rule("SETPOINT-BAND", "a hold's setpoint lies inside its band"),
+        Rule(
+            "PARAMETER-BOUND",
+            "a parameter's value (given with --set or its default) within its declared bounds",
+        ),
         Rule("RAMP-RATE", "a ramp is one the chiller can follow"),
         Rule("CONSUMES-UNEARNED", "a material is marked consumed only by a step that can consume it"),
         Rule("QUENCH-PAUSE", "the quench pauses when the mass warms and resumes only when it is cold again"),
