@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from labctl.protocol.model import Protocol
+from labctl.protocol.steps import Hold, Ramp, Step, Stir, Wait, WaitUntil
 
 
 def presence(protocol: Protocol) -> list[set[str]]:
@@ -25,3 +26,12 @@ def ever_together(protocol: Protocol, first: set[str], second: set[str]) -> tupl
                 if a != b:
                     return index, a, b
     return None
+
+
+def step_duration(step: Step) -> float:
+    """The least time a step is sure to take (a wait_until its settle, a prompt nothing)."""
+    if isinstance(step, Hold | Stir | Wait | Ramp):
+        return step.duration
+    if isinstance(step, WaitUntil):
+        return step.settle
+    return 0.0

@@ -162,6 +162,37 @@ MIDDLING_UNGATED: tuple[Edit, ...] = (
     ('    window: 10 min # the paper\'s "10 portions within 10 min"\n', "    window: 90 min\n"),
 )
 
+
+def _two_doses(between: str = "") -> tuple[Edit, ...]:
+    """KS's dose as two ungated steps of 5 portions 10 min apart (each alone under the MTSR limit), with
+    ``between`` them, and the trips extended to the second."""
+    text = shipped(KS)
+    dose = text[text.index("  - id: kmno4-addition\n") : text.index("  - id: stir-cold\n")]
+    half = (
+        dose.replace("    total: 47.5 g\n", "    total: 23.75 g\n")
+        .replace("    portions: 10\n", "    portions: 5\n")
+        .replace("      - MTSR <= 25 °C\n", "")
+        .replace("    min_interval: 1 min\n", "    min_interval: 10 min\n")
+        .replace('    window: 10 min # the paper\'s "10 portions within 10 min"\n', "    window: 90 min\n")
+    )
+    second = half.replace("  - id: kmno4-addition\n", "  - id: kmno4-addition-2\n")
+    scope = f"[kmno4-addition, kmno4-addition-2, {'between, ' if between else ''}stir-cold, ready-to-quench]"
+    return (
+        (dose, half + between + second),
+        ("    during: [kmno4-addition, stir-cold, ready-to-quench] # until", f"    during: {scope} # until"),
+        (
+            "    action: trip\n    during: [kmno4-addition, stir-cold, ready-to-quench]\n",
+            f"    action: trip\n    during: {scope}\n",
+        ),
+        (
+            "    during: [kmno4-addition, stir-cold, ready-to-quench] # before",
+            f"    during: {scope} # before",
+        ),
+    )
+
+
+HOLD_BETWEEN = "  - id: between\n    step: hold\n    duration: 30 min\n    band: [0 °C, 5 °C]\n"
+
 # KS without the MTSR gate, one portion every 10 min: peak accumulation gives an MTSR of about 16 °C
 SLOW_UNGATED: tuple[Edit, ...] = (
     ("      - MTSR <= 25 °C\n", ""),
@@ -765,6 +796,13 @@ FAILING = [
         at="minimum: 10 K",
     ),
     fails(
+        "mtsr-second-dose-on-the-first-ones-leftovers",
+        "ACCUMULATION-MTSR",
+        KS,
+        *_two_doses(),
+        at="min_interval: 10 min",
+    ),
+    fails(
         "material-id-twice",
         "MATERIAL-ID-DUPLICATE",
         MK,
@@ -995,6 +1033,7 @@ PASSING = [
     ),
     passes("step-ids-unique", "STEP-ID-DUPLICATE", K5),
     passes("material-ids-unique", "MATERIAL-ID-DUPLICATE", MK),
+    passes("mtsr-second-dose-after-a-hold", "ACCUMULATION-MTSR", KS, *_two_doses(HOLD_BETWEEN)),
     passes("parameters-within-bounds", "PARAMETER-BOUND", MK),
     passes("parameter-at-its-minimum", "PARAMETER-BOUND", MK, ("    default: 4 h\n", "    default: 2 h\n")),
     passes("mgbr-cold-first", "MGBR-COLD-FIRST", MS),

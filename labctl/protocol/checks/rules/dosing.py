@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from labctl.protocol.checks.accumulation import gated_release_times, peak_unreacted
@@ -11,6 +12,7 @@ from labctl.protocol.checks.config import CheckerConfig
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error, info
 from labctl.protocol.checks.identity import boiling_point
+from labctl.protocol.checks.timeline import step_duration
 from labctl.protocol.conditions import Comparison, Signal
 from labctl.protocol.model import Material, MaterialClass
 from labctl.protocol.source import DataPath
@@ -177,28 +179,56 @@ def check_accumulation(ctx: CheckContext) -> list[Finding]:
     doses, _ = exothermic_doses(ctx)
     findings = []
     cfg = ctx.config
-    for d in doses:
-        gate_tr = d.dose.gate_limit(Signal.TR)
-        start = cfg.gate_max_tr if gate_tr is None else gate_tr
+    for d, carried in zip(doses, carried_in(ctx, doses), strict=True):
+        start = _start(ctx, d)
         count = d.dose.portion_count()
         gate_mtsr = d.dose.gate_limit(Signal.MTSR)
         if gate_mtsr is not None:
             findings += _gated(ctx, d, start, gate_mtsr)
             continue
-        peak = peak_unreacted(d.portion_mol, count, d.dose.min_interval, cfg.consumption_tau)
+        peak = peak_unreacted(d.portion_mol, count, d.dose.min_interval, cfg.consumption_tau) + carried
         mtsr = start + d.rise(peak, cfg.dosing_enthalpy)
         if mtsr > cfg.max_mtsr:
+            earlier = (
+                f" ({carried * 1000:.0f} mmol of it left from the earlier dosing)" if carried > 1e-6 else ""
+            )
             findings.append(
                 error(
                     "ACCUMULATION-MTSR",
                     f"dosing {count} portions {format_quantity(d.dose.min_interval, Kind.DURATION)} apart leaves up to "
-                    f"{peak * 1000:.0f} mmol unreacted; if it all reacted at once Tr would reach {mtsr:.0f} °C "
+                    f"{peak * 1000:.0f} mmol unreacted{earlier}; if it all reacted at once Tr would reach {mtsr:.0f} °C "
                     f"(limit {format_quantity(cfg.max_mtsr, Kind.TEMPERATURE)}). Dose more slowly or add "
                     f"'MTSR <= {cfg.max_mtsr:g} °C' to the gate",
                     (*d.path, "min_interval"),
                 )
             )
     return findings
+
+
+def _start(ctx: CheckContext, d: ExothermicDose) -> float:
+    gate_tr = d.dose.gate_limit(Signal.TR)
+    return ctx.config.gate_max_tr if gate_tr is None else gate_tr
+
+
+def carried_in(ctx: CheckContext, doses: list[ExothermicDose]) -> list[float]:
+    """The oxidant earlier doses leave unreacted when each dose begins, by the consumption model: a second dose
+    step starts on the first one's accumulation (counted at its peak, decayed over the steps between)."""
+    tau = ctx.config.consumption_tau
+    carried: list[float] = []
+    left = 0.0
+    previous: ExothermicDose | None = None
+    for d in doses:
+        if previous is not None:
+            waited = sum(step_duration(s) for s in ctx.protocol.steps[previous.index + 1 : d.index])
+            left *= math.exp(-waited / tau)
+        carried.append(left)
+        cap = d.dose.gate_limit(Signal.MTSR)
+        if cap is not None:
+            left = max(0.0, (cap - _start(ctx, d)) * d.heat_capacity / abs(ctx.config.dosing_enthalpy))
+        else:
+            left += peak_unreacted(d.portion_mol, d.dose.portion_count(), d.dose.min_interval, tau)
+        previous = d
+    return carried
 
 
 def _gated(ctx: CheckContext, d: ExothermicDose, start: float, cap: float) -> list[Finding]:
@@ -295,10 +325,10 @@ def _worst_mtsr(ctx: CheckContext, d: ExothermicDose) -> tuple[float, DataPath]:
     cap = d.dose.gate_limit(Signal.MTSR)
     if cap is not None:
         return cap, _gate_entry(d, Signal.MTSR)
-    gate_tr = d.dose.gate_limit(Signal.TR)
-    start = cfg.gate_max_tr if gate_tr is None else gate_tr
+    doses, _ = exothermic_doses(ctx)
+    carried = dict(zip((x.index for x in doses), carried_in(ctx, doses), strict=True)).get(d.index, 0.0)
     peak = peak_unreacted(d.portion_mol, d.dose.portion_count(), d.dose.min_interval, cfg.consumption_tau)
-    return start + d.rise(peak, cfg.dosing_enthalpy), (*d.path, "min_interval")
+    return _start(ctx, d) + d.rise(peak + carried, cfg.dosing_enthalpy), (*d.path, "min_interval")
 
 
 def check_all_at_once(ctx: CheckContext) -> list[Finding]:

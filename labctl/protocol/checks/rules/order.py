@@ -10,6 +10,7 @@ from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error
 from labctl.protocol.checks.rules.dosing import exothermic_doses
 from labctl.protocol.checks.rules.interlocks import oxidant_steps
+from labctl.protocol.checks.timeline import step_duration
 from labctl.protocol.conditions import Signal
 from labctl.protocol.steps import Hold, Quench, Ramp, SetTemperature, Step, Stir, Wait, WaitUntil
 from labctl.protocol.units import Kind, format_quantity
@@ -97,7 +98,7 @@ def check_quench_timing(ctx: CheckContext) -> list[Finding]:
     if quench is None:
         return []
     between = ctx.protocol.steps[last + 1 : quench]
-    waited = sum(_duration(s) for s in between)
+    waited = sum(step_duration(s) for s in between)
     left = math.exp(-waited / ctx.config.consumption_tau)
     allowed = ctx.config.quench_max_unreacted / 100.0
     if left <= allowed:
@@ -113,14 +114,6 @@ def check_quench_timing(ctx: CheckContext) -> list[Finding]:
             ("steps", holds[-1], "duration") if holds else ("steps", quench),
         )
     ]
-
-
-def _duration(step: Step) -> float:
-    if isinstance(step, Hold | Stir | Wait | Ramp):
-        return step.duration
-    if isinstance(step, WaitUntil):
-        return step.settle
-    return 0.0
 
 
 def check_setpoint_band(ctx: CheckContext) -> list[Finding]:
