@@ -15,7 +15,14 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from labctl.protocol.checks.names import BOILING_POINTS, FRAGMENTS, LIQUIDS, NAMES, NOT_FRAGMENTS
+from labctl.protocol.checks.names import (
+    BOILING_POINTS,
+    FRAGMENTS,
+    LIQUIDS,
+    NAMES,
+    NOT_FRAGMENTS,
+    SOLUBILITY_G_L,
+)
 from labctl.protocol.checks.smiles import SmilesError, smiles_classes
 from labctl.protocol.model import Material, MaterialClass
 
@@ -137,6 +144,7 @@ def _by_name(table: dict[str, float]) -> dict[str, float]:
 
 
 _BOILING = _by_name(BOILING_POINTS)
+_SOLUBILITY = _by_name(SOLUBILITY_G_L)
 _CP = _by_name({name: cp for name, (cp, _) in LIQUIDS.items()})
 _DENSITY = _by_name({name: rho for name, (_, rho) in LIQUIDS.items()})
 
@@ -167,3 +175,9 @@ def liquid(material: Material) -> tuple[float, float] | None:
     if len(set(cps)) != 1 or len(set(densities)) != 1:
         return None
     return cps[0], densities[0]
+
+
+def solubility(material: Material) -> float | None:
+    """The least solubility (g/L of aqueous solution) of the solutes its name names; None when none is known."""
+    found = _named(material, _SOLUBILITY)
+    return min(found) if found else None

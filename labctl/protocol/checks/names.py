@@ -197,3 +197,12 @@ LIQUIDS: dict[str, tuple[float, float]] = {
     "MTBE": (2.14, 0.74), "Et2O": (2.33, 0.71), "diethyl ether": (2.33, 0.71), "xylene": (1.72, 0.86),
     "chloroform": (0.96, 1.49), "2-butanone": (2.20, 0.80), "MEK": (2.20, 0.80), "cyclohexane": (1.85, 0.78),
 }  # fmt: skip
+
+# About the most of a solute a litre of its aqueous solution holds at 20 °C (g/L; commercial 38–40 % w/w
+# bisulfite solutions are ~540 g/L): a quench or reagent solution beyond this cannot be made up.
+SOLUBILITY_G_L: dict[str, float] = {
+    "NaHSO3": 600.0, "sodium bisulfite": 600.0, "sodium bisulphite": 600.0, "sodium hydrogen sulfite": 600.0,
+    "Na2S2O5": 550.0, "sodium metabisulfite": 550.0, "Na2SO3": 270.0, "sodium sulfite": 270.0,
+    "Na2S2O3": 700.0, "sodium thiosulfate": 700.0, "KMnO4": 64.0, "potassium permanganate": 64.0,
+    "NaCl": 360.0, "sodium chloride": 360.0,
+}  # fmt: skip

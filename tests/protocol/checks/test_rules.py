@@ -803,6 +803,18 @@ FAILING = [
         at="min_interval: 10 min",
     ),
     fails(
+        "quench-solution-too-strong",
+        "MATERIAL-SOLUBILITY",
+        KS,
+        ("    name: NaHSO3 in water (25.0 g in 50 mL)\n", "    name: NaHSO3 in water (25.0 g in 20 mL)\n"),
+        (
+            "    molar_mass: 104.06 g/mol\n    volume: 50 mL\n",
+            "    molar_mass: 104.06 g/mol\n    volume: 20 mL\n",
+        ),
+        ("    volume: 50 mL\n    rate: one portion\n", "    volume: 20 mL\n    rate: one portion\n"),
+        at="mass: 25.0 g",
+    ),
+    fails(
         "material-id-twice",
         "MATERIAL-ID-DUPLICATE",
         MK,
@@ -1033,6 +1045,8 @@ PASSING = [
     ),
     passes("step-ids-unique", "STEP-ID-DUPLICATE", K5),
     passes("material-ids-unique", "MATERIAL-ID-DUPLICATE", MK),
+    passes("quench-solution-as-shipped", "MATERIAL-SOLUBILITY", KS),
+    passes("quench-solution-5mmol", "MATERIAL-SOLUBILITY", K5),
     passes("mtsr-second-dose-after-a-hold", "ACCUMULATION-MTSR", KS, *_two_doses(HOLD_BETWEEN)),
     passes("parameters-within-bounds", "PARAMETER-BOUND", MK),
     passes("parameter-at-its-minimum", "PARAMETER-BOUND", MK, ("    default: 4 h\n", "    default: 2 h\n")),

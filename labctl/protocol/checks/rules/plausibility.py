@@ -4,8 +4,11 @@ a mass against an amount."""
 from __future__ import annotations
 
 from labctl.protocol.checks.charge import filled_ml, heat_capacity
+from labctl.protocol.checks.chemistry import classes_of
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error
+from labctl.protocol.checks.identity import solubility
+from labctl.protocol.model import MaterialClass
 from labctl.protocol.units import Kind, format_quantity
 
 MOLAR_MASS_RANGE = (10.0, 5000.0)  # g/mol: from the lightest reagent a protocol doses to a large catalyst
@@ -81,4 +84,25 @@ def _implied(mass: float | None, amount: float | None, molar_mass: float | None)
     return []
 
 
-RULES = [check_heat_capacity, check_fill, check_molar_mass]
+def check_solubility(ctx: CheckContext) -> list[Finding]:
+    """A solution that holds more of its solute than water can dissolve cannot be made up: the quench it is
+    meant to carry would be short of reductant, whatever the figures say."""
+    findings = []
+    for i, m in enumerate(ctx.protocol.materials):
+        most = solubility(m)
+        if most is None or m.mass is None or not m.volume or MaterialClass.WATER not in classes_of(m):
+            continue
+        held = m.mass / (m.volume / 1000.0)
+        if held > most:
+            findings.append(
+                error(
+                    "MATERIAL-SOLUBILITY",
+                    f"'{m.id}' holds {held:.0f} g/L, more than its solute dissolves (about {most:.0f} g/L in water "
+                    "at 20 °C): the solution cannot be made up as written",
+                    ("materials", i, "mass"),
+                )
+            )
+    return findings
+
+
+RULES = [check_heat_capacity, check_fill, check_molar_mass, check_solubility]
