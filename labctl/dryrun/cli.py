@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from labctl.checked_start import refuse_unless_clean
 from labctl.console import out, print_problems
 from labctl.dryrun.run import dry_run
 from labctl.engine.control import exit_code
@@ -83,6 +84,7 @@ def dry_run_command(
     except InputFileError as exc:
         print_problems(exc)
         raise typer.Exit(1) from None
+    refuse_unless_clean(loaded, None, protocol)  # a rehearsal of a protocol that may not run proves nothing
     result = asyncio.run(
         dry_run(
             loaded,

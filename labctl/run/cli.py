@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
+from labctl.checked_start import refuse_unless_clean
 from labctl.console import out, print_problems
 from labctl.engine.control import RunState, exit_code
 from labctl.errors import InputFileError
 from labctl.operator_name import OperatorOption, operator_name
 from labctl.parameters import parse_parameters
-from labctl.protocol.checks import CheckerConfig, check
 from labctl.protocol.loader import load_protocol
 from labctl.rig import load_rig
 from labctl.run.session import resume_run, start_run
@@ -69,14 +68,7 @@ def run_command(
     except InputFileError as exc:
         print_problems(exc)
         raise typer.Exit(1) from None
-    failing = [f for f in check(loaded, rig.rig, CheckerConfig()) if f.severity.fails]
-    if failing:
-        for finding in failing:
-            out.print(
-                f"{escape(str(finding.location or protocol))}: {finding.severity}[{finding.rule}] {escape(finding.message)}"
-            )
-        out.print(f"{escape(str(protocol))}: not run: fix the findings above (labctl validate --rig)")
-        raise typer.Exit(1)
+    refuse_unless_clean(loaded, rig.rig, protocol)
     _exit_for(_interruptible(start_run(loaded, rig, journal, out, link, operator=operator_name(operator))))
 
 

@@ -57,6 +57,19 @@ def test_run_refuses_a_protocol_the_checker_fails(tmp_path: Path) -> None:
     assert not (tmp_path / "j.sqlite").exists()
 
 
+@pytest.mark.parametrize(
+    "name", ["dose-interval-too-short", "numbers-heat-capacity-ten-times", "mgbr-ether-diethyl-ehter"]
+)
+def test_a_dry_run_refuses_a_protocol_the_checker_fails_as_run_does(name: str, tmp_path: Path) -> None:
+    """A rehearsal of a protocol that may not run proves nothing about the one that will."""
+    broken = ROOT / "tests" / "protocol" / "broken" / f"{name}.yaml"
+    result = labctl("dry-run", broken, "--journal", tmp_path / "j.sqlite")
+    assert result.returncode == 1
+    assert f"{broken}: not run: fix the findings above" in result.stdout
+    assert "error[" in result.stdout
+    assert not (tmp_path / "j.sqlite").exists()
+
+
 def test_run_on_a_rig_nobody_answers_says_which_instrument_and_leaves_no_run(tmp_path: Path) -> None:
     rig = tmp_path / "rig.yaml"
     rig.write_text((ROOT / "rigs" / "sim.yaml").read_text().replace("127.0.0.1:81", "127.0.0.1:1"))
