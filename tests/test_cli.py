@@ -224,7 +224,12 @@ def test_a_warning_fails_until_an_override_acknowledges_it(tmp_path: Path) -> No
     heavy_edits = (
         ("    mass: 47.5 g", "    mass: 55.3 g"),
         ("    total: 47.5 g", "    total: 55.3 g"),  # dosed in full: the steps add what the materials say
-        ("mass: 25.0 g", "mass: 35.0 g"),
+        ("mass: 25.0 g", "mass: 33.0 g"),  # in 60 mL: 550 g/L, as much as water dissolves
+        (
+            "    molar_mass: 104.06 g/mol\n    volume: 50 mL",
+            "    molar_mass: 104.06 g/mol\n    volume: 60 mL",
+        ),
+        ("    volume: 50 mL\n    rate: one portion", "    volume: 60 mL\n    rate: one portion"),
     )
     heavy = variant(tmp_path, "kmno4-1.4-equiv.yaml", SCALEUP, *heavy_edits)
     acknowledged = variant(
