@@ -14,6 +14,7 @@ from labctl.protocol.quantities import (
     Kelvin,
     KelvinPerMinute,
     KilojoulesPerMole,
+    MillilitresPerMinute,
     Percent,
     Seconds,
 )
@@ -56,6 +57,9 @@ class CheckerConfig(Spec):
     )
     quench_max_unreacted: Percent = Field(
         5.0, gt=0, description="most oxidant the model may count unreacted at the quench"
+    )
+    max_pump_rate: MillilitresPerMinute = Field(
+        100.0, gt=0, description="fastest pump rate without a rig that says its own (--rig)"
     )
     max_ramp_rate: KelvinPerMinute = Field(
         2.0, gt=0, description="fastest ramp a chiller of this class follows"

@@ -815,6 +815,13 @@ FAILING = [
         at="mass: 25.0 g",
     ),
     fails(
+        "pump-rate-beyond-any-lab-pump",
+        "PUMP-RATE",
+        KS,
+        ("    volume: 50 mL\n    rate: one portion\n", "    volume: 50 mL\n    rate: 1000 mL/min\n"),
+        at="rate: 1000 mL/min",
+    ),
+    fails(
         "material-id-twice",
         "MATERIAL-ID-DUPLICATE",
         MK,

@@ -146,7 +146,13 @@ def _next_is_oxidant(ctx: CheckContext, index: int, steps: set[int]) -> bool:
 def check_pumping(ctx: CheckContext) -> list[Finding]:
     findings = []
     pump = ctx.rig.instruments.quench_pump if ctx.rig is not None else None
-    most = pump.capabilities.max_rate if pump is not None else None
+    rig_most = pump.capabilities.max_rate if pump is not None else None
+    most = rig_most if rig_most is not None else ctx.config.max_pump_rate
+    whose = (
+        "the rig's pump"
+        if rig_most is not None
+        else "a lab peristaltic pump (max_pump_rate; --rig knows better)"
+    )
     for index, step in ctx.steps():
         if not isinstance(step, Pump | Quench):
             continue
@@ -160,11 +166,11 @@ def check_pumping(ctx: CheckContext) -> list[Finding]:
                     ("steps", index, "material"),
                 )
             )
-        if most is not None and step.rate != ONE_PORTION and float(step.rate) > most:
+        if step.rate != ONE_PORTION and float(step.rate) > most:
             findings.append(
                 error(
                     "PUMP-RATE",
-                    f"{format_quantity(float(step.rate), Kind.FLOW_RATE)} is beyond the rig's pump "
+                    f"{format_quantity(float(step.rate), Kind.FLOW_RATE)} is beyond {whose} "
                     f"({format_quantity(most, Kind.FLOW_RATE)})",
                     ("steps", index, "rate"),
                 )
