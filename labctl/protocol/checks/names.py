@@ -70,7 +70,8 @@ NAMES: dict[str, set[MaterialClass]] = {
         {C.GLYCOL, C.ALCOHOL},
     ),
     **_each(
-        ["water", "H2O", "aqueous", "aq", "DI water", "deionised water", "deionized water", "D2O", "Wasser"],
+        ["water", "H2O", "aqueous", "aq", "DI water", "deionised water", "deionized water", "D2O", "Wasser",
+         "wet", "moist", "damp", "hydrous"],
         _WATER,
     ),
     "brine": {C.WATER, C.SALT},

@@ -36,7 +36,7 @@ ETHERS = [
     "oxolane", "polyether", "1,2-Dimethoxyethane", "toluene-THF 9:1", "THF/toluene", "furan", "methoxybenzene",
 ]  # fmt: skip
 PROTIC = [
-    "EtOH", "isopropyl alcohol", "t-BuOH", "D₂O", "glacial acetic acid", "Methanole", "wet toluene (water-saturated)",
+    "EtOH", "isopropyl alcohol", "t-BuOH", "D₂O", "glacial acetic acid", "Methanole", "toluene (water-saturated)", "wet toluene",
     "propan-2-ol", "HFIP", "glycerine", "brine", "benzyl alcohol", "aq. NaCl", "n-BUTANOL",
 ]  # fmt: skip
 NOT_ETHER = [
