@@ -38,6 +38,9 @@ class CheckerConfig(Spec):
     chiller_low_margin: Kelvin = Field(10.0, ge=0)
     mgbr_max: Celsius = -40.0
     mgbr_setpoint_warn: Celsius = -42.0
+    mgbr_alarm_margin: Kelvin = Field(
+        1.0, ge=0, description="a person is called this far below the MgBr limit"
+    )
     mgbr_storage_warn_margin: Kelvin = Field(
         5.0, ge=0, description="storage's early level, this far below the limit"
     )

@@ -121,13 +121,19 @@ def _solvent_unknown(material: Material) -> str | None:
 def identify(material: Material) -> Identity:
     """The classes declared, implied by the name and read from the SMILES; and what stays unknown. A SMILES RDKit
     cannot read adds nothing (a rule says so): the name and the declared classes must then tell."""
-    classes = frozenset(material.classes) | name_classes(material.name)
+    classes = _held_to_permanganate(frozenset(material.classes) | name_classes(material.name))
     structure = _structure(material.smiles)
     if structure is not None:
-        return Identity(classes | structure)
+        return Identity(_held_to_permanganate(classes | structure))
     if not (classes - NOT_IDENTITY):
         return Identity(classes, f"the name '{material.name}'")
     return Identity(classes, _solvent_unknown(material))
+
+
+def _held_to_permanganate(classes: frozenset[MaterialClass]) -> frozenset[MaterialClass]:
+    """An oxidant whose chemistry labctl does not know is held to the rules of the one it does (KMnO4's heat,
+    gates, trips and quench), never to none."""
+    return classes | {C.PERMANGANATE} if C.OXIDANT in classes else classes
 
 
 def _structure(smiles: str | None) -> frozenset[MaterialClass] | None:

@@ -822,6 +822,34 @@ FAILING = [
         at="rate: 1000 mL/min",
     ),
     fails(
+        "mgbr-loss-not-marked",
+        "MGBR-MONITORING",
+        MK,
+        (
+            "  - id: mgbr-lost\n    when: Tr > -40 °C\n    action: compromise\n    during: [add-mgbr, to-hold, react]\n",
+            "",
+        ),
+        at="- id: ",
+    ),
+    fails(
+        "mgbr-person-called-only-above-40",
+        "MGBR-MONITORING",
+        MK,
+        ("    when: Tr > -41 °C\n", "    when: Tr > -35 °C\n"),
+        at="- id: ",
+    ),
+    fails(
+        "oxidant-with-no-name-held-to-kmno4-rules",
+        "INTERLOCK-MISSING",
+        KS,
+        (
+            "    name: KMnO4 (solid)\n    role: reagent\n    classes: [oxidant, permanganate]\n",
+            "    name: oxidant A\n    role: reagent\n    classes: [oxidant]\n",
+        ),
+        ("  - id: probe-missing\n    when: Tr missing\n    action: trip\n", ""),
+        at="  - id: ",
+    ),
+    fails(
         "material-id-twice",
         "MATERIAL-ID-DUPLICATE",
         MK,

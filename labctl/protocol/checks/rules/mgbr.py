@@ -119,10 +119,18 @@ def check_monitoring(ctx: CheckContext) -> list[Finding]:
         if not ctx.present[index] & mgbr:
             continue
         guards = [i for i in ctx.protocol.interlocks if i.guards(step.id) and i.action in _ALARMING]
+        calling = [i for i in guards if i.action is not Action.COMPROMISE]
+        below = cfg.mgbr_max - cfg.mgbr_alarm_margin
         needs = [
             (
-                f"'Tr > T' with T at or below {format_quantity(cfg.mgbr_max, Kind.TEMPERATURE)}",
-                any(_is_warming_alarm(i.when, cfg.mgbr_max) for i in guards),
+                f"'Tr > T' with T at or below {format_quantity(below, Kind.TEMPERATURE)} that calls a person "
+                "(alarm, trip or emergency) before the batch is lost",
+                any(_is_warming_alarm(i.when, below) for i in calling),
+            ),
+            (
+                f"'Tr > T' with T at or below {format_quantity(cfg.mgbr_max, Kind.TEMPERATURE)} whose action is "
+                "'compromise': above it the batch is lost, and the record must say so",
+                any(_is_warming_alarm(i.when, cfg.mgbr_max) for i in guards if i.action is Action.COMPROMISE),
             ),
             (
                 "'chiller fault' (minutes to -40 °C without cooling)",
