@@ -76,6 +76,7 @@ RULES: dict[str, Rule] = {
         Rule("QUENCH-ORDER", "the quench comes only after the hold that follows dosing"),
         Rule("QUENCH-PERMISSIVE", "the quench starts only with a cold reactor"),
         Rule("ORDER-COLD-FIRST", "the oxidant is dosed only after a wait until the vessel is cold"),
+        Rule("ORDER-SUBSTRATE-FIRST", "the oxidant is dosed only with the alkene in the flask"),
         Rule(
             "REACTION-WINDOW", "with oxidant in the flask, setpoints and bands lie in the procedure's window"
         ),

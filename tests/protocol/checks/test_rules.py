@@ -850,6 +850,18 @@ FAILING = [
         at="  - id: ",
     ),
     fails(
+        "oxidant-before-the-substrate",
+        "ORDER-SUBSTRATE-FIRST",
+        K5,
+        ("    materials: [alkene, acetone, qas2]\n", "    materials: [acetone, qas2]\n"),
+        (
+            "  - id: stir-cold\n",
+            "  - id: late\n    step: charge\n    materials: [alkene]\n    instruction: Add the alkene.\n  - id: stir-cold\n",
+        ),
+        at="- id: kmno4-addition",
+        also=("INTERLOCK-MISSING",),  # and the late charge is unguarded
+    ),
+    fails(
         "material-id-twice",
         "MATERIAL-ID-DUPLICATE",
         MK,
@@ -1088,6 +1100,7 @@ PASSING = [
     passes("mgbr-cold-first", "MGBR-COLD-FIRST", MS),
     passes("mgbr-cold-first-kcp", "MGBR-COLD-FIRST", MK),
     passes("order-cold-first", "ORDER-COLD-FIRST", KS),
+    passes("order-substrate-first", "ORDER-SUBSTRATE-FIRST", K5),
     passes("reaction-in-its-window", "REACTION-WINDOW", K5),
     passes(
         "quench-after-30-min",

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import math
 
+from labctl.protocol.checks.chemistry import with_class
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error
 from labctl.protocol.checks.rules.dosing import exothermic_doses
 from labctl.protocol.checks.rules.interlocks import oxidant_steps
 from labctl.protocol.checks.timeline import step_duration
 from labctl.protocol.conditions import Signal
+from labctl.protocol.model import MaterialClass
 from labctl.protocol.steps import Hold, Quench, Ramp, SetTemperature, Step, Stir, Wait, WaitUntil
 from labctl.protocol.units import Kind, format_quantity
 
@@ -46,6 +48,21 @@ def _last_cold_wait(ctx: CheckContext, index: int) -> WaitUntil | None:
         if isinstance(step, SetTemperature | Ramp):
             return None  # a setpoint after the wait: what the wait saw no longer holds
     return None
+
+
+def check_substrate_first(ctx: CheckContext) -> list[Finding]:
+    """Oxidant dosed with no alkene in the flask accumulates whole: the alkene added later meets all of it."""
+    alkenes = {m.id for _, m in with_class(ctx.protocol, MaterialClass.ALKENE)}
+    return [
+        error(
+            "ORDER-SUBSTRATE-FIRST",
+            "KMnO4 is dosed with no alkene in the flask: nothing consumes it, so it accumulates whole, and the "
+            "alkene charged later meets all of it at once; charge the substrate first",
+            ("steps", d.index),
+        )
+        for d in exothermic_doses(ctx)[0]
+        if alkenes and not ctx.present[d.index] & alkenes
+    ]
 
 
 def check_window(ctx: CheckContext) -> list[Finding]:
@@ -195,6 +212,7 @@ def _unearned(ctx: CheckContext, index: int, step: Step, material: str, reactive
 
 RULES = [
     check_cold_first,
+    check_substrate_first,
     check_window,
     check_quench_timing,
     check_setpoint_band,
