@@ -64,6 +64,11 @@ RULES: dict[str, Rule] = {
         ),
         Rule("MGBR-ETHER", "no ether-class solvent where MgBr is present"),
         Rule("MGBR-PROTIC", "no water or alcohol where MgBr is present"),
+        Rule(
+            "MGBR-REACTIVE",
+            "no ketone, ester, amide, halogenated, nitrile or oxidant where MgBr is present",
+            True,
+        ),
         Rule("MGBR-ABOVE-40", "no step takes MgBr above -40 °C"),
         Rule("MGBR-HOLD-MARGIN", "MgBr setpoints leave margin below -40 °C for overshoot", True),
         Rule(

@@ -862,6 +862,28 @@ FAILING = [
         also=("INTERLOCK-MISSING",),  # and the late charge is unguarded
     ),
     fails(
+        "mgbr-with-acetone",
+        "MGBR-REACTIVE",
+        MK,
+        (
+            "    name: toluene\n    role: solvent\n    classes: [solvent, aromatic, hydrocarbon]\n",
+            "    name: acetone\n    role: solvent\n    classes: [solvent]\n",
+        ),
+        at="- id: add-mgbr",
+        severity=Severity.WARNING,
+    ),
+    fails(
+        "mgbr-with-dcm",
+        "MGBR-REACTIVE",
+        MK,
+        (
+            "    name: toluene\n    role: solvent\n    classes: [solvent, aromatic, hydrocarbon]\n",
+            "    name: DCM\n    role: solvent\n    classes: [solvent]\n",
+        ),
+        at="- id: add-mgbr",
+        severity=Severity.WARNING,
+    ),
+    fails(
         "material-id-twice",
         "MATERIAL-ID-DUPLICATE",
         MK,
@@ -1092,6 +1114,7 @@ PASSING = [
     ),
     passes("step-ids-unique", "STEP-ID-DUPLICATE", K5),
     passes("material-ids-unique", "MATERIAL-ID-DUPLICATE", MK),
+    passes("mgbr-in-toluene", "MGBR-REACTIVE", MK),
     passes("quench-solution-as-shipped", "MATERIAL-SOLUBILITY", KS),
     passes("quench-solution-5mmol", "MATERIAL-SOLUBILITY", K5),
     passes("mtsr-second-dose-after-a-hold", "ACCUMULATION-MTSR", KS, *_two_doses(HOLD_BETWEEN)),
@@ -1524,6 +1547,7 @@ def test_overridable_rules_are_the_documented_ones() -> None:
         "ACCUMULATION-MTSR",
         "MGBR-HOLD-MARGIN",
         "MATERIAL-UNUSED",
+        "MGBR-REACTIVE",
     }
 
 

@@ -40,6 +40,32 @@ def check_solvents(ctx: CheckContext) -> list[Finding]:
     return findings
 
 
+# Besides ethers and protic materials (the spec's errors), what a strong Mg(I) reductant reacts with.
+_REACTIVE = {
+    MaterialClass.KETONE, MaterialClass.ESTER, MaterialClass.AMIDE, MaterialClass.DMF, MaterialClass.DMSO,
+    MaterialClass.HALOGENATED, MaterialClass.NITRILE, MaterialClass.OXIDANT, MaterialClass.PERMANGANATE,
+}  # fmt: skip
+
+
+def check_reactive(ctx: CheckContext) -> list[Finding]:
+    """A warning, overridable by two approvers: the procedure knows MgBr only in toluene with NEt3."""
+    met = ever_together(ctx.protocol, _mgbr(ctx), _with_class_ids(ctx, _REACTIVE))
+    if met is None:
+        return []
+    index, reagent, other = met
+    kinds = ", ".join(
+        sorted({str(c) for m in ctx.protocol.materials if m.id == other for c in classes_of(m) & _REACTIVE})
+    )
+    return [
+        warning(
+            "MGBR-REACTIVE",
+            f"'{other}' ({kinds}) meets MgBr '{reagent}' in this step: a strong Mg(I) reductant reacts with it; "
+            "the procedure knows MgBr only in toluene with NEt3",
+            ("steps", index),
+        )
+    ]
+
+
 def _temperatures(step: Step) -> list[tuple[float, str]]:
     """Highest temperature a step allows, with the key that sets it."""
     if isinstance(step, SetTemperature | Ramp):
@@ -219,4 +245,4 @@ def _is_warming_alarm(condition: object, limit: float) -> bool:
     )
 
 
-RULES = [check_solvents, check_temperatures, check_monitoring, check_cold_first]
+RULES = [check_solvents, check_reactive, check_temperatures, check_monitoring, check_cold_first]
