@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from labctl.protocol.model import Protocol
-from labctl.protocol.steps import Hold, Ramp, Step, Stir, Wait, WaitUntil
+from labctl.protocol.steps import Hold, Ramp, SetTemperature, Step, Stir, Wait, WaitUntil
 
 
 def presence(protocol: Protocol) -> list[set[str]]:
@@ -35,3 +35,15 @@ def step_duration(step: Step) -> float:
     if isinstance(step, WaitUntil):
         return step.settle
     return 0.0
+
+
+def cold_wait_problem(protocol: Protocol, index: int, limit: float) -> str | None:
+    """Why the steps before ``index`` do not prove Tr at or below ``limit`` (None when they do): the last
+    ``wait_until`` on Tr, with no setpoint changed since (what it saw no longer holds), must accept no more."""
+    for step in reversed(protocol.steps[:index]):
+        if isinstance(step, WaitUntil) and step.signal == "Tr":
+            top = step.target + step.tolerance
+            return None if top <= limit else f"the last wait accepts Tr up to {top:g} °C"
+        if isinstance(step, SetTemperature | Ramp):
+            break
+    return "no wait_until on Tr"

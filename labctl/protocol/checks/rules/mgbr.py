@@ -5,7 +5,7 @@ from __future__ import annotations
 from labctl.protocol.checks.chemistry import PROTIC, classes_of, with_class
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error, warning
-from labctl.protocol.checks.timeline import ever_together
+from labctl.protocol.checks.timeline import cold_wait_problem, ever_together
 from labctl.protocol.conditions import Comparison, Signal, State, StateCondition, Subject
 from labctl.protocol.model import Action, Interlock, MaterialClass
 from labctl.protocol.source import DataPath
@@ -209,13 +209,8 @@ def check_cold_first(ctx: CheckContext) -> list[Finding]:
     for index, step in ctx.steps():
         if not set(step.adds()) & mgbr:
             continue
-        wait = _last_tr_wait(ctx.protocol.steps[:index])
-        if wait is None or wait.target + wait.tolerance > limit:
-            said = (
-                "no wait_until on Tr"
-                if wait is None
-                else f"the last wait accepts Tr up to {wait.target + wait.tolerance:g} °C"
-            )
+        said = cold_wait_problem(ctx.protocol, index, limit)
+        if said is not None:
             findings.append(
                 error(
                     "MGBR-COLD-FIRST",
@@ -225,15 +220,6 @@ def check_cold_first(ctx: CheckContext) -> list[Finding]:
                 )
             )
     return findings
-
-
-def _last_tr_wait(steps: list[Step]) -> WaitUntil | None:
-    for step in reversed(steps):
-        if isinstance(step, WaitUntil) and step.signal == "Tr":
-            return step
-        if isinstance(step, SetTemperature | Ramp):
-            return None
-    return None
 
 
 def _is_warming_alarm(condition: object, limit: float) -> bool:

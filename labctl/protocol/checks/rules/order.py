@@ -11,10 +11,10 @@ from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error
 from labctl.protocol.checks.rules.dosing import exothermic_doses
 from labctl.protocol.checks.rules.interlocks import oxidant_steps
-from labctl.protocol.checks.timeline import step_duration
+from labctl.protocol.checks.timeline import cold_wait_problem, step_duration
 from labctl.protocol.conditions import Signal
 from labctl.protocol.model import MaterialClass
-from labctl.protocol.steps import Hold, Quench, Ramp, SetTemperature, Step, Stir, Wait, WaitUntil
+from labctl.protocol.steps import Hold, Quench, Ramp, SetTemperature, Step, Stir, Wait
 from labctl.protocol.units import Kind, format_quantity
 
 
@@ -23,13 +23,8 @@ def check_cold_first(ctx: CheckContext) -> list[Finding]:
     findings = []
     for d in exothermic_doses(ctx)[0]:
         limit = d.dose.gate_limit(Signal.TR) or ctx.config.gate_max_tr
-        wait = _last_cold_wait(ctx, d.index)
-        if wait is None or wait.target + wait.tolerance > limit:
-            said = (
-                "no wait_until on Tr"
-                if wait is None
-                else f"the last wait accepts Tr up to {wait.target + wait.tolerance:g} °C"
-            )
+        said = cold_wait_problem(ctx.protocol, d.index, limit)
+        if said is not None:
             findings.append(
                 error(
                     "ORDER-COLD-FIRST",
@@ -39,15 +34,6 @@ def check_cold_first(ctx: CheckContext) -> list[Finding]:
                 )
             )
     return findings
-
-
-def _last_cold_wait(ctx: CheckContext, index: int) -> WaitUntil | None:
-    for step in reversed(ctx.protocol.steps[:index]):
-        if isinstance(step, WaitUntil) and step.signal == "Tr":
-            return step
-        if isinstance(step, SetTemperature | Ramp):
-            return None  # a setpoint after the wait: what the wait saw no longer holds
-    return None
 
 
 def check_substrate_first(ctx: CheckContext) -> list[Finding]:
