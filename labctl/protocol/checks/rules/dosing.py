@@ -186,8 +186,7 @@ def check_accumulation(ctx: CheckContext) -> list[Finding]:
         if gate_mtsr is not None:
             findings += _gated(ctx, d, start, gate_mtsr)
             continue
-        peak = peak_unreacted(d.portion_mol, count, d.dose.min_interval, cfg.consumption_tau) + carried
-        mtsr = start + d.rise(peak, cfg.dosing_enthalpy)
+        mtsr, peak = ungated_mtsr(ctx, d, carried)
         if mtsr > cfg.max_mtsr:
             earlier = (
                 f" ({carried * 1000:.0f} mmol of it left from the earlier dosing)" if carried > 1e-6 else ""
@@ -203,6 +202,14 @@ def check_accumulation(ctx: CheckContext) -> list[Finding]:
                 )
             )
     return findings
+
+
+def ungated_mtsr(ctx: CheckContext, d: ExothermicDose, carried: float) -> tuple[float, float]:
+    """(MTSR, peak unreacted mol) of a dose with no MTSR gate, starting on ``carried`` from earlier doses."""
+    cfg = ctx.config
+    peak = peak_unreacted(d.portion_mol, d.dose.portion_count(), d.dose.min_interval, cfg.consumption_tau)
+    peak += carried
+    return _start(ctx, d) + d.rise(peak, cfg.dosing_enthalpy), peak
 
 
 def _start(ctx: CheckContext, d: ExothermicDose) -> float:
@@ -275,7 +282,7 @@ def check_boiling(ctx: CheckContext) -> list[Finding]:
     approval can make acceptable."""
     doses, _ = exothermic_doses(ctx)
     findings = []
-    for d in doses:
+    for d, carried in zip(doses, carried_in(ctx, doses), strict=True):
         solvents = _solvents(ctx, d.index)
         unknown = [m for m in solvents if boiling_point(m) is None]
         if unknown:
@@ -289,7 +296,7 @@ def check_boiling(ctx: CheckContext) -> list[Finding]:
             )
             continue
         if solvents:
-            findings += _judge_boiling(ctx, d, min(solvents, key=lambda m: boiling_point(m) or 0.0))
+            findings += _judge_boiling(ctx, d, carried, min(solvents, key=lambda m: boiling_point(m) or 0.0))
     return findings
 
 
@@ -302,11 +309,11 @@ def _solvents(ctx: CheckContext, index: int) -> list[Material]:
     ]
 
 
-def _judge_boiling(ctx: CheckContext, d: ExothermicDose, solvent: Material) -> list[Finding]:
+def _judge_boiling(ctx: CheckContext, d: ExothermicDose, carried: float, solvent: Material) -> list[Finding]:
     cfg = ctx.config
     bp = boiling_point(solvent)
     assert bp is not None
-    worst, path = _worst_mtsr(ctx, d)
+    worst, path = _worst_mtsr(ctx, d, carried)
     if worst < bp - cfg.boiling_margin:
         return []
     return [
@@ -320,15 +327,11 @@ def _judge_boiling(ctx: CheckContext, d: ExothermicDose, solvent: Material) -> l
     ]
 
 
-def _worst_mtsr(ctx: CheckContext, d: ExothermicDose) -> tuple[float, DataPath]:
-    cfg = ctx.config
+def _worst_mtsr(ctx: CheckContext, d: ExothermicDose, carried: float) -> tuple[float, DataPath]:
     cap = d.dose.gate_limit(Signal.MTSR)
     if cap is not None:
         return cap, _gate_entry(d, Signal.MTSR)
-    doses, _ = exothermic_doses(ctx)
-    carried = dict(zip((x.index for x in doses), carried_in(ctx, doses), strict=True)).get(d.index, 0.0)
-    peak = peak_unreacted(d.portion_mol, d.dose.portion_count(), d.dose.min_interval, cfg.consumption_tau)
-    return _start(ctx, d) + d.rise(peak + carried, cfg.dosing_enthalpy), (*d.path, "min_interval")
+    return ungated_mtsr(ctx, d, carried)[0], (*d.path, "min_interval")
 
 
 def check_all_at_once(ctx: CheckContext) -> list[Finding]:
