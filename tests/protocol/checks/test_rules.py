@@ -681,6 +681,13 @@ FAILING = [
         at="- id: kmno4-addition",
     ),
     fails(
+        "order-wait-looser-than-a-0-c-gate",
+        "ORDER-COLD-FIRST",
+        KS,
+        ("      - when: Tr <= 5 °C\n", "      - when: Tr <= 0 °C\n"),
+        at="- id: kmno4-addition",
+    ),
+    fails(
         "order-wait-too-loose",
         "ORDER-COLD-FIRST",
         KS,

@@ -180,7 +180,7 @@ def check_accumulation(ctx: CheckContext) -> list[Finding]:
     findings = []
     cfg = ctx.config
     for d, carried in zip(doses, carried_in(ctx, doses), strict=True):
-        start = _start(ctx, d)
+        start = gate_tr(ctx, d)
         count = d.dose.portion_count()
         gate_mtsr = d.dose.gate_limit(Signal.MTSR)
         if gate_mtsr is not None:
@@ -209,12 +209,13 @@ def ungated_mtsr(ctx: CheckContext, d: ExothermicDose, carried: float) -> tuple[
     cfg = ctx.config
     peak = peak_unreacted(d.portion_mol, d.dose.portion_count(), d.dose.min_interval, cfg.consumption_tau)
     peak += carried
-    return _start(ctx, d) + d.rise(peak, cfg.dosing_enthalpy), peak
+    return gate_tr(ctx, d) + d.rise(peak, cfg.dosing_enthalpy), peak
 
 
-def _start(ctx: CheckContext, d: ExothermicDose) -> float:
-    gate_tr = d.dose.gate_limit(Signal.TR)
-    return ctx.config.gate_max_tr if gate_tr is None else gate_tr
+def gate_tr(ctx: CheckContext, d: ExothermicDose) -> float:
+    """The Tr a portion may go in at: its gate's limit, or the configured one; where an MTSR starts from."""
+    limit = d.dose.gate_limit(Signal.TR)
+    return ctx.config.gate_max_tr if limit is None else limit
 
 
 def carried_in(ctx: CheckContext, doses: list[ExothermicDose]) -> list[float]:
@@ -231,7 +232,7 @@ def carried_in(ctx: CheckContext, doses: list[ExothermicDose]) -> list[float]:
         carried.append(left)
         cap = d.dose.gate_limit(Signal.MTSR)
         if cap is not None:
-            left = max(0.0, (cap - _start(ctx, d)) * d.heat_capacity / abs(ctx.config.dosing_enthalpy))
+            left = max(0.0, (cap - gate_tr(ctx, d)) * d.heat_capacity / abs(ctx.config.dosing_enthalpy))
         else:
             left += peak_unreacted(d.portion_mol, d.dose.portion_count(), d.dose.min_interval, tau)
         previous = d

@@ -9,10 +9,9 @@ import math
 from labctl.protocol.checks.chemistry import with_class
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error
-from labctl.protocol.checks.rules.dosing import exothermic_doses
+from labctl.protocol.checks.rules.dosing import exothermic_doses, gate_tr
 from labctl.protocol.checks.rules.interlocks import oxidant_steps
 from labctl.protocol.checks.timeline import cold_wait_problem, step_duration
-from labctl.protocol.conditions import Signal
 from labctl.protocol.model import MaterialClass
 from labctl.protocol.steps import Hold, Quench, Ramp, SetTemperature, Step, Stir, Wait
 from labctl.protocol.units import Kind, format_quantity
@@ -22,7 +21,7 @@ def check_cold_first(ctx: CheckContext) -> list[Finding]:
     """Each oxidant dose follows a wait until Tr is inside the gate's limit, with no warmer setpoint since."""
     findings = []
     for d in exothermic_doses(ctx)[0]:
-        limit = d.dose.gate_limit(Signal.TR) or ctx.config.gate_max_tr
+        limit = gate_tr(ctx, d)  # a gate at 0 °C is a limit of 0 °C, not "no gate"
         said = cold_wait_problem(ctx.protocol, d.index, limit)
         if said is not None:
             findings.append(
