@@ -207,8 +207,21 @@ def kind_of(text: object) -> Kind | None:
 
 
 def format_quantity(value: float, kind: Kind) -> str:
-    """Render a canonical value for messages, e.g. ``4.75 g``."""
+    """Render a canonical value for messages, e.g. ``4.75 g``; a duration in the unit a person would say
+    (``4 h``, not ``1.44e+04 s``)."""
+    if kind is Kind.DURATION:
+        return format_duration(value)
     return f"{value:.4g} {CANONICAL[kind]}"
+
+
+_DURATION_UNITS = (("d", 86400.0), ("h", 3600.0), ("min", 60.0))
+
+
+def format_duration(seconds: float) -> str:
+    for unit, size in _DURATION_UNITS:
+        if abs(seconds) >= size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds:.3g} s"
 
 
 def _unit_hint(unit: str, kind: Kind) -> str:

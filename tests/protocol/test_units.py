@@ -81,3 +81,20 @@ def test_mass_round_trips_through_text(number: float, unit: str) -> None:
 def test_format_quantity_names_the_canonical_unit() -> None:
     assert format_quantity(4.75, Kind.MASS) == "4.75 g"
     assert format_quantity(-40, Kind.TEMPERATURE) == "-40 °C"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (0, "0 s"),
+        (45, "45 s"),
+        (90, "1.5 min"),
+        (600, "10 min"),
+        (7200, "2 h"),
+        (14400, "4 h"),
+        (3 * 86400, "3 d"),
+        (300 * 86400, "300 d"),
+    ],
+)
+def test_durations_are_shown_in_the_unit_a_person_would_say(seconds: float, shown: str) -> None:
+    assert format_quantity(seconds, Kind.DURATION) == shown

@@ -54,6 +54,12 @@ class CheckerConfig(Spec):
     max_wait_tolerance: Kelvin = Field(5.0, gt=0, description="widest tolerance of a wait_until")
     max_timeout: Seconds = Field(86_400.0, gt=0, description="longest wait_until timeout")
     max_band_width: Kelvin = Field(30.0, gt=0, description="widest hold band")
+    min_confirm_rise: Kelvin = Field(
+        2.0, gt=0, description="smallest Tr rise that may confirm a quench (less is sensor noise)"
+    )
+    max_confirm_within: Seconds = Field(
+        1800.0, gt=0, description="longest wait for a quench's confirming rise"
+    )
     oxidation_window: tuple[Celsius, Celsius] = Field(
         (0.0, 5.0),
         description="the KMnO4 procedure's temperature window, for setpoints and bands with oxidant",

@@ -578,6 +578,20 @@ FAILING = [
         also=("REACTION-WINDOW",),
     ),
     fails(
+        "setting-confirm-rise-in-the-noise",
+        "SETTING-BOUND",
+        KS,
+        ("confirm: {rise: 8 K, within: 10 min}", "confirm: {rise: 0.2 K, within: 10 min}"),
+        at="confirm: {rise: 0.2 K",
+    ),
+    fails(
+        "setting-confirm-within-hours",
+        "SETTING-BOUND",
+        KS,
+        ("confirm: {rise: 8 K, within: 10 min}", "confirm: {rise: 8 K, within: 5 h}"),
+        at="confirm: {rise: 8 K",
+    ),
+    fails(
         "setting-interlock-hysteresis",
         "SETTING-BOUND",
         MS,

@@ -3,11 +3,13 @@ bound what they guard, a chiller range that can cool, a pump that can deliver wh
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error
 from labctl.protocol.checks.rules.interlocks import oxidant_steps
 from labctl.protocol.source import DataPath
-from labctl.protocol.steps import ONE_PORTION, DoseSolid, Hold, Pump, Quench, WaitUntil
+from labctl.protocol.steps import ONE_PORTION, Hold, Pump, Quench, WaitUntil
 from labctl.protocol.units import Kind, format_quantity
 
 
@@ -51,64 +53,97 @@ def check_stirred(ctx: CheckContext) -> list[Finding]:
     ]
 
 
+@dataclass(frozen=True)
+class _Bound:
+    path: DataPath
+    what: str
+    value: float
+    limit: float
+    kind: Kind | None
+    least: bool = False
+
+    def broken(self) -> bool:
+        return self.value < self.limit if self.least else self.value > self.limit
+
+    def message(self) -> str:
+        shown, limit = _shown(self.value, self.kind), _shown(self.limit, self.kind)
+        if self.least:
+            return (
+                f"{self.what} {shown} is below the least of {limit}: this small, it cannot be told from noise"
+            )
+        return f"{self.what} {shown} is beyond the bound of {limit}: this wide, it no longer guards anything"
+
+
 def check_bounds(ctx: CheckContext) -> list[Finding]:
     """Settings wide enough to switch their protection off (a 30 K hysteresis, a 2000 K tolerance, a 300 d
     timeout) are refused against the configured bounds."""
-    cfg = ctx.config
-    found: list[tuple[DataPath, str, float, float, Kind | None]] = []
-    for index, step in ctx.steps():
-        at: DataPath = ("steps", index)
-        if isinstance(step, DoseSolid):
-            found.append(((*at, "tolerance"), "dose tolerance", step.tolerance, cfg.max_dose_tolerance, None))
-            found += [
-                (
-                    (*at, "gate", j, "hysteresis"),
-                    "gate hysteresis",
-                    g.hysteresis,
-                    cfg.max_hysteresis,
-                    Kind.TEMPERATURE_DIFFERENCE,
-                )
-                for j, g in enumerate(step.gate)
-                if g.hysteresis is not None
-            ]
-        if isinstance(step, Hold):
-            width = step.band[1] - step.band[0]
-            found.append(
-                ((*at, "band"), "band width", width, cfg.max_band_width, Kind.TEMPERATURE_DIFFERENCE)
-            )
-            found.append(((*at, "grace"), "excursion grace", step.grace, cfg.max_grace, Kind.DURATION))
-        if isinstance(step, WaitUntil):
-            found.append(
-                (
-                    (*at, "tolerance"),
-                    "wait tolerance",
-                    step.tolerance,
-                    cfg.max_wait_tolerance,
-                    Kind.TEMPERATURE_DIFFERENCE,
-                )
-            )
-            found.append(((*at, "timeout"), "timeout", step.timeout, cfg.max_timeout, Kind.DURATION))
+    found = [*_dose_bounds(ctx), *_hold_and_wait_bounds(ctx), *_confirmation_bounds(ctx)]
     found += [
-        (
+        _Bound(
             ("interlocks", k, "hysteresis"),
             "interlock hysteresis",
             i.hysteresis,
-            cfg.max_hysteresis,
-            Kind.TEMPERATURE_DIFFERENCE,
+            ctx.config.max_hysteresis,
+            _DT,
         )
         for k, i in enumerate(ctx.protocol.interlocks)
         if i.hysteresis is not None
     ]
-    return [
-        error(
-            "SETTING-BOUND",
-            f"{what} {_shown(value, kind)} is beyond the bound of {_shown(limit, kind)}: "
-            "this wide, it no longer guards anything",
-            path,
+    return [error("SETTING-BOUND", b.message(), b.path) for b in found if b.broken()]
+
+
+_DT = Kind.TEMPERATURE_DIFFERENCE
+
+
+def _dose_bounds(ctx: CheckContext) -> list[_Bound]:
+    cfg, found = ctx.config, []
+    for index, step in ctx.doses():
+        at: DataPath = ("steps", index)
+        found.append(
+            _Bound((*at, "tolerance"), "dose tolerance", step.tolerance, cfg.max_dose_tolerance, None)
         )
-        for path, what, value, limit, kind in found
-        if value > limit
-    ]
+        found += [
+            _Bound((*at, "gate", j, "hysteresis"), "gate hysteresis", g.hysteresis, cfg.max_hysteresis, _DT)
+            for j, g in enumerate(step.gate)
+            if g.hysteresis is not None
+        ]
+    return found
+
+
+def _hold_and_wait_bounds(ctx: CheckContext) -> list[_Bound]:
+    cfg, found = ctx.config, []
+    for index, step in ctx.steps():
+        at: DataPath = ("steps", index)
+        if isinstance(step, Hold):
+            width = step.band[1] - step.band[0]
+            found.append(_Bound((*at, "band"), "band width", width, cfg.max_band_width, _DT))
+            found.append(_Bound((*at, "grace"), "excursion grace", step.grace, cfg.max_grace, Kind.DURATION))
+        if isinstance(step, WaitUntil):
+            found.append(
+                _Bound((*at, "tolerance"), "wait tolerance", step.tolerance, cfg.max_wait_tolerance, _DT)
+            )
+            found.append(_Bound((*at, "timeout"), "timeout", step.timeout, cfg.max_timeout, Kind.DURATION))
+    return found
+
+
+def _confirmation_bounds(ctx: CheckContext) -> list[_Bound]:
+    """A quench confirmed by a rise within sensor noise counts an empty reservoir as delivered; one allowed
+    hours to show its rise leaves the unquenched oxidant unreported that long."""
+    cfg, found = ctx.config, []
+    for index, step in ctx.steps():
+        if not isinstance(step, Quench) or step.confirm is None:
+            continue
+        at: DataPath = ("steps", index, "confirm")
+        rise, within = step.confirm.rise, step.confirm.within
+        found.append(
+            _Bound((*at, "rise"), "quench confirmation rise", rise, cfg.min_confirm_rise, _DT, least=True)
+        )
+        found.append(
+            _Bound(
+                (*at, "within"), "quench confirmation window", within, cfg.max_confirm_within, Kind.DURATION
+            )
+        )
+    return found
 
 
 def _shown(value: float, kind: Kind | None) -> str:
