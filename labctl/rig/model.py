@@ -6,7 +6,7 @@ from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, field
 from pydantic_core import PydanticCustomError
 
 from labctl.protocol.base import Identifier, Spec
-from labctl.protocol.quantities import Celsius, Grams, MillilitresPerMinute, Seconds
+from labctl.protocol.quantities import Celsius, Grams, KelvinPerMinute, MillilitresPerMinute, Seconds
 
 
 class ChillerCapabilities(Spec):
@@ -14,6 +14,9 @@ class ChillerCapabilities(Spec):
         description="[lowest, highest] temperature the unit reaches, from its data sheet."
     )
     process_control: StrictBool = Field(False, description="Can regulate on an external process probe.")
+    max_ramp_rate: KelvinPerMinute | None = Field(
+        None, gt=0, description="Fastest ramp the unit follows with this reactor (commissioning figure)."
+    )
 
     @field_validator("temperature_range")
     @classmethod

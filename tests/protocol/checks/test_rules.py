@@ -74,6 +74,9 @@ RIG_TEXTS: Mapping[str, str] = {
         "    port: socket://127.0.0.1:8104\n",
         "    port: socket://127.0.0.1:8104\n    capabilities:\n      max_rate: 31 mL/min\n",
     ),
+    "slow-ramp": SIM_RIG.replace(
+        "      process_control: true\n", "      process_control: true\n      max_ramp_rate: 0.2 K/min\n"
+    ),
     "no-quench-pump": SIM_RIG.replace(
         "  quench_pump:\n    driver: reglo-icc\n    port: socket://127.0.0.1:8104\n", ""
     ),
@@ -744,6 +747,14 @@ FAILING = [
         at="duration: 1 min",
     ),
     fails(
+        "ramp-beyond-the-rigs-chiller",
+        "RAMP-RATE",
+        MK,
+        ("    duration: ${warmup_time}\n", "    duration: 2 h\n"),
+        at="duration: 2 h",
+        rig="slow-ramp",
+    ),
+    fails(
         "consumes-on-its-own-addition",
         "CONSUMES-UNEARNED",
         MK,
@@ -1154,6 +1165,7 @@ PASSING = [
     ),
     passes("setpoint-in-the-band", "SETPOINT-BAND", MK),
     passes("ramp-overnight", "RAMP-RATE", MK),
+    passes("ramp-overnight-on-a-slow-chiller", "RAMP-RATE", MK, rig="slow-ramp"),
     passes(
         "ramp-at-the-limit", "RAMP-RATE", MK, ("    duration: ${warmup_time}\n", "    duration: 32 min\n")
     ),

@@ -142,23 +142,34 @@ def check_setpoint_band(ctx: CheckContext) -> list[Finding]:
 
 
 def check_ramps(ctx: CheckContext) -> list[Finding]:
+    """A ramp faster than the chiller follows is a step change in disguise: Tr lags the plan, and the
+    protocol's timing (a warm-up 'overnight') no longer describes the batch."""
+    most, whose = _ramp_limit(ctx)
     findings = []
     previous: float | None = None
     for index, step in ctx.steps():
         if isinstance(step, Ramp) and previous is not None:
             rate = abs(step.target - previous) / (step.duration / 60.0)
-            if rate > ctx.config.max_ramp_rate:
+            if rate > most:
                 findings.append(
                     error(
                         "RAMP-RATE",
                         f"{abs(step.target - previous):g} K in {format_quantity(step.duration, Kind.DURATION)} is "
-                        f"{rate:.3g} K/min; a chiller of this class follows at most {ctx.config.max_ramp_rate:g} K/min",
+                        f"{rate:.3g} K/min; {whose} follows at most {most:g} K/min",
                         ("steps", index, "duration"),
                     )
                 )
         if isinstance(step, SetTemperature | Ramp):
             previous = step.target
     return findings
+
+
+def _ramp_limit(ctx: CheckContext) -> tuple[float, str]:
+    rig = ctx.rig
+    caps = rig.chiller() if rig is not None else None
+    if rig is not None and caps is not None and caps.max_ramp_rate is not None:
+        return caps.max_ramp_rate, f"the chiller of rig '{rig.rig}'"
+    return ctx.config.max_ramp_rate, "a chiller of this class"
 
 
 def check_consumes(ctx: CheckContext) -> list[Finding]:
