@@ -19,6 +19,7 @@ from labctl.protocol.checks.names import (
     BOILING_POINTS,
     FRAGMENTS,
     LIQUIDS,
+    MOLAR_MASSES,
     NAMES,
     NOT_FRAGMENTS,
     SOLUBILITY_G_L,
@@ -150,6 +151,7 @@ def _by_name(table: dict[str, float]) -> dict[str, float]:
 
 
 _BOILING = _by_name(BOILING_POINTS)
+_MOLAR_MASS = _by_name(MOLAR_MASSES)
 _SOLUBILITY = _by_name(SOLUBILITY_G_L)
 _CP = _by_name({name: cp for name, (cp, _) in LIQUIDS.items()})
 _DENSITY = _by_name({name: rho for name, (_, rho) in LIQUIDS.items()})
@@ -181,6 +183,11 @@ def liquid(material: Material) -> tuple[float, float] | None:
     if len(set(cps)) != 1 or len(set(densities)) != 1:
         return None
     return cps[0], densities[0]
+
+
+def molar_masses(material: Material) -> list[float]:
+    """The molar masses of the known compounds its name names: a solution names its solute and its solvent."""
+    return _named(material, _MOLAR_MASS)
 
 
 def solubility(material: Material) -> float | None:

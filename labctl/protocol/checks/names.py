@@ -199,6 +199,19 @@ LIQUIDS: dict[str, tuple[float, float]] = {
     "chloroform": (0.96, 1.49), "2-butanone": (2.20, 0.80), "MEK": (2.20, 0.80), "cyclohexane": (1.85, 0.78),
 }  # fmt: skip
 
+# Molar masses (g/mol) of the compounds a protocol here names: a declared molar mass that matches none of the
+# compounds in a material's name is a slip that scales every equivalent, adiabatic rise and quench demand.
+MOLAR_MASSES: dict[str, float] = {
+    "KMnO4": 158.03, "potassium permanganate": 158.03, "NaMnO4": 141.93, "sodium permanganate": 141.93,
+    "NaHSO3": 104.06, "sodium bisulfite": 104.06, "sodium bisulphite": 104.06, "sodium hydrogen sulfite": 104.06,
+    "Na2S2O5": 190.11, "sodium metabisulfite": 190.11, "Na2SO3": 126.04, "sodium sulfite": 126.04,
+    "Na2S2O3": 158.11, "sodium thiosulfate": 158.11, "water": 18.02, "H2O": 18.02,
+    "acetone": 58.08, "aceton": 58.08, "toluene": 92.14, "THF": 72.11, "tetrahydrofuran": 72.11,
+    "methanol": 32.04, "ethanol": 46.07, "acetonitrile": 41.05, "DCM": 84.93, "dichloromethane": 84.93,
+    "ethyl acetate": 88.11, "EtOAc": 88.11, "heptane": 100.20, "hexane": 86.18, "DMSO": 78.13, "DMF": 73.09,
+    "triethylamine": 101.19, "NEt3": 101.19, "Et3N": 101.19, "NaCl": 58.44, "sodium chloride": 58.44,
+}  # fmt: skip
+
 # About the most of a solute a litre of its aqueous solution holds at 20 °C (g/L; commercial 38–40 % w/w
 # bisulfite solutions are ~540 g/L): a quench or reagent solution beyond this cannot be made up.
 SOLUBILITY_G_L: dict[str, float] = {

@@ -7,11 +7,12 @@ from labctl.protocol.checks.charge import filled_ml, heat_capacity
 from labctl.protocol.checks.chemistry import classes_of
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error
-from labctl.protocol.checks.identity import solubility
+from labctl.protocol.checks.identity import molar_masses, solubility
 from labctl.protocol.model import MaterialClass
 from labctl.protocol.units import Kind, format_quantity
 
 MOLAR_MASS_RANGE = (10.0, 5000.0)  # g/mol: from the lightest reagent a protocol doses to a large catalyst
+MOLAR_MASS_MATCH = 0.02  # a declared molar mass this close to a named compound's is that compound's
 
 
 def check_heat_capacity(ctx: CheckContext) -> list[Finding]:
@@ -84,6 +85,26 @@ def _implied(mass: float | None, amount: float | None, molar_mass: float | None)
     return []
 
 
+def check_known_molar_mass(ctx: CheckContext) -> list[Finding]:
+    """KMnO4 typed as 1580 g/mol makes a tenth of the oxidant, its heat and its quench demand: a molar mass
+    (declared, or a pure substance's mass over its amount) must be that of a compound its name names."""
+    findings = []
+    for i, m in enumerate(ctx.protocol.materials):
+        known = molar_masses(m)
+        for value, key in _implied(m.mass, None if m.volume else m.amount, m.molar_mass):
+            plausible = MOLAR_MASS_RANGE[0] <= value <= MOLAR_MASS_RANGE[1]  # else MATERIAL-AMOUNT says it
+            if known and plausible and not any(abs(value - k) <= MOLAR_MASS_MATCH * k for k in known):
+                named = " or ".join(f"{k:g}" for k in sorted(set(known)))
+                findings.append(
+                    error(
+                        "MATERIAL-MOLAR-MASS",
+                        f"'{m.id}': {key} gives {value:.5g} g/mol, but '{m.name}' names a compound of {named} g/mol",
+                        ("materials", i, key),
+                    )
+                )
+    return findings
+
+
 def check_solubility(ctx: CheckContext) -> list[Finding]:
     """A solution that holds more of its solute than water can dissolve cannot be made up: the quench it is
     meant to carry would be short of reductant, whatever the figures say."""
@@ -105,4 +126,4 @@ def check_solubility(ctx: CheckContext) -> list[Finding]:
     return findings
 
 
-RULES = [check_heat_capacity, check_fill, check_molar_mass, check_solubility]
+RULES = [check_heat_capacity, check_fill, check_molar_mass, check_known_molar_mass, check_solubility]
