@@ -46,7 +46,8 @@ def check(
 ) -> list[Finding]:
     """Judge a loaded protocol (against a rig when given); findings are located and in file order."""
     ctx = CheckContext.build(loaded.protocol, config or CheckerConfig(), rig, loaded.parameters)
-    findings = [finding for rule in _ALL_RULES for finding in rule(ctx)]
+    # one finding once: a loose interlock guarding three steps is one line to edit
+    findings = list(dict.fromkeys(finding for rule in _ALL_RULES for finding in rule(ctx)))
     findings = apply_overrides(ctx, findings) + check_overrides(ctx)
     located = [f.located(_location(loaded.source, f.path)) for f in findings]
     return sorted(

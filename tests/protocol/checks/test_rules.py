@@ -1683,3 +1683,12 @@ def test_override_needs_a_reason() -> None:
     [problem] = raised.value.problems
     assert problem.key == "overrides[0].reason"
     assert problem.location.line == text.splitlines().index("    reason: ok") + 1
+
+
+def test_a_loose_interlock_guarding_several_steps_is_reported_once(tmp_path: Path) -> None:
+    case = fails(
+        "trip-30", "INTERLOCK-LOOSE", KS, ("    when: Tr > 10 °C\n", "    when: Tr > 30 °C\n"), at=""
+    )
+    loose = [f for f in case.findings(tmp_path) if f.rule == "INTERLOCK-LOOSE"]
+    assert len(loose) == 1, [str(f) for f in loose]
+    assert loose[0].key == "interlocks[0].when"
