@@ -64,7 +64,7 @@ def _index() -> dict[str, frozenset[MaterialClass]]:
 
 _INDEX = _index()
 _KEYS = sorted(_INDEX)
-_WORDS = re.compile(r"[^\s,;/+()\[\]{}:&|]+")
+_WORDS = re.compile(r"[^\s,;/+()\[\]{}:&|·•∙]+")  # '·' joins an adduct: KCp*·OEt2
 _SOLVENT_PHRASE = re.compile(r"\b(?:in|dissolved in|solution in)\s+([^(),;]+)", re.IGNORECASE)
 
 
@@ -119,6 +119,24 @@ def _solvent_unknown(material: Material) -> str | None:
     return None if name_classes(solvent) & SOLVENT_FAMILIES else f"the solvent '{solvent}'"
 
 
+_MIXTURE = re.compile(r"\s*(?:/|\+|&|\band\b)\s*", re.IGNORECASE)
+_ASIDE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+
+
+def _component_unknown(material: Material) -> str | None:
+    """Each part of a named mixture must be known: 'toluene/Isopar G' is toluene and something else. Declared
+    classes clear it only when they name a solvent family the known parts' names do not (they then speak for
+    the rest); classes that describe the known parts ('amine' for the NEt3 in an MgBr solution) do not."""
+    parts = [p for p in _MIXTURE.split(_ASIDE.sub(" ", material.name)) if re.search(r"[^\W\d_]", p)]
+    if len(parts) < 2:
+        return None
+    named = frozenset().union(*(name_classes(p) for p in parts))
+    if (frozenset(material.classes) - named) & SOLVENT_FAMILIES:
+        return None
+    unknown = [p.strip() for p in parts if not name_classes(p) - NOT_IDENTITY]
+    return f"'{unknown[0]}' in the mixture '{material.name}'" if unknown else None
+
+
 def identify(material: Material) -> Identity:
     """The classes declared, implied by the name and read from the SMILES; and what stays unknown. A SMILES RDKit
     cannot read adds nothing (a rule says so): the name and the declared classes must then tell."""
@@ -128,7 +146,7 @@ def identify(material: Material) -> Identity:
         return Identity(_held_to_permanganate(classes | structure))
     if not (classes - NOT_IDENTITY):
         return Identity(classes, f"the name '{material.name}'")
-    return Identity(classes, _solvent_unknown(material))
+    return Identity(classes, _solvent_unknown(material) or _component_unknown(material))
 
 
 def _held_to_permanganate(classes: frozenset[MaterialClass]) -> frozenset[MaterialClass]:

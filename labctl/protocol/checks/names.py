@@ -34,7 +34,7 @@ NAMES: dict[str, set[MaterialClass]] = {
         [
             "THF", "tetrahydrofuran", "tetrahydrofurane", "tetrahydrofuranne", "oxolane", "THF anhydrous",
             "2-MeTHF", "MeTHF", "2-methyltetrahydrofuran", "methyltetrahydrofuran", "2-methyloxolane",
-            "Et2O", "diethyl ether", "diethylether", "ethyl ether", "ether", "ethoxyethane", "DEE", "sulfuric ether",
+            "Et2O", "OEt2", "diethyl etherate", "diethyl ether", "diethylether", "ethyl ether", "ether", "ethoxyethane", "DEE", "sulfuric ether",
             "diisopropyl ether", "isopropyl ether", "DIPE", "iPr2O", "di-isopropyl ether",
             "MTBE", "TBME", "tert-butyl methyl ether", "methyl tert-butyl ether", "t-butyl methyl ether",
             "CPME", "cyclopentyl methyl ether", "methoxycyclopentane",
@@ -120,6 +120,7 @@ NAMES: dict[str, set[MaterialClass]] = {
         _ESTER,
     ),
     **_each(["acetonitrile", "MeCN", "ACN", "CH3CN", "propionitrile", "benzonitrile"], _NITRILE),
+    **_each(["HMPA", "HMPT", "hexamethylphosphoramide", "hexamethylphosphoric triamide", "DMPU", "DMI"], _AMIDE),
     **_each(["DMAc", "dimethylacetamide", "NMP", "N-methyl-2-pyrrolidone", "N-methylpyrrolidone"], _AMIDE),
     **_each(
         ["triethylamine", "NEt3", "Et3N", "TEA", "DIPEA", "Hünig's base", "diisopropylethylamine", "DBU",

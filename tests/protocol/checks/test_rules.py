@@ -462,6 +462,20 @@ FAILING = [
         at="id: add-mgbr",
     ),
     fails(
+        "mgbr-ether-in-an-etherate",
+        "MGBR-ETHER",
+        MK,
+        ("    name: KCp* (pentamethylcyclopentadienyl potassium)\n", "    name: KCp*·OEt2\n"),
+        at="id: add-mgbr",
+    ),
+    fails(
+        "mgbr-ether-in-a-thf-adduct",
+        "MGBR-ETHER",
+        MK,
+        ("    name: KCp* (pentamethylcyclopentadienyl potassium)\n", "    name: KCp*•2THF\n"),
+        at="id: add-mgbr",
+    ),
+    fails(
         "mgbr-ether-tagged",
         "MGBR-ETHER",
         MK,
@@ -970,6 +984,27 @@ FAILING = [
         at="name: solvent Z",
     ),
     fails(
+        "material-unknown-part-of-a-mixture",
+        "MATERIAL-UNKNOWN",
+        MK,
+        ("    name: toluene\n", "    name: toluene/Isopar G\n"),
+        at="name: toluene/Isopar G",
+    ),
+    fails(
+        "material-unknown-added-with-a-plus",
+        "MATERIAL-UNKNOWN",
+        MS,
+        ("    name: MgBr solution in toluene\n", "    name: MgBr solution in toluene + sulfolane\n"),
+        at="name: MgBr solution in toluene + sulfolane",
+    ),
+    fails(
+        "material-unknown-co-solvent-with-and",
+        "MATERIAL-UNKNOWN",
+        K5,
+        ("    name: acetone\n", "    name: acetone and Cyrene\n"),
+        at="name: acetone and Cyrene",
+    ),
+    fails(
         "material-unknown-beside-kmno4",
         "MATERIAL-UNKNOWN",
         K5,
@@ -1303,6 +1338,29 @@ PASSING = [
             "    name: toluene\n    role: solvent\n    classes: [solvent, aromatic, hydrocarbon]\n",
             "    name: solvent Z\n    role: solvent\n    classes: [solvent, hydrocarbon]\n",
         ),
+    ),
+    passes(
+        "material-mixture-of-known-parts",
+        "MATERIAL-UNKNOWN",
+        MK,
+        ("    name: toluene\n", "    name: toluene/heptane 4:1 (v/v, dry)\n"),
+    ),
+    passes(
+        "material-mixture-cleared-by-its-smiles",
+        "MATERIAL-UNKNOWN",
+        MK,
+        ("    name: toluene\n", "    name: toluene/Isopar G\n    smiles: Cc1ccccc1.CC(C)CCCCCCC\n"),
+    ),
+    passes(
+        "material-mixture-cleared-by-a-class-beyond-its-known-part",
+        "MATERIAL-UNKNOWN",
+        MK,
+        ("    name: toluene\n", "    name: toluene/Solvesso 150\n"),
+        (
+            "    classes: [solvent, aromatic, hydrocarbon]\n",
+            "    classes: [solvent, aromatic, hydrocarbon, ketone]\n",
+        ),
+        also=("MGBR-REACTIVE",),
     ),
     passes(
         "material-known-by-smiles",
