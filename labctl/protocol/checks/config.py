@@ -27,6 +27,9 @@ class CheckerConfig(Spec):
     stoich_fail: float = Field(1.5, description="KMnO4 equiv above which the protocol fails")
     dosing_enthalpy: KilojoulesPerMole = -225.0
     consumption_tau: Seconds = Field(600.0, gt=0, description="KMnO4 consumption time constant at 0 °C")
+    slow_consumption_tau: Seconds = Field(
+        1200.0, gt=0, description="the slow end of the model's τ (5–20 min), for the quench's timing"
+    )
     max_adiabatic_rise: Kelvin = Field(10.0, gt=0)
     min_portion_interval: Seconds = Field(60.0, ge=0)
     max_mtsr: Celsius = 25.0

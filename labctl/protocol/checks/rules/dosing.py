@@ -12,6 +12,7 @@ from labctl.protocol.checks.config import CheckerConfig
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error, info
 from labctl.protocol.checks.identity import boiling_point
+from labctl.protocol.checks.ledger import Addition
 from labctl.protocol.checks.timeline import step_duration
 from labctl.protocol.conditions import Comparison, Signal
 from labctl.protocol.model import Material, MaterialClass
@@ -336,13 +337,14 @@ def _worst_mtsr(ctx: CheckContext, d: ExothermicDose, carried: float) -> tuple[f
 
 
 def check_all_at_once(ctx: CheckContext) -> list[Finding]:
-    """The oxidant charged by hand, pumped in one portion or there from the start enters all at once: no gate,
-    no portion, the whole heat of it at once (a single-portion dose_solid is judged by check_portions)."""
+    """The oxidant charged by hand, pumped or there from the start enters ungated: no gate waits for the
+    reactor, so its whole heat counts at once (a metered pump runs on at its rate whatever Tr does; a
+    single-portion dose_solid is judged by check_portions)."""
     findings = []
     cfg = ctx.config
     reactor = ctx.protocol.reactor
     for a in ctx.ledger.with_class(MaterialClass.PERMANGANATE):
-        if not a.all_at_once or a.how == "dose_solid":
+        if a.how == "dose_solid" or not (a.all_at_once or a.how == "pump"):
             continue
         if reactor is None or reactor.heat_capacity is None:
             findings.append(
@@ -360,12 +362,15 @@ def check_all_at_once(ctx: CheckContext) -> list[Finding]:
             held = min(reactor.heat_capacity, _estimated(ctx, max(a.step, 0)))
             rise = a.moles * abs(cfg.dosing_enthalpy) / held
             if rise > cfg.max_adiabatic_rise:
-                findings.append(error("PORTION-ADIABATIC", _at_once(a.how, a.moles, rise, cfg), a.path))
+                findings.append(error("PORTION-ADIABATIC", _at_once(a, rise, cfg), a.path))
     return findings
 
 
-def _at_once(how: str, moles: float, rise: float, cfg: CheckerConfig) -> str:
+def _at_once(a: Addition, rise: float, cfg: CheckerConfig) -> str:
+    how, moles = a.how, a.moles or 0.0
     way = "is in the vessel from the start" if how == "initially present" else f"enters by {how}, all at once"
+    if not a.all_at_once:
+        way = f"enters by {how} with no gate (a metered rate runs on whatever Tr does)"
     return (
         f"{moles * 1000:.0f} mmol KMnO4 {way}: it could raise the reactor {rise:.0f} K adiabatically (limit "
         f"{cfg.max_adiabatic_rise:g} K). Add it with dose_solid, in gated portions"

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import math
 
-from labctl.protocol.checks.chemistry import with_class
+from labctl.protocol.checks.chemistry import classes_of, with_class
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error
+from labctl.protocol.checks.ledger import BEFORE_THE_FIRST_STEP
 from labctl.protocol.checks.rules.dosing import exothermic_doses, gate_tr
 from labctl.protocol.checks.rules.interlocks import oxidant_steps
 from labctl.protocol.checks.timeline import cold_wait_problem, step_duration
@@ -47,6 +48,26 @@ def check_substrate_first(ctx: CheckContext) -> list[Finding]:
         )
         for d in exothermic_doses(ctx)[0]
         if alkenes and not ctx.present[d.index] & alkenes
+    ]
+
+
+def check_substrate_late(ctx: CheckContext) -> list[Finding]:
+    """Alkene added onto oxidant already in the flask meets the oxidant that had nothing to react with: its
+    heat comes at once, by hand, with no gate. All the substrate goes in before the first oxidant."""
+    oxidant = [a.step for a in ctx.ledger.with_class(MaterialClass.PERMANGANATE)]
+    if not oxidant:
+        return []
+    first = min(oxidant)
+    since = "from the start" if first == BEFORE_THE_FIRST_STEP else f"from step {first + 1}"
+    return [
+        error(
+            "ORDER-SUBSTRATE-FIRST",
+            f"'{a.material.id}' (alkene) is added by {a.how} with KMnO4 in the flask {since}: the oxidant left with nothing to react with reacts with it at once, ungated; charge "
+            "all the substrate before the first KMnO4",
+            a.path,
+        )
+        for a in ctx.ledger.with_class(MaterialClass.ALKENE)
+        if a.step > first
     ]
 
 
@@ -100,18 +121,19 @@ def check_quench_timing(ctx: CheckContext) -> list[Finding]:
     if quench is None:
         return []
     between = ctx.protocol.steps[last + 1 : quench]
+    tau = ctx.config.slow_consumption_tau  # the quench must not land on live oxidant even if it reacts slowly
     waited = sum(step_duration(s) for s in between)
-    left = math.exp(-waited / ctx.config.consumption_tau)
+    left = math.exp(-waited / tau)
     allowed = ctx.config.quench_max_unreacted / 100.0
     if left <= allowed:
         return []
-    needed = -math.log(allowed) * ctx.config.consumption_tau
+    needed = -math.log(allowed) * tau
     holds = [last + 1 + k for k, s in enumerate(between) if isinstance(s, Hold)]
     return [
         error(
             "QUENCH-EARLY",
             f"{format_quantity(waited, Kind.DURATION)} between the last portion and the quench leaves about "
-            f"{left:.0%} of the oxidant unreacted by the model (τ {format_quantity(ctx.config.consumption_tau, Kind.DURATION)}): "
+            f"{left:.0%} of the oxidant unreacted if it reacts at the slow end of the model (τ {format_quantity(tau, Kind.DURATION)}): "
             f"the quench would land on it; hold at least {format_quantity(needed, Kind.DURATION)}",
             ("steps", holds[-1], "duration") if holds else ("steps", quench),
         )
@@ -198,6 +220,9 @@ def _unearned(ctx: CheckContext, index: int, step: Step, material: str, reactive
         return "this step adds it"
     if isinstance(step, Quench):
         return None
+    oxidant = ctx.protocol.material(material)
+    if oxidant is not None and MaterialClass.PERMANGANATE in classes_of(oxidant):
+        return "an oxidant is consumed only by its quench: it is charged in excess, and what the alkene leaves stays live"
     if not isinstance(step, Hold | Stir | Wait):
         return "only a quench or a hold (stir, wait) long enough consumes a material"
     if step.duration < ctx.config.min_consume_hold:
@@ -209,6 +234,7 @@ def _unearned(ctx: CheckContext, index: int, step: Step, material: str, reactive
 RULES = [
     check_cold_first,
     check_substrate_first,
+    check_substrate_late,
     check_window,
     check_quench_timing,
     check_setpoint_band,
