@@ -45,6 +45,14 @@ class Identity:
     unknown: str | None = None  # what labctl cannot tell, said for a person; None when it can tell
 
 
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-"))
+
+
+def dashes(text: str) -> str:
+    """Every dash a keyboard or a word processor makes, as '-': 'toluene–THF' is toluene-THF."""
+    return text.translate(_DASHES)
+
+
 def normalise(text: str) -> str:
     """One key per spelling: 'Et₂O', 'et2o' and 'ET-2-O' are the same name."""
     return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).casefold())
@@ -88,7 +96,7 @@ def _fragments(key: str) -> frozenset[MaterialClass]:
 def name_classes(name: str) -> frozenset[MaterialClass]:
     """Classes the name implies: the longest run of words that is a known name wins; a word no run matches is
     tried by its hyphenated parts ('toluene-THF'), then by its telling fragments ('polyether')."""
-    return frozenset(_runs([w for w in _WORDS.findall(name) if normalise(w)], split=True))
+    return frozenset(_runs([w for w in _WORDS.findall(dashes(name)) if normalise(w)], split=True))
 
 
 def _runs(words: list[str], *, split: bool) -> set[MaterialClass]:
@@ -119,7 +127,7 @@ def _solvent_unknown(material: Material) -> str | None:
     return None if name_classes(solvent) & SOLVENT_FAMILIES else f"the solvent '{solvent}'"
 
 
-_MIXTURE = re.compile(r"\s*(?:/|\+|&|\band\b)\s*", re.IGNORECASE)
+_MIXTURE = re.compile(r"\s*(?:/|\+|&|\band\b|[\u2013\u2014])\s*", re.IGNORECASE)  # an en or em dash joins two
 _ASIDE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 
 
@@ -176,8 +184,18 @@ _DENSITY = _by_name({name: rho for name, (_, rho) in LIQUIDS.items()})
 
 
 def _named(material: Material, table: dict[str, float]) -> list[float]:
-    """The values of every known name within the material's name ('ethanol (absolute)', 'toluene/THF')."""
-    words = [w for w in _WORDS.findall(material.name) if normalise(w)]
+    """The values of every known name within the material's name ('ethanol (absolute)', 'toluene/THF'), a
+    hyphenated word's parts too when the whole is not known ('acetone–methanol')."""
+    words = [w for w in _WORDS.findall(dashes(material.name)) if normalise(w)]
+    found = _values(words, table)
+    for word in words:
+        parts = [p for p in word.split("-") if normalise(p)]
+        if len(parts) > 1 and not _values([word], table):
+            found += _values(parts, table)
+    return found
+
+
+def _values(words: list[str], table: dict[str, float]) -> list[float]:
     runs = (
         normalise("".join(words[i : i + n]))
         for i in range(len(words))

@@ -40,7 +40,7 @@ NAMES: dict[str, set[MaterialClass]] = {
             "CPME", "cyclopentyl methyl ether", "methoxycyclopentane",
             "DME", "dimethoxyethane", "1,2-dimethoxyethane", "glyme", "monoglyme", "ethylene glycol dimethyl ether",
             "diglyme", "triglyme", "tetraglyme", "dioxane", "1,4-dioxane", "p-dioxane", "dioxolane", "1,3-dioxolane",
-            "anisole", "anisol", "methoxybenzene", "phenetole", "diphenyl ether", "dibutyl ether", "di-n-butyl ether",
+            "anisole", "anisol", "methoxybenzene", "PhOMe", "MeOPh", "PhOEt", "EtOPh", "phenetole", "diphenyl ether", "dibutyl ether", "di-n-butyl ether",
             "Bu2O", "dimethyl ether", "DMM", "dimethoxymethane", "methylal", "furan", "tetrahydropyran", "THP",
             "oxane", "18-crown-6", "15-crown-5", "12-crown-4", "crown ether",
         ],
@@ -52,6 +52,9 @@ NAMES: dict[str, set[MaterialClass]] = {
     "PEG": {C.ETHER, C.GLYCOL, C.ALCOHOL},
     "polyethylene glycol": {C.ETHER, C.GLYCOL, C.ALCOHOL},
     "diethylene glycol": {C.ETHER, C.GLYCOL, C.ALCOHOL},
+    "DEG": {C.ETHER, C.GLYCOL, C.ALCOHOL},
+    "TEG": {C.ETHER, C.GLYCOL, C.ALCOHOL},
+    "triethylene glycol": {C.ETHER, C.GLYCOL, C.ALCOHOL},
     # alcohols and other protic materials
     **_each(
         [
@@ -66,12 +69,13 @@ NAMES: dict[str, set[MaterialClass]] = {
         _ALCOHOL,
     ),
     **_each(
-        ["ethylene glycol", "glycol", "propylene glycol", "glycerol", "glycerin", "glycerine"],
+        ["ethylene glycol", "glycol", "propylene glycol", "glycerol", "glycerin", "glycerine", "MEG",
+         "monoethylene glycol", "MPG", "monopropylene glycol", "1,2-propanediol", "ethanediol", "1,2-ethanediol"],
         {C.GLYCOL, C.ALCOHOL},
     ),
     **_each(
         ["water", "H2O", "aqueous", "aq", "DI water", "deionised water", "deionized water", "D2O", "Wasser",
-         "wet", "moist", "damp", "hydrous"],
+         "wet", "moist", "damp", "hydrous", "undried", "not dried", "non-dried", "hydrate", "hydrated"],
         _WATER,
     ),
     "brine": {C.WATER, C.SALT},
@@ -156,6 +160,7 @@ FRAGMENTS: dict[str, set[MaterialClass]] = {
     "oxolan": _ETHER,
     "dioxan": _ETHER,
     "crown": _ETHER,
+    "morpholin": {C.ETHER, C.AMINE, C.BASE},
     "alcohol": _ALCOHOL,
     "glycol": {C.GLYCOL, C.ALCOHOL},
     "mgbr": {C.MG_I_HALIDE},

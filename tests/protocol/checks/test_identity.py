@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from labctl.protocol.checks.identity import identify, name_classes, normalise
+from labctl.protocol.checks.identity import boiling_point, identify, name_classes, normalise
 from labctl.protocol.checks.smiles import SmilesError, smiles_classes
 from labctl.protocol.model import Material, MaterialClass
 
@@ -34,10 +34,14 @@ ETHERS = [
     "Diethyl Ehter", "di-n-butyl ether", "CPME", "tetrahydropyran (THP)", "t-Butyl methyl ether", "2-methyloxolane",
     "toluene with 18-crown-6", "Et₂O (anhydrous)", "Diethylether, wasserfrei", "dimethoxymethane", "TBME",
     "oxolane", "polyether", "1,2-Dimethoxyethane", "toluene-THF 9:1", "THF/toluene", "furan", "methoxybenzene",
+    "toluene–THF (9:1)", "THF—toluene", "toluene‐2‐MeTHF", "KCp*·OEt2", "MgBr2•2THF", "BF3·OEt2", "PhOMe",
+    "N-methylmorpholine", "4-methylmorpholine", "DEG", "diethyl etherate",
 ]  # fmt: skip
 PROTIC = [
     "EtOH", "isopropyl alcohol", "t-BuOH", "D₂O", "glacial acetic acid", "Methanole", "toluene (water-saturated)", "wet toluene",
     "propan-2-ol", "HFIP", "glycerine", "brine", "benzyl alcohol", "aq. NaCl", "n-BUTANOL",
+    "acetone–methanol (9:1)", "toluene—EtOH", "QAS-2, 50 % w/w MEG", "MPG", "toluene (undried)",
+    "toluene, not dried", "CuSO4 hydrate", "MgSO4 hydrated",
 ]  # fmt: skip
 NOT_ETHER = [
     "petroleum ether 40-60",
@@ -159,6 +163,33 @@ def test_an_unreadable_smiles_leaves_the_name_to_tell() -> None:
 )
 def test_a_solutions_solvent_must_be_known_too(name: str, classes: list[str], unknown: str | None) -> None:
     assert identify(material(name, classes)).unknown == unknown
+
+
+@pytest.mark.parametrize(
+    ("name", "classes", "unknown"),
+    [
+        ("toluene/Isopar G", ["aromatic"], "'Isopar G' in the mixture 'toluene/Isopar G'"),
+        ("toluene + Solvesso 150", ["aromatic"], "'Solvesso 150' in the mixture 'toluene + Solvesso 150'"),
+        ("acetone and Cyrene", ["ketone"], "'Cyrene' in the mixture 'acetone and Cyrene'"),
+        ("toluene–sulfolane", ["aromatic"], "'sulfolane' in the mixture 'toluene–sulfolane'"),
+        ("toluene/heptane 4:1", ["aromatic"], None),
+        ("acetone/water 4/1 (v/v)", ["ketone"], None),
+        ("toluene/Isopar G", ["aromatic", "hydrocarbon", "ester"], None),  # a family beyond toluene's own
+        ("MgBr solution in toluene + NEt3", ["mg-i-halide"], None),
+    ],
+)
+def test_each_part_of_a_named_mixture_must_be_known(
+    name: str, classes: list[str], unknown: str | None
+) -> None:
+    assert identify(material(name, classes)).unknown == unknown
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("acetone–methanol (9:1)", 56.0), ("toluene—THF", 66.0), ("toluene‐heptane", 98.0)],
+)
+def test_a_dashed_mixture_boils_at_its_lowest_known_part(name: str, expected: float) -> None:
+    assert boiling_point(material(name)) == expected
 
 
 def test_declared_classes_are_never_removed() -> None:
