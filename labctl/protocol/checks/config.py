@@ -44,8 +44,11 @@ class CheckerConfig(Spec):
     mgbr_alarm_margin: Kelvin = Field(
         1.0, ge=0, description="a person is called this far below the MgBr limit"
     )
+    mgbr_storage_alarm_margin: Kelvin = Field(
+        5.0, ge=0, description="in storage a person is called this far below the limit (alarm above -45 °C)"
+    )
     mgbr_storage_warn_margin: Kelvin = Field(
-        5.0, ge=0, description="storage's early level, this far below the limit"
+        15.0, ge=0, description="storage's early warning, this far below the limit (warn above -55 °C)"
     )
     quench_factor: float = Field(1.1, gt=0)
     quench_max_start: Celsius = 5.0

@@ -830,6 +830,27 @@ FAILING = [
         at="consumes: [mgbr]",  # which would license the warm-up at once
     ),
     fails(
+        "mgbr-storage-alarm-1-k-before-the-loss",
+        "MGBR-MONITORING",
+        MS,
+        ("    when: Tr > -45 °C\n", "    when: Tr > -41 °C\n"),
+        at="id: store",
+    ),
+    fails(
+        "mgbr-storage-warning-only-at-50",
+        "MGBR-MONITORING",
+        MS,
+        ("    when: Tr > -55 °C\n", "    when: Tr > -50 °C\n"),
+        at="id: store",
+    ),
+    fails(
+        "mgbr-cold-wait-accepts-the-loss-temperature",
+        "MGBR-COLD-FIRST",
+        MK,
+        ("    target: -45 °C\n    tolerance: 2 K\n", "    target: -45 °C\n    tolerance: 5 K\n"),
+        at="id: add-mgbr",
+    ),
+    fails(
         "consumes-the-oxidant-by-the-hold",
         "CONSUMES-UNEARNED",
         KS,
@@ -1285,6 +1306,19 @@ PASSING = [
     ),
     passes("setpoint-in-the-band", "SETPOINT-BAND", MK),
     passes("ramp-overnight", "RAMP-RATE", MK),
+    passes(
+        "mgbr-storage-levels-at-the-spec",
+        "MGBR-MONITORING",
+        MS,
+        ("    when: Tr > -55 °C\n", "    when: Tr > -56 °C\n"),
+        ("    when: Tr > -45 °C\n", "    when: Tr > -46 °C\n"),
+    ),
+    passes(
+        "mgbr-cold-wait-to-41",
+        "MGBR-COLD-FIRST",
+        MK,
+        ("    target: -45 °C\n    tolerance: 2 K\n", "    target: -45 °C\n    tolerance: 4 K\n"),
+    ),
     passes("ramp-overnight-on-a-slow-chiller", "RAMP-RATE", MK, rig="slow-ramp"),
     passes(
         "ramp-at-the-limit", "RAMP-RATE", MK, ("    duration: ${warmup_time}\n", "    duration: 32 min\n")

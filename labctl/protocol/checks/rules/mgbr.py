@@ -137,7 +137,8 @@ def _judge(ctx: CheckContext, step: Step, path: DataPath, temperature: float, co
 
 def check_monitoring(ctx: CheckContext) -> list[Finding]:
     """Every step with MgBr in the vessel is guarded by a warming alarm, a chiller-fault, a chiller-offline and a
-    Tr-missing alarm; storage (MgBr held with nothing to consume it) also by an earlier level, 5 K colder."""
+    Tr-missing alarm. Storage (MgBr held with nothing to consume it, for days) has the spec's three levels: a
+    warning above -55 °C, a person called above -45 °C, the batch marked lost above -40 °C."""
     mgbr = _mgbr(ctx)
     cfg = ctx.config
     findings: list[Finding] = []
@@ -146,7 +147,8 @@ def check_monitoring(ctx: CheckContext) -> list[Finding]:
             continue
         guards = [i for i in ctx.protocol.interlocks if i.guards(step.id) and i.action in _ALARMING]
         calling = [i for i in guards if i.action is not Action.COMPROMISE]
-        below = cfg.mgbr_max - cfg.mgbr_alarm_margin
+        margin = cfg.mgbr_storage_alarm_margin if _storing(step) else cfg.mgbr_alarm_margin
+        below = cfg.mgbr_max - margin
         needs = [
             (
                 f"'Tr > T' with T at or below {format_quantity(below, Kind.TEMPERATURE)} that calls a person "
@@ -178,7 +180,12 @@ def check_monitoring(ctx: CheckContext) -> list[Finding]:
                 for i in ctx.protocol.interlocks
                 if i.guards(step.id) and i.action in _ALARMING | {Action.WARN}
             )
-            needs.append((f"an earlier level on 'Tr > T' with T at or below {early:g} °C (storage)", warned))
+            needs.append(
+                (
+                    f"'Tr > T' with T at or below {early:g} °C, a warning at least (storage's early level)",
+                    warned,
+                )
+            )
         findings += [
             error(
                 "MGBR-MONITORING",
@@ -204,7 +211,7 @@ def check_cold_first(ctx: CheckContext) -> list[Finding]:
     """MgBr is charged only after a wait until the vessel is below -40 °C (with its tolerance), no setpoint changed
     since: charged into a warm flask it is lost on contact."""
     mgbr = _mgbr(ctx)
-    limit = ctx.config.mgbr_max
+    limit = ctx.config.mgbr_max - ctx.config.mgbr_alarm_margin  # below -40 °C, not at it
     findings = []
     for index, step in ctx.steps():
         if not set(step.adds()) & mgbr:
@@ -214,7 +221,7 @@ def check_cold_first(ctx: CheckContext) -> list[Finding]:
             findings.append(
                 error(
                     "MGBR-COLD-FIRST",
-                    f"MgBr is charged before the vessel is known cold: {said}; wait until Tr is below "
+                    f"MgBr is charged before the vessel is known cold: {said}; wait until Tr is at or below "
                     f"{format_quantity(limit, Kind.TEMPERATURE)} with its tolerance first",
                     ("steps", index),
                 )
