@@ -20,6 +20,7 @@ from labctl.protocol.checks.rules import (
     plausibility,
     protection,
     quench,
+    supervision,
 )
 from labctl.protocol.loader import LoadedProtocol
 from labctl.protocol.source import DataPath, SourceMap
@@ -35,6 +36,7 @@ _ALL_RULES = [
     *quench.RULES,
     *interlocks.RULES,
     *protection.RULES,
+    *supervision.RULES,
     *plausibility.RULES,
     *order.RULES,
     *parameters.RULES,

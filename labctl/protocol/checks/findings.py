@@ -96,6 +96,10 @@ RULES: dict[str, Rule] = {
         Rule("CONSUMES-UNEARNED", "a material is marked consumed only by a step that can consume it"),
         Rule("QUENCH-PAUSE", "the quench pauses when the mass warms and resumes only when it is cold again"),
         Rule("DOSE-STIRRER", "solids are dosed only with a stirrer declared"),
+        Rule("HAZARD-ABORT", "with oxidant or MgBr in the vessel no step ends the run on its own"),
+        Rule("HAZARD-CONTROL", "while oxidant or MgBr reacts the setpoint regulates the reaction mass"),
+        Rule("HAZARD-STIRRER", "while oxidant or MgBr reacts a stirrer is declared"),
+        Rule("OXIDANT-UNBANDED", "time with oxidant in the vessel is spent in holds with a band"),
         Rule(
             "SETTING-BOUND",
             "hysteresis, tolerances, grace, band widths and timeouts within configured bounds",

@@ -851,6 +851,82 @@ FAILING = [
         at="id: add-mgbr",
     ),
     fails(
+        "hazard-abort-on-the-oxidant-hold",
+        "HAZARD-ABORT",
+        KS,
+        ("    on_excursion: alarm\n    grace: 1 min\n", "    on_excursion: abort\n    grace: 1 min\n"),
+        at="on_excursion: abort",
+    ),
+    fails(
+        "hazard-abort-on-the-mgbr-storage",
+        "HAZARD-ABORT",
+        MS,
+        ("    on_excursion: alarm\n", "    on_excursion: abort\n"),
+        at="on_excursion: abort",
+    ),
+    fails(
+        "hazard-abort-on-a-wait-with-mgbr",
+        "HAZARD-ABORT",
+        MK,
+        (
+            "  - id: to-hold\n",
+            "  - id: settle-again\n    step: wait_until\n    target: -45 °C\n    tolerance: 2 K\n"
+            "    timeout: 1 h\n    on_timeout: abort\n  - id: to-hold\n",
+        ),
+        (
+            "    action: alarm\n    during: [add-mgbr, to-hold, react]\n",
+            "    action: alarm\n    during: [add-mgbr, settle-again, to-hold, react]\n",
+        ),
+        (
+            "    action: compromise\n    during: [add-mgbr, to-hold, react]\n",
+            "    action: compromise\n    during: [add-mgbr, settle-again, to-hold, react]\n",
+        ),
+        at="on_timeout: abort",
+    ),
+    fails(
+        "hazard-control-jacket-for-the-mgbr-hold",
+        "HAZARD-CONTROL",
+        MK,
+        ("    target: -43 °C\n    control: process\n", "    target: -43 °C\n    control: internal\n"),
+        at="control: internal",
+    ),
+    fails(
+        "hazard-control-jacket-for-the-oxidation",
+        "HAZARD-CONTROL",
+        K5,
+        ("    control: process\n", "    control: internal\n"),
+        at="control: internal",
+    ),
+    fails(
+        "hazard-stirrer-for-the-cluster",
+        "HAZARD-STIRRER",
+        MK,
+        ("  stirrer:\n", ""),
+        at="id: add-mgbr",
+    ),
+    fails(
+        "oxidant-unbanded-wait-for-the-hold",
+        "OXIDANT-UNBANDED",
+        K5,
+        (
+            "    step: hold\n    duration: 2 h\n    band: [0 °C, 5 °C]\n",
+            "    step: wait\n    duration: 2 h\n",
+        ),
+        at="duration: 2 h",
+        also=("QUENCH-ORDER",),  # and no hold stands between the dose and the quench
+    ),
+    fails(
+        "oxidant-unbanded-stir-before-the-quench",
+        "OXIDANT-UNBANDED",
+        KS,
+        (
+            "  - id: ready-to-quench\n",
+            "  - id: stir-more\n    step: stir\n    duration: 45 min\n  - id: ready-to-quench\n",
+        ),
+        at="duration: 45 min",
+        also=("INTERLOCK-MISSING",),
+    ),
+    fails(
         "consumes-the-oxidant-by-the-hold",
         "CONSUMES-UNEARNED",
         KS,
@@ -1306,6 +1382,36 @@ PASSING = [
     ),
     passes("setpoint-in-the-band", "SETPOINT-BAND", MK),
     passes("ramp-overnight", "RAMP-RATE", MK),
+    passes(
+        "hazard-abort-before-the-mgbr", "HAZARD-ABORT", MS
+    ),  # the vessel-cold wait aborts: nothing in it yet
+    passes(
+        "hazard-control-jacket-after-the-quench",
+        "HAZARD-CONTROL",
+        KS,
+        (
+            "  - id: post-quench\n",
+            "  - id: warm\n    step: set_temperature\n    target: 20 °C\n    control: internal\n  - id: post-quench\n",
+        ),
+    ),
+    passes(
+        "hazard-control-jacket-for-plain-storage",
+        "HAZARD-CONTROL",
+        MS,
+        ("    target: -60 °C\n    control: process\n", "    target: -60 °C\n    control: internal\n"),
+    ),
+    passes("hazard-stirrer-not-for-storage", "HAZARD-STIRRER", MS),
+    passes("hazard-stirrer-declared", "HAZARD-STIRRER", MK),
+    passes(
+        "oxidant-unbanded-short-wait",
+        "OXIDANT-UNBANDED",
+        KS,
+        (
+            "  - id: ready-to-quench\n",
+            "  - id: pause-briefly\n    step: wait\n    duration: 5 min\n  - id: ready-to-quench\n",
+        ),
+        also=("INTERLOCK-MISSING",),
+    ),
     passes(
         "mgbr-storage-levels-at-the-spec",
         "MGBR-MONITORING",

@@ -1,0 +1,132 @@
+"""While the batch holds a live hazard (oxidant or MgBr), it stays watched, regulated on the reaction mass and
+stirred: a step may not end the run on its own, a setpoint may not regulate the jacket instead, and time with
+oxidant in the flask is spent in holds with a band."""
+
+from __future__ import annotations
+
+from labctl.protocol.checks.chemistry import classes_of
+from labctl.protocol.checks.context import CheckContext
+from labctl.protocol.checks.findings import Finding, error
+from labctl.protocol.model import MaterialClass
+from labctl.protocol.steps import ControlMode, Hold, Ramp, SetTemperature, Stir, Wait, WaitUntil
+from labctl.protocol.units import Kind, format_quantity
+
+_HAZARDS = {MaterialClass.PERMANGANATE: "KMnO4", MaterialClass.MG_I_HALIDE: "MgBr"}
+
+
+def _hazard_ids(ctx: CheckContext, classes: set[MaterialClass] | None = None) -> set[str]:
+    wanted = classes or set(_HAZARDS)
+    return {m.id for m in ctx.protocol.materials if classes_of(m) & wanted}
+
+
+def _reacting(ctx: CheckContext) -> list[int]:
+    """Steps where a hazard reacts: oxidant in the flask, or MgBr with something to react with. A stored
+    solution on its own (MgBr for days at -60 °C) generates no heat."""
+    oxidant, mgbr = (
+        _hazard_ids(ctx, {MaterialClass.PERMANGANATE}),
+        _hazard_ids(ctx, {MaterialClass.MG_I_HALIDE}),
+    )
+    partners = {m.id for m in ctx.protocol.materials if m.role in ("reagent", "substrate")} - mgbr
+    return [
+        i
+        for i, _ in ctx.steps()
+        if ctx.present[i] & oxidant or (ctx.present[i] & mgbr and ctx.present[i] & partners)
+    ]
+
+
+def _named(ctx: CheckContext, index: int) -> str:
+    present = ctx.present[index]
+    names = sorted({n for c, n in _HAZARDS.items() if present & _hazard_ids(ctx, {c})})
+    return " and ".join(names)
+
+
+def check_abort(ctx: CheckContext) -> list[Finding]:
+    """An abort ends the run: no trip, alarm or loss mark watches the batch after it. With live oxidant or
+    MgBr in the flask, an excursion or a timeout must call a person (alarm, pause), not walk away."""
+    hazard = _hazard_ids(ctx)
+    findings = []
+    for index, step in ctx.steps():
+        if not ctx.present[index] & hazard:
+            continue
+        key = (
+            "on_excursion"
+            if isinstance(step, Hold) and step.on_excursion == "abort"
+            else "on_timeout"
+            if isinstance(step, WaitUntil) and step.on_timeout == "abort"
+            else None
+        )
+        if key is not None:
+            findings.append(
+                error(
+                    "HAZARD-ABORT",
+                    f"{key}: abort would end the run with {_named(ctx, index)} in the vessel, and nothing would "
+                    "watch it after: use alarm or pause, which call a person and keep the interlocks on",
+                    ("steps", index, key),
+                )
+            )
+    return findings
+
+
+def check_control(ctx: CheckContext) -> list[Finding]:
+    """While a hazard reacts, the setpoint in force regulates Tr itself: on the jacket, the reaction mass
+    floats above the setpoint by whatever its heat and the wall make of it."""
+    reacting = set(_reacting(ctx))
+    findings, reported = [], set()
+    standing: int | None = None
+    for index, step in ctx.steps():
+        if isinstance(step, SetTemperature | Ramp):
+            standing = index
+        if standing is None or standing in reported or index not in reacting:
+            continue
+        setpoint = ctx.protocol.steps[standing]
+        assert isinstance(setpoint, SetTemperature | Ramp)
+        if setpoint.control is not ControlMode.PROCESS:
+            reported.add(standing)
+            findings.append(
+                error(
+                    "HAZARD-CONTROL",
+                    f"this setpoint regulates the jacket ({setpoint.control.value}) while {_named(ctx, index)} "
+                    f"is in the vessel (step {index + 1}): regulate the reaction mass (control: process)",
+                    ("steps", standing, "control"),
+                )
+            )
+    return findings
+
+
+def check_stirrer(ctx: CheckContext) -> list[Finding]:
+    """A reaction that is not stirred is not the reaction the model describes: solid settles, heat builds
+    where the probe is not. While a hazard reacts, a stirrer must be declared (and so supervised)."""
+    if "stirrer" in ctx.protocol.equipment.declared():
+        return []
+    first = next(iter(_reacting(ctx)), None)
+    if first is None or ctx.doses():
+        return []  # a dose without a stirrer is DOSE-STIRRER's
+    return [
+        error(
+            "HAZARD-STIRRER",
+            f"{_named(ctx, first)} reacts in the vessel from this step on with no stirrer declared: declare "
+            "'stirrer:' under equipment, so that stirring is verified and its loss raised",
+            ("steps", first),
+        )
+    ]
+
+
+def check_unbanded(ctx: CheckContext) -> list[Finding]:
+    """Time with oxidant in the flask belongs to a hold with the procedure's band: a long wait or stir has
+    none, so a drift out of 0–5 °C goes unnoticed until a trip."""
+    oxidant = _hazard_ids(ctx, {MaterialClass.PERMANGANATE})
+    longest = ctx.config.max_grace
+    return [
+        error(
+            "OXIDANT-UNBANDED",
+            f"{format_quantity(step.duration, Kind.DURATION)} with KMnO4 in the vessel and no band: spend it "
+            f"in a hold with band [{ctx.config.oxidation_window[0]:g} °C, {ctx.config.oxidation_window[1]:g} °C], "
+            f"or keep such steps to {format_quantity(longest, Kind.DURATION)}",
+            ("steps", index, "duration"),
+        )
+        for index, step in ctx.steps()
+        if isinstance(step, Stir | Wait) and ctx.present[index] & oxidant and step.duration > longest
+    ]
+
+
+RULES = [check_abort, check_control, check_stirrer, check_unbanded]
