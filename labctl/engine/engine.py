@@ -37,6 +37,7 @@ from labctl.engine.steps import handler_for
 from labctl.engine.stirring_guard import StirringGuard
 from labctl.engine.supervisor import Supervisor, reading_record
 from labctl.journal import Journal, JournalWriteError, Record
+from labctl.protocol.checks.charge import dosing_heat_capacity
 from labctl.protocol.checks.chemistry import classes_of
 from labctl.protocol.checks.config import CheckerConfig
 from labctl.protocol.checks.timeline import presence
@@ -652,12 +653,12 @@ def _mgbr_decay(protocol: Protocol) -> MgBrDecay | None:
 
 def _oxidant_model(protocol: Protocol) -> OxidantModel | None:
     """Only a protocol that doses an oxidant into a vessel of known heat capacity has an MTSR."""
-    reactor = protocol.reactor
-    if reactor is None or reactor.heat_capacity is None:
+    heat_capacity = dosing_heat_capacity(protocol)  # the checker's safer figure, not a typo's
+    if heat_capacity is None:
         return None
     cfg = CheckerConfig()
     return OxidantModel(
-        heat_capacity_j_k=reactor.heat_capacity * 1000.0,
+        heat_capacity_j_k=heat_capacity * 1000.0,
         enthalpy_j_mol=cfg.dosing_enthalpy * 1000.0,
         tau_0c_s=cfg.consumption_tau,
     )

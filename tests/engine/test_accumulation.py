@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import pytest
 
 from labctl.engine.accumulation import OxidantModel
+from labctl.engine.engine import _oxidant_model as oxidant_model
+from labctl.protocol.loader import parse_protocol
+from labctl.protocol.model import Protocol
 
 
 def model(**kw: float) -> OxidantModel:
@@ -111,3 +116,29 @@ def test_consumed_zeroes_the_unreacted_oxidant() -> None:
     m.consumed()
     assert m.unreacted_mol == 0.0
     assert m.mtsr(5.0) == pytest.approx(5.0)
+
+
+PROTOCOLS = Path(__file__).parents[2] / "protocols"
+
+
+def _declaring(name: str, heat_capacity: str) -> Protocol:
+    text = (PROTOCOLS / name).read_text(encoding="utf-8")
+    edited = re.sub(r"(?m)^  heat_capacity: [0-9.]+ kJ/K", f"  heat_capacity: {heat_capacity}", text)
+    assert f"  heat_capacity: {heat_capacity}" in edited
+    return parse_protocol(edited, name).protocol
+
+
+@pytest.mark.parametrize(
+    ("name", "declared", "used_j_k"),
+    [
+        ("kmno4-dihydroxylation-scaleup.yaml", "1.01 kJ/K", 1010.0),  # as shipped: the declared figure
+        ("kmno4-dihydroxylation-scaleup.yaml", "1.6 kJ/K", 1311.0),  # too big: the charge and glass
+        ("kmno4-dihydroxylation-scaleup.yaml", "10.1 kJ/K", 1311.0),
+        ("kmno4-dihydroxylation-5mmol.yaml", "0.03 kJ/K", 30.0),
+        ("kmno4-dihydroxylation-5mmol.yaml", "0.08 kJ/K", 67.6),
+    ],
+)
+def test_the_runs_mtsr_uses_the_safer_heat_capacity(name: str, declared: str, used_j_k: float) -> None:
+    model = oxidant_model(_declaring(name, declared))
+    assert model is not None
+    assert model.heat_capacity_j_k == pytest.approx(used_j_k, rel=0.01)

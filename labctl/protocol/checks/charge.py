@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from labctl.protocol.checks.identity import liquid
-from labctl.protocol.checks.ledger import Addition, Ledger
-from labctl.protocol.model import Protocol
+from labctl.protocol.checks.ledger import Addition, Ledger, build_ledger
+from labctl.protocol.model import MaterialClass, Protocol
 
 GENERIC_CP = 1.5  # J/(g·K): organic solids and liquids the table does not know, central
 GENERIC_CP_HIGH = 2.5  # J/(g·K): the same, generous
@@ -44,6 +44,24 @@ def heat_capacity(protocol: Protocol, ledger: Ledger, before_step: int) -> Charg
     reactor = protocol.reactor
     glass = GLASS_1L_KJ_K * (reactor.volume / 1000.0) ** (2 / 3) if reactor and reactor.volume else 0.0
     return ChargeHeat(central, upper + glass, glass)
+
+
+def safe_heat_capacity(protocol: Protocol, ledger: Ledger, before_step: int) -> float | None:
+    """The smaller of the declared heat capacity and the charge's estimate with the glass: a typo that makes a
+    portion look harmless is not believed, by the checker or by the dosing permit. None when none is declared."""
+    reactor = protocol.reactor
+    if reactor is None or reactor.heat_capacity is None:
+        return None
+    heat = heat_capacity(protocol, ledger, before_step)
+    estimate = heat.central_kj_k + heat.glass_kj_k
+    return min(reactor.heat_capacity, estimate) if heat.central_kj_k > 0 else reactor.heat_capacity
+
+
+def dosing_heat_capacity(protocol: Protocol) -> float | None:
+    """The safe heat capacity at the first oxidant addition: the figure the run's MTSR estimate uses."""
+    ledger = build_ledger(protocol)
+    first = [a.step for a in ledger.with_class(MaterialClass.PERMANGANATE)]
+    return safe_heat_capacity(protocol, ledger, max(min(first), 0) if first else len(protocol.steps))
 
 
 def _mass(a: Addition) -> tuple[float, float]:

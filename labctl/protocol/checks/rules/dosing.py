@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from labctl.protocol.checks.accumulation import gated_release_times, peak_unreacted
-from labctl.protocol.checks.charge import heat_capacity
+from labctl.protocol.checks.charge import safe_heat_capacity
 from labctl.protocol.checks.chemistry import classes_of, molar_mass
 from labctl.protocol.checks.config import CheckerConfig
 from labctl.protocol.checks.context import CheckContext
@@ -66,18 +66,12 @@ def exothermic_doses(ctx: CheckContext) -> tuple[list[ExothermicDose], list[Find
                 )
             )
             continue
-        safer = min(
-            reactor.heat_capacity, _estimated(ctx, index)
+        safer = safe_heat_capacity(
+            ctx.protocol, ctx.ledger, index
         )  # a typo that makes a portion look harmless
+        assert safer is not None
         doses.append(ExothermicDose(index, dose, dose.portion_mass() / mm, safer))
     return doses, findings
-
-
-def _estimated(ctx: CheckContext, index: int) -> float:
-    """The charge's heat capacity as the ledger tells it, glass included: the realistic figure, whose smaller
-    of it and the declared one the thermal rules use."""
-    heat = heat_capacity(ctx.protocol, ctx.ledger, index)
-    return heat.central_kj_k + heat.glass_kj_k if heat.central_kj_k > 0 else float("inf")
 
 
 def _portion_key(dose: DoseSolid) -> str:
@@ -359,7 +353,7 @@ def check_all_at_once(ctx: CheckContext) -> list[Finding]:
                 )
             )
         else:
-            held = min(reactor.heat_capacity, _estimated(ctx, max(a.step, 0)))
+            held = safe_heat_capacity(ctx.protocol, ctx.ledger, max(a.step, 0)) or reactor.heat_capacity
             rise = a.moles * abs(cfg.dosing_enthalpy) / held
             if rise > cfg.max_adiabatic_rise:
                 findings.append(error("PORTION-ADIABATIC", _at_once(a, rise, cfg), a.path))
