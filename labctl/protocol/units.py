@@ -211,7 +211,8 @@ def format_quantity(value: float, kind: Kind) -> str:
     (``4 h``, not ``1.44e+04 s``)."""
     if kind is Kind.DURATION:
         return format_duration(value)
-    return f"{value:.4g} {CANONICAL[kind]}"
+    shown = f"{value:.0f}" if 1e4 <= abs(value) < 1e9 else f"{value:.4g}"  # 10000 mL, not 1e+04 mL
+    return f"{shown} {CANONICAL[kind]}"
 
 
 _DURATION_UNITS = (("d", 86400.0), ("h", 3600.0), ("min", 60.0))

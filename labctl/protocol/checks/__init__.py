@@ -13,6 +13,7 @@ from labctl.protocol.checks.rules import (
     identity,
     interlocks,
     kmno4,
+    labels,
     materials,
     mgbr,
     order,
@@ -38,6 +39,7 @@ _ALL_RULES = [
     *protection.RULES,
     *supervision.RULES,
     *plausibility.RULES,
+    *labels.RULES,
     *order.RULES,
     *parameters.RULES,
 ]

@@ -84,7 +84,9 @@ def filled_ml(ledger: Ledger) -> float:
     total = 0.0
     for a in ledger.additions:
         share = a.fraction if a.fraction is not None else 1.0
-        if a.material.volume is not None:
+        if a.pumped_ml is not None:
+            total += a.pumped_ml
+        elif a.material.volume is not None:
             total += a.material.volume * share
         else:
             total += _mass(a)[0] / SOLID_DENSITY

@@ -49,6 +49,8 @@ RULES: dict[str, Rule] = {
         Rule("HEAT-CAPACITY-MISSING", "exothermic dosing needs the charge's heat capacity"),
         Rule("HEAT-CAPACITY-PLAUSIBLE", "the declared heat capacity agrees with what is charged"),
         Rule("VESSEL-FILL", "the batch fits the vessel"),
+        Rule("VESSEL-VOLUME", "the vessel's description and its volume name the same flask"),
+        Rule("MATERIAL-LABEL", "a concentration a material's name states agrees with its figures"),
         Rule("MATERIAL-MOLAR-MASS", "a molar mass is that of the compound the material's name names"),
         Rule("MATERIAL-SOLUBILITY", "an aqueous solution holds no more of its solute than water dissolves"),
         Rule("PORTION-ADIABATIC", "adiabatic rise per portion within the limit"),

@@ -31,6 +31,7 @@ class Addition:
     moles: float | None
     all_at_once: bool
     path: DataPath
+    pumped_ml: float | None = None  # what a pump or quench step sends in, whatever the material declares
 
 
 @dataclass(frozen=True)
@@ -119,4 +120,6 @@ def _pumped(index: int, step: Pump | Quench, material: Material, base: DataPath)
     else:
         moles = total
     how = "quench" if isinstance(step, Quench) else "pump"
-    return Addition(index, material, how, fraction, moles, step.rate == ONE_PORTION, (*base, "volume"))
+    return Addition(
+        index, material, how, fraction, moles, step.rate == ONE_PORTION, (*base, "volume"), step.volume
+    )

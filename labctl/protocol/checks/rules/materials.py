@@ -74,7 +74,28 @@ def check_amounts(ctx: CheckContext) -> list[Finding]:
                         ("materials", i, "amount"),
                     )
                 )
+        findings += _concentration_disagrees(ctx, i, m, tolerance)
     return findings
+
+
+def _concentration_disagrees(ctx: CheckContext, i: int, m: Material, tolerance: float) -> list[Finding]:
+    """A solution given by its solute's figures and by a concentration: the two must be the same solution, or
+    whoever makes it up from one of them makes another batch (a 1 M label on 25 g in 50 mL is a quarter)."""
+    if m.volume is None or m.concentration is None:
+        return []
+    by_concentration = m.volume / 1000.0 * m.concentration
+    other = m.amount if m.amount is not None else m.moles() if m.mass is not None else None
+    if other is None or abs(by_concentration - other) <= tolerance * other:
+        return []
+    return [
+        error(
+            "MATERIAL-AMOUNT",
+            f"concentration × volume gives {format_quantity(by_concentration, Kind.AMOUNT)}, but its "
+            f"{'amount' if m.amount is not None else 'mass/molar_mass'} gives {format_quantity(other, Kind.AMOUNT)} "
+            f"(tolerance {ctx.config.amount_tolerance:g} %): one of them is not this solution",
+            ("materials", i, "concentration"),
+        )
+    ]
 
 
 def check_dose_amounts(ctx: CheckContext) -> list[Finding]:

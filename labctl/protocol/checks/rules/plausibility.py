@@ -3,6 +3,8 @@ a mass against an amount."""
 
 from __future__ import annotations
 
+import re
+
 from labctl.protocol.checks.charge import filled_ml, heat_capacity
 from labctl.protocol.checks.chemistry import classes_of
 from labctl.protocol.checks.context import CheckContext
@@ -55,6 +57,31 @@ def check_fill(ctx: CheckContext) -> list[Finding]:
             "VESSEL-FILL",
             f"everything added takes up about {format_quantity(filled, Kind.VOLUME)}, more than "
             f"{ctx.config.max_fill:g} % of the {format_quantity(reactor.volume, Kind.VOLUME)} vessel",
+            ("reactor", "volume"),
+        )
+    ]
+
+
+_VESSEL_SIZE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(mL|ml|L|l)\b")
+
+
+def check_vessel_volume(ctx: CheckContext) -> list[Finding]:
+    """The vessel named '500 mL flask' beside `volume: 1000 mL`: the fill and the glass are judged on a flask
+    that is not the one on the bench."""
+    reactor = ctx.protocol.reactor
+    if reactor is None or reactor.vessel is None or reactor.volume is None:
+        return []
+    sizes = [
+        float(n.replace(",", ".")) * (1000.0 if u.lower() == "l" else 1.0)
+        for n, u in _VESSEL_SIZE.findall(reactor.vessel)
+    ]
+    if not sizes or any(abs(size - reactor.volume) <= 0.01 * reactor.volume for size in sizes):
+        return []
+    return [
+        error(
+            "VESSEL-VOLUME",
+            f"the vessel is described as '{reactor.vessel}' but its volume is "
+            f"{format_quantity(reactor.volume, Kind.VOLUME)}: the fill and the glass are judged on the volume",
             ("reactor", "volume"),
         )
     ]
@@ -126,4 +153,11 @@ def check_solubility(ctx: CheckContext) -> list[Finding]:
     return findings
 
 
-RULES = [check_heat_capacity, check_fill, check_molar_mass, check_known_molar_mass, check_solubility]
+RULES = [
+    check_heat_capacity,
+    check_fill,
+    check_vessel_volume,
+    check_molar_mass,
+    check_known_molar_mass,
+    check_solubility,
+]
