@@ -67,9 +67,10 @@ RULES: dict[str, Rule] = {
         ),
         Rule("MGBR-ETHER", "no ether-class solvent where MgBr is present"),
         Rule("MGBR-PROTIC", "no water or alcohol where MgBr is present"),
+        Rule("MGBR-VIOLENT", "no oxidant or halocarbon where MgBr is present (never overridable)"),
         Rule(
             "MGBR-REACTIVE",
-            "no ketone, ester, amide, halogenated, nitrile or oxidant where MgBr is present",
+            "no ketone, ester, amide or nitrile where MgBr is present",
             True,
         ),
         Rule("MGBR-ABOVE-40", "no step takes MgBr above -40 °C"),

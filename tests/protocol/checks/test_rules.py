@@ -1138,14 +1138,27 @@ FAILING = [
     ),
     fails(
         "mgbr-with-dcm",
-        "MGBR-REACTIVE",
+        "MGBR-VIOLENT",
         MK,
         (
             "    name: toluene\n    role: solvent\n    classes: [solvent, aromatic, hydrocarbon]\n",
             "    name: DCM\n    role: solvent\n    classes: [solvent]\n",
         ),
         at="- id: add-mgbr",
-        severity=Severity.WARNING,
+    ),
+    fails(
+        "mgbr-with-chlorobenzene",
+        "MGBR-VIOLENT",
+        MK,
+        ("    name: toluene\n", "    name: toluene/chlorobenzene 1:1\n"),
+        at="- id: add-mgbr",
+    ),
+    fails(
+        "mgbr-with-chloroform-stabilised-toluene",
+        "MGBR-VIOLENT",
+        MS,
+        ("    name: MgBr solution in toluene\n", "    name: MgBr solution in toluene + CHCl3\n"),
+        at="name: MgBr solution in toluene + CHCl3",
     ),
     fails(
         "material-id-twice",
@@ -1401,6 +1414,7 @@ PASSING = [
     passes("step-ids-unique", "STEP-ID-DUPLICATE", K5),
     passes("material-ids-unique", "MATERIAL-ID-DUPLICATE", MK),
     passes("mgbr-in-toluene", "MGBR-REACTIVE", MK),
+    passes("mgbr-in-toluene-no-halocarbon", "MGBR-VIOLENT", MK),
     passes("quench-solution-as-shipped", "MATERIAL-SOLUBILITY", KS),
     passes("molar-mass-as-shipped", "MATERIAL-MOLAR-MASS", KS),
     passes(

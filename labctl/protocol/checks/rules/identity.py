@@ -20,6 +20,12 @@ _WITHIN = (
     ("MGBR-ETHER", C.MG_I_HALIDE, {C.ETHER}, "an ether-class solvent: it precipitates Mg metal at once"),
     ("MGBR-PROTIC", C.MG_I_HALIDE, PROTIC, "water, an alcohol or an acid: it destroys MgBr"),
     (
+        "MGBR-VIOLENT",
+        C.MG_I_HALIDE,
+        {C.HALOGENATED, C.OXIDANT, C.PERMANGANATE},
+        "a halocarbon or an oxidant: with a strong reductant it reacts violently",
+    ),
+    (
         "KMNO4-INCOMPATIBLE",
         C.PERMANGANATE,
         INCOMPATIBLE_WITH_PERMANGANATE,

@@ -23,12 +23,22 @@ def _with_class_ids(ctx: CheckContext, classes: set[MaterialClass]) -> set[str]:
     return {m.id for m in ctx.protocol.materials if m.role != "product" and classes_of(m) & classes}
 
 
+# Besides ethers and protic materials (the spec's errors), what a strong Mg(I) reductant reacts with: violently
+# (an error no signature lifts), or enough to spoil the reagent (a warning two approvers may accept).
+_VIOLENT = {MaterialClass.HALOGENATED, MaterialClass.OXIDANT, MaterialClass.PERMANGANATE}
+_REACTIVE = {
+    MaterialClass.KETONE, MaterialClass.ESTER, MaterialClass.AMIDE, MaterialClass.DMF, MaterialClass.DMSO,
+    MaterialClass.NITRILE,
+}  # fmt: skip
+
+
 def check_solvents(ctx: CheckContext) -> list[Finding]:
     mgbr = _mgbr(ctx)
     findings = []
     rules = (
         ("MGBR-ETHER", {MaterialClass.ETHER}, "an ether-class solvent: it precipitates Mg metal at once"),
         ("MGBR-PROTIC", PROTIC, "water or an alcohol: it destroys MgBr"),
+        ("MGBR-VIOLENT", _VIOLENT, "an oxidant or a halocarbon: with a strong reductant it reacts violently"),
     )
     for rule, classes, why in rules:
         met = ever_together(ctx.protocol, mgbr, _with_class_ids(ctx, classes))
@@ -38,13 +48,6 @@ def check_solvents(ctx: CheckContext) -> list[Finding]:
                 error(rule, f"'{other}' meets MgBr '{reagent}' in this step; it is {why}", ("steps", index))
             )
     return findings
-
-
-# Besides ethers and protic materials (the spec's errors), what a strong Mg(I) reductant reacts with.
-_REACTIVE = {
-    MaterialClass.KETONE, MaterialClass.ESTER, MaterialClass.AMIDE, MaterialClass.DMF, MaterialClass.DMSO,
-    MaterialClass.HALOGENATED, MaterialClass.NITRILE, MaterialClass.OXIDANT, MaterialClass.PERMANGANATE,
-}  # fmt: skip
 
 
 def check_reactive(ctx: CheckContext) -> list[Finding]:
