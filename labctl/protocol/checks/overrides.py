@@ -10,20 +10,44 @@ from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import RULES, Finding, Severity, error
 from labctl.protocol.model import Override
 
-_TITLES = re.compile(r"\b(dr|prof|mr|mrs|ms|mx|sir|dame)\b\.?", re.IGNORECASE)
+_ASIDE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+# Titles and post-nominals say nothing about who signs: 'Dr. A. Safety' and 'Safety, A., PhD' are one person.
+_HONOURS = frozenset(
+    {
+        "dr", "prof", "mr", "mrs", "ms", "mx", "sir", "dame", "phd", "dphil", "md", "msc", "bsc", "ba", "ma",
+        "mba", "mphil", "frsc", "cchem", "mrsc", "eng", "ing", "dipl", "jr", "sr", "ii", "iii", "esq", "qa", "qc",
+    }
+)  # fmt: skip
+_DISTINCT = 3  # a shared word this long (a surname, a team's name) may be the same person
 
 
-def person(name: str) -> str:
-    """One key per person however the name is written: 'Dr. A. Safety' and 'a safety' are one approver."""
-    return re.sub(r"[\W_]+", "", _TITLES.sub("", name).casefold())
+def person(name: str) -> frozenset[str]:
+    """The words of a name that say who it is, lower-cased, in any order."""
+    words = re.findall(r"[^\W\d_]+", _ASIDE.sub(" ", name).casefold())
+    return frozenset(w for w in words if w not in _HONOURS)
+
+
+def same_person(a: str, b: str) -> bool:
+    """Fail closed: two names that share a surname-length word, or say nothing else, may be one person."""
+    left, right = person(a), person(b)
+    return left == right or any(len(w) >= _DISTINCT for w in left & right)
 
 
 def approval_problem(ctx: CheckContext, override: Override) -> str | None:
-    approvers = {person(n) for n in override.approved_by}
-    if person(ctx.protocol.metadata.author) in approvers:
-        return f"the author ({ctx.protocol.metadata.author}) cannot approve an override of their own protocol"
-    if len(approvers) < 2:
-        return f"an override needs two approvers, neither of them the author; it names {len(approvers)}"
+    author = ctx.protocol.metadata.author
+    names = override.approved_by
+    if any(same_person(author, n) for n in names):
+        return f"the author ({author}) cannot approve an override of their own protocol"
+    distinct: list[str] = []
+    for name in names:
+        if not any(same_person(name, d) for d in distinct):
+            distinct.append(name)
+    if len(distinct) < 2:
+        said = ", ".join(repr(n) for n in names) or "nobody"
+        return (
+            f"an override needs two approvers, neither of them the author; {said} may be "
+            f"{len(distinct)} {'person' if len(distinct) == 1 else 'people'}: name two people unmistakably"
+        )
     return None
 
 

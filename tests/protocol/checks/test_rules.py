@@ -682,6 +682,42 @@ FAILING = [
         also=("ACCUMULATION-MTSR",),
     ),
     fails(
+        "override-one-person-surname-first",
+        "OVERRIDE-APPROVAL",
+        KS,
+        *MIDDLING_UNGATED,
+        override_by("[Dr. A. Safety, 'Safety, A.']"),
+        at="approved_by:",
+        also=("ACCUMULATION-MTSR",),
+    ),
+    fails(
+        "override-one-person-with-a-post-nominal",
+        "OVERRIDE-APPROVAL",
+        KS,
+        *MIDDLING_UNGATED,
+        override_by("[Dr. A. Safety, 'A. Safety, PhD']"),
+        at="approved_by:",
+        also=("ACCUMULATION-MTSR",),
+    ),
+    fails(
+        "override-the-author-with-a-suffix",
+        "OVERRIDE-APPROVAL",
+        KS,
+        *MIDDLING_UNGATED,
+        override_by("[Prof. B. Plant, labctl process team (QA)]"),
+        at="approved_by:",
+        also=("ACCUMULATION-MTSR",),
+    ),
+    fails(
+        "override-one-person-by-surname-alone",
+        "OVERRIDE-APPROVAL",
+        KS,
+        *MIDDLING_UNGATED,
+        override_by("[Anna Safety, Safety]"),
+        at="approved_by:",
+        also=("ACCUMULATION-MTSR",),
+    ),
+    fails(
         "heat-capacity-ten-times",
         "HEAT-CAPACITY-PLAUSIBLE",
         KS,
@@ -1532,6 +1568,14 @@ PASSING = [
         KS,
         *MIDDLING_UNGATED,
         override_by("[Dr. A. Safety, Prof. B. Plant]"),
+        also=("ACCUMULATION-MTSR",),  # acknowledged
+    ),
+    passes(
+        "override-two-people-written-any-way",
+        "OVERRIDE-APPROVAL",
+        KS,
+        *MIDDLING_UNGATED,
+        override_by("['Safety, A., PhD', B. Plant (QA)]"),
         also=("ACCUMULATION-MTSR",),  # acknowledged
     ),
     passes(
