@@ -60,6 +60,9 @@ class CheckerConfig(Spec):
     max_wait_tolerance: Kelvin = Field(5.0, gt=0, description="widest tolerance of a wait_until")
     max_timeout: Seconds = Field(86_400.0, gt=0, description="longest wait_until timeout")
     max_band_width: Kelvin = Field(30.0, gt=0, description="widest hold band")
+    min_stir_speed: float = Field(
+        100.0, gt=0, description="slowest stirring (rpm) that keeps a solid suspended and the mass mixed"
+    )
     min_confirm_rise: Kelvin = Field(
         2.0, gt=0, description="smallest Tr rise that may confirm a quench (less is sensor noise)"
     )
@@ -80,7 +83,9 @@ class CheckerConfig(Spec):
         2.0, gt=0, description="fastest ramp a chiller of this class follows"
     )
     min_consume_hold: Seconds = Field(
-        1800.0, ge=0, description="shortest hold that may mark a material consumed"
+        7200.0,
+        ge=0,
+        description="shortest hold that may mark a material consumed (the procedure's 'several hours')",
     )
     heat_capacity_tolerance: Percent = Field(
         30.0, gt=0, description="declared heat capacity against the estimate"

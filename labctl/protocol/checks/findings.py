@@ -67,6 +67,7 @@ RULES: dict[str, Rule] = {
         ),
         Rule("MGBR-ETHER", "no ether-class solvent where MgBr is present"),
         Rule("MGBR-PROTIC", "no water or alcohol where MgBr is present"),
+        Rule("MGBR-PUMPED", "MgBr is charged cold by cannula, never pumped"),
         Rule("MGBR-VIOLENT", "no oxidant or halocarbon where MgBr is present (never overridable)"),
         Rule(
             "MGBR-REACTIVE",

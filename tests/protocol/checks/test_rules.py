@@ -1020,6 +1020,39 @@ FAILING = [
         at="concentration: 1 M",
     ),
     fails(
+        "mgbr-pumped-through-the-quench-pump",
+        "MGBR-PUMPED",
+        MK,
+        ("  stirrer:\n", "  stirrer:\n  quench_pump:\n"),
+        (
+            "    step: charge\n    materials: [mgbr]\n    instruction: Add the cold MgBr solution by cannula, keeping Tr below -42 °C; confirm when done.\n",
+            "    step: pump\n    material: mgbr\n    volume: 100 mL\n    rate: 10 mL/min\n",
+        ),
+        at="    volume: 100 mL",
+    ),
+    fails(
+        "mgbr-stored-by-pump",
+        "MGBR-PUMPED",
+        MS,
+        ("equipment:\n", "equipment:\n  quench_pump:\n"),
+        (
+            "    step: charge\n    materials: [mgbr]\n",
+            "    step: pump\n    material: mgbr\n    volume: 100 mL\n    rate: one portion\n",
+        ),
+        (
+            "    instruction: Transfer the cold MgBr solution (at or below -60 °C) into the storage vessel by cannula and confirm.\n",
+            "",
+        ),
+        at="    volume: 100 mL",
+    ),
+    fails(
+        "stirring-at-30-rpm",
+        "SETTING-BOUND",
+        KS,
+        ("    speed: 300 rpm\n", "    speed: 30 rpm\n"),
+        at="speed: 30 rpm",
+    ),
+    fails(
         "consumes-the-oxidant-by-the-hold",
         "CONSUMES-UNEARNED",
         KS,
@@ -1080,6 +1113,7 @@ FAILING = [
         MK,
         ("    default: 4 h\n", "    default: 30 min\n"),
         at="minimum: 2 h",
+        also=("CONSUMES-UNEARNED",),  # and 30 min is too short to have consumed the MgBr
     ),
     fails(
         "parameter-above-its-maximum",
@@ -1490,6 +1524,8 @@ PASSING = [
     ),
     passes("setpoint-in-the-band", "SETPOINT-BAND", MK),
     passes("ramp-overnight", "RAMP-RATE", MK),
+    passes("mgbr-charged-by-cannula", "MGBR-PUMPED", MK),
+    passes("stirring-at-the-least", "SETTING-BOUND", KS, ("    speed: 300 rpm\n", "    speed: 100 rpm\n")),
     passes(
         "hazard-abort-before-the-mgbr", "HAZARD-ABORT", MS
     ),  # the vessel-cold wait aborts: nothing in it yet

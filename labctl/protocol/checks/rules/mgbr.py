@@ -232,6 +232,22 @@ def check_cold_first(ctx: CheckContext) -> list[Finding]:
     return findings
 
 
+def check_pumped(ctx: CheckContext) -> list[Finding]:
+    """MgBr goes in cold, by cannula from its store, in a charge a person confirms: a pump line at room
+    temperature (and the quench pump's, wet with bisulfite) takes it above -40 °C on the way."""
+    mgbr = _mgbr(ctx)
+    return [
+        error(
+            "MGBR-PUMPED",
+            f"'{a.material.id}' is MgBr: it is transferred cold by cannula (a charge step), never through a pump "
+            "line at room temperature",
+            a.path,
+        )
+        for a in ctx.ledger.additions
+        if a.material.id in mgbr and a.how in ("pump", "quench")
+    ]
+
+
 def _is_warming_alarm(condition: object, limit: float) -> bool:
     return (
         isinstance(condition, Comparison)
@@ -241,4 +257,4 @@ def _is_warming_alarm(condition: object, limit: float) -> bool:
     )
 
 
-RULES = [check_solvents, check_reactive, check_temperatures, check_monitoring, check_cold_first]
+RULES = [check_solvents, check_reactive, check_temperatures, check_monitoring, check_cold_first, check_pumped]

@@ -9,7 +9,7 @@ from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error
 from labctl.protocol.checks.rules.interlocks import oxidant_steps
 from labctl.protocol.source import DataPath
-from labctl.protocol.steps import ONE_PORTION, Hold, Pump, Quench, WaitUntil
+from labctl.protocol.steps import ONE_PORTION, Hold, Pump, Quench, Stir, WaitUntil
 from labctl.protocol.units import Kind, format_quantity
 
 
@@ -68,9 +68,7 @@ class _Bound:
     def message(self) -> str:
         shown, limit = _shown(self.value, self.kind), _shown(self.limit, self.kind)
         if self.least:
-            return (
-                f"{self.what} {shown} is below the least of {limit}: this small, it cannot be told from noise"
-            )
+            return f"{self.what} {shown} is below the least of {limit}: this small, it does not do its job"
         return f"{self.what} {shown} is beyond the bound of {limit}: this wide, it no longer guards anything"
 
 
@@ -118,6 +116,9 @@ def _hold_and_wait_bounds(ctx: CheckContext) -> list[_Bound]:
             width = step.band[1] - step.band[0]
             found.append(_Bound((*at, "band"), "band width", width, cfg.max_band_width, _DT))
             found.append(_Bound((*at, "grace"), "excursion grace", step.grace, cfg.max_grace, Kind.DURATION))
+        if isinstance(step, Stir) and step.speed is not None:
+            speed, least = step.speed, cfg.min_stir_speed
+            found.append(_Bound((*at, "speed"), "stirring speed", speed, least, Kind.STIR_SPEED, least=True))
         if isinstance(step, WaitUntil):
             found.append(
                 _Bound((*at, "tolerance"), "wait tolerance", step.tolerance, cfg.max_wait_tolerance, _DT)
