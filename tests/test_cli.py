@@ -74,14 +74,14 @@ def test_the_shipped_protocols_validate() -> None:
     out = lines(result.stdout)
     assert out == [
         "protocols/kmno4-dihydroxylation-5mmol.yaml: ok (no findings)",
-        "protocols/kmno4-dihydroxylation-scaleup.yaml:89:13: info[DOSE-WINDOW] steps[4].window: the MTSR gate "
+        "protocols/kmno4-dihydroxylation-scaleup.yaml:90:13: info[DOSE-WINDOW] steps[4].window: the MTSR gate "
         "will stretch "
         "dosing to about 30 min (window 10 min) at the modelled consumption rate",
         "protocols/kmno4-dihydroxylation-scaleup.yaml: ok (1 info(s))",
         "protocols/mgbr-cold-storage.yaml: ok (no findings)",
         "protocols/mgbr-kcp-cluster.yaml: ok (no findings)",
     ]
-    assert line_of(SCALEUP, 89).strip().startswith("window: 10 min")
+    assert line_of(SCALEUP, 90).strip().startswith("window: 10 min")
     assert result.stderr == ""  # logs stay quiet for a person; the report is on stdout
 
 
@@ -225,6 +225,7 @@ def test_a_warning_fails_until_an_override_acknowledges_it(tmp_path: Path) -> No
         ("    mass: 47.5 g", "    mass: 55.3 g"),
         ("    total: 47.5 g", "    total: 55.3 g"),  # dosed in full: the steps add what the materials say
         ("mass: 25.0 g", "mass: 33.0 g"),  # in 60 mL: 550 g/L, as much as water dissolves
+        ("(25.0 g in 50 mL)", "(33.0 g in 60 mL)"),  # and labelled so
         (
             "    molar_mass: 104.06 g/mol\n    volume: 50 mL",
             "    molar_mass: 104.06 g/mol\n    volume: 60 mL",
@@ -245,15 +246,15 @@ def test_a_warning_fails_until_an_override_acknowledges_it(tmp_path: Path) -> No
     )
     warned = labctl("validate", heavy)
     accepted = labctl("validate", acknowledged)
-    assert line_of(heavy, 36).strip() == "mass: 55.3 g"
+    assert line_of(heavy, 37).strip() == "mass: 55.3 g"
     assert (warned.returncode, accepted.returncode) == (1, 0)
     assert (
-        f"{heavy}:36:11: warning[KMNO4-STOICH] materials[3].mass: 1.40 equiv KMnO4 per alkene is outside the "
+        f"{heavy}:37:11: warning[KMNO4-STOICH] materials[3].mass: 1.40 equiv KMnO4 per alkene is outside the "
         "usual 1–1.3 equiv"
     ) in lines(warned.stdout)
     assert lines(warned.stdout)[-1] == f"{heavy}: failed (1 warning(s), 1 info(s))"
     assert (
-        f"{acknowledged}:36:11: acknowledged[KMNO4-STOICH] materials[3].mass: 1.40 equiv KMnO4 per alkene is "
+        f"{acknowledged}:37:11: acknowledged[KMNO4-STOICH] materials[3].mass: 1.40 equiv KMnO4 per alkene is "
         "outside the usual 1–1.3 equiv [warning acknowledged by Dr. A. Safety and B. Plant-Manager: excess needed for this substrate lot]"
     ) in lines(accepted.stdout)
     assert lines(accepted.stdout)[-1] == f"{acknowledged}: ok (1 acknowledged(s), 1 info(s))"

@@ -79,6 +79,9 @@ class CheckerConfig(Spec):
     max_pump_rate: MillilitresPerMinute = Field(
         100.0, gt=0, description="fastest pump rate without a rig that says its own (--rig)"
     )
+    max_setpoint_step: Kelvin = Field(
+        30.0, gt=0, description="largest setpoint change made at once; more is written as a ramp"
+    )
     max_ramp_rate: KelvinPerMinute = Field(
         2.0, gt=0, description="fastest ramp a chiller of this class follows"
     )

@@ -743,7 +743,7 @@ FAILING = [
         "MATERIAL-AMOUNT",
         KS,
         ("    mass: 54.0 g\n", "    mass: 54.0 mg\n"),
-        at="mass: 54.0 mg",
+        at="amount: 0.25 mol",  # beside mass/molar_mass it gives 0.25 mmol
     ),
     fails(
         "molar-mass-kmno4-ten-times",
@@ -1044,6 +1044,30 @@ FAILING = [
             "",
         ),
         at="    volume: 100 mL",
+    ),
+    fails(
+        "material-mass-and-amount-with-no-molar-mass",
+        "MATERIAL-AMOUNT",
+        KS,
+        ("    amount: 0.25 mol\n    molar_mass: 214.26 g/mol\n", "    amount: 0.25 mol\n"),
+        at="amount: 0.25 mol",
+    ),
+    fails(
+        "material-mass-transposed",
+        "MATERIAL-AMOUNT",
+        KS,
+        ("    mass: 54.0 g\n", "    mass: 45.0 g\n"),
+        at="amount: 0.25 mol",
+    ),
+    fails(
+        "setpoint-jump-for-the-warm-up",
+        "RAMP-RATE",
+        MK,
+        (
+            "    step: ramp\n    target: 20 °C\n    duration: ${warmup_time}\n",
+            "    step: set_temperature\n    target: 20 °C\n",
+        ),
+        at="target: 20 °C",
     ),
     fails(
         "stirring-at-30-rpm",
@@ -1525,6 +1549,7 @@ PASSING = [
     passes("setpoint-in-the-band", "SETPOINT-BAND", MK),
     passes("ramp-overnight", "RAMP-RATE", MK),
     passes("mgbr-charged-by-cannula", "MGBR-PUMPED", MK),
+    passes("setpoint-steps-of-a-few-k", "RAMP-RATE", MK),  # -45 °C, then -43 °C: no ramp needed
     passes("stirring-at-the-least", "SETTING-BOUND", KS, ("    speed: 300 rpm\n", "    speed: 100 rpm\n")),
     passes(
         "hazard-abort-before-the-mgbr", "HAZARD-ABORT", MS
@@ -1937,7 +1962,7 @@ def test_stoichiometry_message_names_the_ratio_on_the_amount_line(
 def test_the_scale_up_is_told_its_mtsr_gate_stretches_dosing(tmp_path: Path) -> None:
     findings = Case("scaleup", "DOSE-WINDOW", KS, (), None).findings(tmp_path)
     assert [(f.rule, f.severity, f.location.line if f.location else None) for f in findings] == [
-        ("DOSE-WINDOW", Severity.INFO, 89)
+        ("DOSE-WINDOW", Severity.INFO, 90)
     ]
     assert "stretch dosing to about 30 min" in findings[0].message
 

@@ -75,6 +75,20 @@ def check_amounts(ctx: CheckContext) -> list[Finding]:
                     )
                 )
         findings += _concentration_disagrees(ctx, i, m, tolerance)
+        if (
+            m.role in ("substrate", "reagent")
+            and m.mass is not None
+            and m.amount is not None
+            and m.molar_mass is None
+        ):
+            findings.append(
+                error(
+                    "MATERIAL-AMOUNT",
+                    f"'{m.id}' gives a mass and an amount but no molar_mass, so the two cannot be checked against "
+                    "each other (54.0 g typed as 45.0 g would pass): give its molar_mass",
+                    ("materials", i, "amount"),
+                )
+            )
     return findings
 
 

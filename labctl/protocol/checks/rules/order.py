@@ -181,6 +181,18 @@ def check_ramps(ctx: CheckContext) -> list[Finding]:
                         ("steps", index, "duration"),
                     )
                 )
+        jump = (
+            abs(step.target - previous) if isinstance(step, SetTemperature) and previous is not None else 0.0
+        )
+        if jump > ctx.config.max_setpoint_step:
+            findings.append(
+                error(
+                    "RAMP-RATE",
+                    f"a setpoint jump of {jump:g} K runs the chiller at full power with nothing controlling the "
+                    f"rate: a change of more than {ctx.config.max_setpoint_step:g} K is written as a ramp",
+                    ("steps", index, "target"),
+                )
+            )
         if isinstance(step, SetTemperature | Ramp):
             previous = step.target
     return findings
