@@ -7,6 +7,7 @@ which severity, on which line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -2130,3 +2131,15 @@ def test_a_loose_interlock_guarding_several_steps_is_reported_once(tmp_path: Pat
     loose = [f for f in case.findings(tmp_path) if f.rule == "INTERLOCK-LOOSE"]
     assert len(loose) == 1, [str(f) for f in loose]
     assert loose[0].key == "interlocks[0].when"
+
+
+def test_the_readme_rule_table_lists_every_rule() -> None:
+    table = [
+        line
+        for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("| `")
+    ]
+    listed = {
+        rule for line in table for rule in re.findall(r"`([A-Z0-9]+(?:-[A-Z0-9]+)+)`", line.split("|")[1])
+    }
+    assert set(RULES) <= listed, sorted(set(RULES) - listed)
