@@ -63,6 +63,14 @@ class CheckerConfig(Spec):
     min_stir_speed: float = Field(
         100.0, gt=0, description="slowest stirring (rpm) that keeps a solid suspended and the mass mixed"
     )
+    max_stir_speed: float = Field(
+        1000.0, gt=0, description="fastest stirring (rpm) a glass vessel's overhead stirrer is set to"
+    )
+    min_fill: Percent = Field(
+        10.0,
+        ge=0,
+        description="least of the vessel's volume the batch fills, so the probe and stirrer reach it",
+    )
     min_confirm_rise: Kelvin = Field(
         2.0, gt=0, description="smallest Tr rise that may confirm a quench (less is sensor noise)"
     )

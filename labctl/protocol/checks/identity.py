@@ -48,9 +48,19 @@ class Identity:
 _DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-"))
 
 
+# Letters of other scripts that look like Latin ones: 'ТНF' typed on a Cyrillic layout is THF.
+_LOOKALIKES = str.maketrans("АВЕКМНОРСТХУаеорсухкΑΒΕΗΙΚΜΝΟΡΤΧΥΖο", "ABEKMHOPCTXYaeopcyxkABEHIKMNOPTXYZo")
+
+
+def _fold(text: str) -> str:
+    """Full-width and compatibility forms folded ('／' is '/'), look-alike Cyrillic and Greek letters as Latin
+    ('ТНF' typed on a Cyrillic layout is THF)."""
+    return unicodedata.normalize("NFKC", text).translate(_LOOKALIKES)
+
+
 def dashes(text: str) -> str:
-    """Every dash a keyboard or a word processor makes, as '-': 'toluene–THF' is toluene-THF."""
-    return text.translate(_DASHES)
+    """One spelling of what a person sees, every dash as '-' too: 'toluene–THF' is toluene-THF."""
+    return _fold(text).translate(_DASHES)
 
 
 def normalise(text: str) -> str:
@@ -135,7 +145,9 @@ def _component_unknown(material: Material) -> str | None:
     """Each part of a named mixture must be known: 'toluene/Isopar G' is toluene and something else. Declared
     classes clear it only when they name a solvent family the known parts' names do not (they then speak for
     the rest); classes that describe the known parts ('amine' for the NEt3 in an MgBr solution) do not."""
-    parts = [p for p in _MIXTURE.split(_ASIDE.sub(" ", material.name)) if re.search(r"[^\W\d_]", p)]
+    parts = [
+        p for p in _MIXTURE.split(_ASIDE.sub(" ", _fold(material.name))) if re.search(r"[^\W\d_]|\d-\d", p)
+    ]
     if len(parts) < 2:
         return None
     named = frozenset().union(*(name_classes(p) for p in parts))
@@ -178,6 +190,7 @@ def _by_name(table: dict[str, float]) -> dict[str, float]:
 
 _BOILING = _by_name(BOILING_POINTS)
 _MOLAR_MASS = _by_name(MOLAR_MASSES)
+_SOLUTE_MOLAR_MASS = _by_name({n: v for n, v in MOLAR_MASSES.items() if n not in LIQUIDS})
 _SOLUBILITY = _by_name(SOLUBILITY_G_L)
 _CP = _by_name({name: cp for name, (cp, _) in LIQUIDS.items()})
 _DENSITY = _by_name({name: rho for name, (_, rho) in LIQUIDS.items()})
@@ -222,8 +235,9 @@ def liquid(material: Material) -> tuple[float, float] | None:
 
 
 def molar_masses(material: Material) -> list[float]:
-    """The molar masses of the known compounds its name names: a solution names its solute and its solvent."""
-    return _named(material, _MOLAR_MASS)
+    """The molar masses of the known compounds its name names; of a solution ('NaHSO3 in water') its solutes'
+    only, since its molar mass is the solute's."""
+    return _named(material, _SOLUTE_MOLAR_MASS) or _named(material, _MOLAR_MASS)
 
 
 def solubility(material: Material) -> float | None:

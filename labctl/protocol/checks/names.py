@@ -36,6 +36,8 @@ NAMES: dict[str, set[MaterialClass]] = {
             "2-MeTHF", "MeTHF", "2-methyltetrahydrofuran", "methyltetrahydrofuran", "2-methyloxolane",
             "Et2O", "OEt2", "diethyl etherate", "diethyl ether", "diethylether", "ethyl ether", "ether", "ethoxyethane", "DEE", "sulfuric ether",
             "diisopropyl ether", "isopropyl ether", "DIPE", "iPr2O", "di-isopropyl ether",
+            "DEM", "diethoxymethane", "ethylal", "2,2-dimethoxypropane", "DMP", "acetone dimethyl acetal",
+            "eter", "éter", "éther", "etere", "eter dietylowy", "dietyleter",
             "MTBE", "TBME", "tert-butyl methyl ether", "methyl tert-butyl ether", "t-butyl methyl ether",
             "CPME", "cyclopentyl methyl ether", "methoxycyclopentane",
             "DME", "dimethoxyethane", "1,2-dimethoxyethane", "glyme", "monoglyme", "ethylene glycol dimethyl ether",
@@ -58,6 +60,9 @@ NAMES: dict[str, set[MaterialClass]] = {
     # alcohols and other protic materials
     **_each(
         [
+            "IMS", "industrial methylated spirit", "industrial methylated spirits", "methylated spirit",
+            "methylated spirits", "denatured alcohol", "denatured ethanol", "SDA", "choline", "choline chloride",
+            "triethanolamine", "TEOA", "diethanolamine", "DEA", "ethanolamine", "MEA",
             "methanol", "MeOH", "methyl alcohol", "methanole", "ethanol", "EtOH", "ethyl alcohol", "ethanole",
             "isopropanol", "2-propanol", "propan-2-ol", "IPA", "iPrOH", "isopropyl alcohol", "n-propanol",
             "1-propanol", "propanol", "propan-1-ol", "butanol", "n-butanol", "1-butanol", "2-butanol", "BuOH",
@@ -107,6 +112,7 @@ NAMES: dict[str, set[MaterialClass]] = {
         [
             "DCM", "dichloromethane", "methylene chloride", "CH2Cl2", "chloroform", "CHCl3", "carbon tetrachloride",
             "CCl4", "DCE", "1,2-dichloroethane", "chlorobenzene", "PhCl", "o-dichlorobenzene", "trifluorotoluene",
+            "benzotrifluoride", "BTF", "PhCF3", "fluorobenzene", "PhF", "bromobenzene", "PhBr",
         ],
         _HALOGENATED,
     ),
@@ -150,6 +156,19 @@ NAMES: dict[str, set[MaterialClass]] = {
         ["MgBr", "magnesium(I) bromide", "Mg(I) bromide", "magnesium monobromide", "Mg(I)Br"], {C.MG_I_HALIDE}
     ),
     **_each(["NaCl", "sodium chloride", "KCl", "potassium chloride"], {C.SALT}),
+    # CAS numbers, as inventories and supplier labels give them
+    **_each(["109-99-9", "96-47-9", "60-29-7", "123-91-1", "110-71-4", "1634-04-4", "5614-37-9", "108-20-3",
+             "100-66-3", "142-96-1", "462-95-3", "109-87-5"], _ETHER),
+    **_each(["67-56-1", "64-17-5", "67-63-0", "71-23-8", "71-36-3", "75-65-0"], _ALCOHOL),
+    **_each(["7732-18-5"], _WATER),
+    **_each(["108-88-3"], _AROMATIC),
+    **_each(["142-82-5", "110-54-3", "110-82-7", "109-66-0"], _HYDROCARBON),
+    **_each(["67-64-1", "78-93-3"], _KETONE),
+    **_each(["75-09-2", "67-66-3", "56-23-5", "108-90-7", "98-08-8"], _HALOGENATED),
+    **_each(["141-78-6"], _ESTER),
+    **_each(["75-05-8"], _NITRILE),
+    **_each(["68-12-2", "127-19-5", "872-50-4"], _AMIDE),
+    **_each(["121-44-8"], _AMINE),
 }  # fmt: skip
 
 # Word parts that name a class whatever surrounds them (a crown ether, "polyether", a glyme, an "-oxolane").
@@ -160,6 +179,12 @@ FRAGMENTS: dict[str, set[MaterialClass]] = {
     "oxolan": _ETHER,
     "dioxan": _ETHER,
     "crown": _ETHER,
+    "fluoro": _HALOGENATED,
+    "chloro": _HALOGENATED,
+    "bromo": _HALOGENATED,
+    "iodo": _HALOGENATED,
+    "cf3": _HALOGENATED,
+    "anolamin": {C.ALCOHOL, C.AMINE},
     "morpholin": {C.ETHER, C.AMINE, C.BASE},
     "alcohol": _ALCOHOL,
     "glycol": {C.GLYCOL, C.ALCOHOL},

@@ -3,6 +3,7 @@ protects against loss of control is not overridable at all, whoever signs."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import replace
 
@@ -27,15 +28,45 @@ def person(name: str) -> frozenset[str]:
     return frozenset(w for w in words if w not in _HONOURS)
 
 
+_PLACEHOLDERS = frozenset(
+    {"tbd", "tba", "tbc", "pending", "na", "n", "a", "none", "nobody", "todo", "xxx", "x", "unknown"}
+)
+_CLOSE = 0.8  # 'Saftey' is 'Safety' misspelt
+
+
 def same_person(a: str, b: str) -> bool:
-    """Fail closed: two names that share a surname-length word, or say nothing else, may be one person."""
+    """Fail closed: two names that share (or nearly share) a surname-length word, one that is the other's
+    initials ('AS' for A. Safety, 'LPT' for labctl process team), or that say nothing else may be one person."""
     left, right = person(a), person(b)
-    return left == right or any(len(w) >= _DISTINCT for w in left & right)
+    if left == right or _initials(left, right) or _initials(right, left):
+        return True
+    return any(
+        len(x) >= _DISTINCT and len(y) >= _DISTINCT and difflib.SequenceMatcher(None, x, y).ratio() >= _CLOSE
+        for x in left
+        for y in right
+    )
+
+
+def _initials(short: frozenset[str], full: frozenset[str]) -> bool:
+    """A one-word name made of the other's initials, in any order."""
+    if len(short) != 1 or len(full) < 2:
+        return False
+    (word,) = short
+    return sorted(word) == sorted(w[0] for w in full)
+
+
+def not_a_name(name: str) -> bool:
+    """'TBD', 'pending', 'n/a': a placeholder is nobody's signature."""
+    words = person(name)
+    return not words or words <= _PLACEHOLDERS
 
 
 def approval_problem(ctx: CheckContext, override: Override) -> str | None:
     author = ctx.protocol.metadata.author
     names = override.approved_by
+    placeholders = [n for n in names if not_a_name(n)]
+    if placeholders:
+        return f"{', '.join(repr(n) for n in placeholders)} is no one's name: an override is approved by two named people"
     if any(same_person(author, n) for n in names):
         return f"the author ({author}) cannot approve an override of their own protocol"
     distinct: list[str] = []

@@ -68,6 +68,25 @@ def check_scope(ctx: CheckContext) -> list[Finding]:
     ]
 
 
+def check_ids(ctx: CheckContext) -> list[Finding]:
+    """The run tracks an interlock by its id: a copied interlock that keeps its id clears the other's state
+    every cycle, and the emergency under a trip's id never fires."""
+    seen: set[str] = set()
+    findings = []
+    for k, interlock in enumerate(ctx.protocol.interlocks):
+        if interlock.id in seen:
+            findings.append(
+                error(
+                    "INTERLOCK-ID-DUPLICATE",
+                    f"interlock id '{interlock.id}' is used twice: each interlock needs its own, or one clears "
+                    "the other",
+                    ("interlocks", k, "id"),
+                )
+            )
+        seen.add(interlock.id)
+    return findings
+
+
 def check_interlocks(ctx: CheckContext) -> list[Finding]:
     """Every step with unreacted oxidant in the vessel carries the trips, from its first addition until the
     quench that consumes it (which warms the mass on purpose: QUENCH-PAUSE guards it)."""
@@ -123,4 +142,4 @@ def _threshold(interlock: Interlock) -> float:
     return interlock.when.threshold
 
 
-RULES = [check_scope, check_interlocks]
+RULES = [check_scope, check_ids, check_interlocks]

@@ -13,12 +13,14 @@ from labctl.protocol.checks.findings import Finding, error
 from labctl.protocol.model import Material
 
 _NUMBER = r"(\d+(?:[.,]\d+)?)"
-_PERCENT_WV = re.compile(_NUMBER + r"\s*%\s*\(?\s*w\s*/\s*v", re.IGNORECASE)
+# w/v, and for a dilute aqueous solution w/w or wt % too (its density is close to 1 g/mL)
+_PERCENT_WV = re.compile(_NUMBER + r"\s*(?:%\s*\(?\s*w\s*/\s*[vw]|wt\s*%|%\s*wt)", re.IGNORECASE)
+_PER_VOLUME = re.compile(_NUMBER + r"\s*(mg|g)\s*/\s*(mL|L)\b", re.IGNORECASE)
 _MASS_IN_VOLUME = re.compile(_NUMBER + r"\s*(mg|g|kg)\s+in\s+" + _NUMBER + r"\s*(mL|L)\b", re.IGNORECASE)
 _MOLAR = re.compile(_NUMBER + r"\s*(M|mol/L|mmol/mL|mol L-1)(?![A-Za-z])")
 _GRAMS = {"mg": 0.001, "g": 1.0, "kg": 1000.0}
 _MILLILITRES = {"ml": 1.0, "l": 1000.0}
-MATCH = 0.05  # a label within 5 % of the figures is the same solution, rounded
+MATCH = 0.1  # a label within 10 % of the figures is the same solution, rounded (w/w beside w/v)
 
 
 def _number(text: str) -> float:
@@ -29,7 +31,10 @@ def _claims(m: Material) -> Iterator[tuple[str, float, float | None]]:
     """(what the label says, its value, the figures' value or None when they do not tell)."""
     per_100_ml = m.mass / m.volume * 100.0 if m.mass is not None and m.volume else None
     for match in _PERCENT_WV.finditer(m.name):
-        yield f"{match[1]} % w/v", _number(match[1]), per_100_ml
+        yield match[0].strip(), _number(match[1]), per_100_ml
+    for match in _PER_VOLUME.finditer(m.name):
+        grams = _number(match[1]) * _GRAMS[match[2].lower()]
+        yield f"{match[0]}", grams / _MILLILITRES[match[3].lower()] * 100.0, per_100_ml
     for match in _MASS_IN_VOLUME.finditer(m.name):
         grams = _number(match[1]) * _GRAMS[match[2].lower()]
         millilitres = _number(match[3]) * _MILLILITRES[match[4].lower()]

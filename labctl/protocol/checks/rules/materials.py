@@ -46,6 +46,21 @@ def check_references(ctx: CheckContext) -> list[Finding]:
     return findings
 
 
+def check_products_added(ctx: CheckContext) -> list[Finding]:
+    """A product is made in the flask, never added: a material block copied from the product and charged keeps
+    `role: product`, and a product's identity is not checked beside MgBr or the oxidant."""
+    return [
+        error(
+            "MATERIAL-ROLE",
+            f"'{a.material.id}' has role 'product' but is added by {a.how}: a material that goes into the vessel "
+            "needs its real role (solvent, reagent, substrate, catalyst, quench), so that its identity is checked",
+            a.path,
+        )
+        for a in ctx.ledger.additions
+        if a.material.role == "product"
+    ]
+
+
 def check_step_ids(ctx: CheckContext) -> list[Finding]:
     seen: set[str] = set()
     findings = []
@@ -193,4 +208,12 @@ def _declared(material: Material) -> str:
     return "amount"
 
 
-RULES = [check_references, check_step_ids, check_amounts, check_dose_amounts, check_excess, check_short]
+RULES = [
+    check_products_added,
+    check_references,
+    check_step_ids,
+    check_amounts,
+    check_dose_amounts,
+    check_excess,
+    check_short,
+]

@@ -9,7 +9,7 @@ from labctl.protocol.checks.timeline import cold_wait_problem, ever_together
 from labctl.protocol.conditions import Comparison, Signal, State, StateCondition, Subject
 from labctl.protocol.model import Action, Interlock, MaterialClass
 from labctl.protocol.source import DataPath
-from labctl.protocol.steps import Hold, Ramp, SetTemperature, Step, WaitUntil
+from labctl.protocol.steps import Hold, Ramp, SetTemperature, Step, Stir, Wait, WaitUntil
 from labctl.protocol.units import Kind, format_quantity
 
 _ALARMING = {Action.ALARM, Action.TRIP, Action.EMERGENCY, Action.COMPROMISE}
@@ -206,8 +206,9 @@ def _guarded(guards: list[Interlock], subject: Subject, state: State) -> bool:
 
 
 def _storing(step: Step) -> bool:
-    """A hold with MgBr that nothing consumes: storage, where the batch sits for days."""
-    return isinstance(step, Hold) and not step.consumes
+    """A timed step with MgBr that nothing consumes: storage, where the batch sits for days, however it is
+    written (a hold, or a wait or stir of the storage time)."""
+    return isinstance(step, Hold | Wait | Stir) and not step.consumes
 
 
 def check_cold_first(ctx: CheckContext) -> list[Finding]:

@@ -9,7 +9,7 @@ import math
 from labctl.protocol.checks.chemistry import classes_of, with_class
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error
-from labctl.protocol.checks.ledger import BEFORE_THE_FIRST_STEP
+from labctl.protocol.checks.ledger import BEFORE_THE_FIRST_STEP, Addition
 from labctl.protocol.checks.rules.dosing import exothermic_doses, gate_tr
 from labctl.protocol.checks.rules.interlocks import oxidant_steps
 from labctl.protocol.checks.timeline import cold_wait_problem, step_duration
@@ -62,13 +62,19 @@ def check_substrate_late(ctx: CheckContext) -> list[Finding]:
     return [
         error(
             "ORDER-SUBSTRATE-FIRST",
-            f"'{a.material.id}' (alkene) is added by {a.how} with KMnO4 in the flask {since}: the oxidant left with nothing to react with reacts with it at once, ungated; charge "
-            "all the substrate before the first KMnO4",
+            f"'{a.material.id}' ({what}) is added by {a.how} with KMnO4 in the flask {since}: the oxidant that "
+            "waited for it reacts at once, ungated; charge the substrate and the catalyst before the first KMnO4",
             a.path,
         )
-        for a in ctx.ledger.with_class(MaterialClass.ALKENE)
+        for a, what in _reaction_partners(ctx)
         if a.step > first
     ]
+
+
+def _reaction_partners(ctx: CheckContext) -> list[tuple[Addition, str]]:
+    """The alkene and the phase-transfer catalyst: without either, the dosed oxidant accumulates."""
+    alkene = [(a, "alkene") for a in ctx.ledger.with_class(MaterialClass.ALKENE)]
+    return alkene + [(a, "catalyst") for a in ctx.ledger.additions if a.material.role == "catalyst"]
 
 
 def check_window(ctx: CheckContext) -> list[Finding]:

@@ -45,18 +45,24 @@ def check_heat_capacity(ctx: CheckContext) -> list[Finding]:
 
 
 def check_fill(ctx: CheckContext) -> list[Finding]:
+    """The whole batch fits the vessel; and a batch of a few millilitres in a large reactor leaves the probe
+    and the stirrer in the gas space, where every gate and trip reads the wrong temperature."""
     reactor = ctx.protocol.reactor
     if reactor is None or reactor.volume is None:
         return []
     filled = filled_ml(ctx.ledger)
-    limit = ctx.config.max_fill / 100.0 * reactor.volume
-    if filled <= limit:
+    most, least = ctx.config.max_fill / 100.0 * reactor.volume, ctx.config.min_fill / 100.0 * reactor.volume
+    vessel = format_quantity(reactor.volume, Kind.VOLUME)
+    if filled > most:
+        said = f"more than {ctx.config.max_fill:g} % of the {vessel} vessel"
+    elif 0 < filled < least:
+        said = f"less than {ctx.config.min_fill:g} % of the {vessel} vessel: the probe and stirrer may not reach it"
+    else:
         return []
     return [
         error(
             "VESSEL-FILL",
-            f"everything added takes up about {format_quantity(filled, Kind.VOLUME)}, more than "
-            f"{ctx.config.max_fill:g} % of the {format_quantity(reactor.volume, Kind.VOLUME)} vessel",
+            f"everything added takes up about {format_quantity(filled, Kind.VOLUME)}, {said}",
             ("reactor", "volume"),
         )
     ]

@@ -61,6 +61,7 @@ class _Bound:
     limit: float
     kind: Kind | None
     least: bool = False
+    why: str | None = None  # what goes wrong beyond the bound, when the general words do not say it
 
     def broken(self) -> bool:
         return self.value < self.limit if self.least else self.value > self.limit
@@ -68,8 +69,8 @@ class _Bound:
     def message(self) -> str:
         shown, limit = _shown(self.value, self.kind), _shown(self.limit, self.kind)
         if self.least:
-            return f"{self.what} {shown} is below the least of {limit}: this small, it does not do its job"
-        return f"{self.what} {shown} is beyond the bound of {limit}: this wide, it no longer guards anything"
+            return f"{self.what} {shown} is below the least of {limit}: {self.why or 'this small, it does not do its job'}"
+        return f"{self.what} {shown} is beyond the bound of {limit}: {self.why or 'this wide, it no longer guards anything'}"
 
 
 def check_bounds(ctx: CheckContext) -> list[Finding]:
@@ -119,6 +120,10 @@ def _hold_and_wait_bounds(ctx: CheckContext) -> list[_Bound]:
         if isinstance(step, Stir) and step.speed is not None:
             speed, least = step.speed, cfg.min_stir_speed
             found.append(_Bound((*at, "speed"), "stirring speed", speed, least, Kind.STIR_SPEED, least=True))
+            fast = "this fast, it throws the mass onto the walls and strains the glass"
+            found.append(
+                _Bound((*at, "speed"), "stirring speed", speed, cfg.max_stir_speed, Kind.STIR_SPEED, why=fast)
+            )
         if isinstance(step, WaitUntil):
             found.append(
                 _Bound((*at, "tolerance"), "wait tolerance", step.tolerance, cfg.max_wait_tolerance, _DT)

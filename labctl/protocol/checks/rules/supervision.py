@@ -26,7 +26,9 @@ def _reacting(ctx: CheckContext) -> list[int]:
         _hazard_ids(ctx, {MaterialClass.PERMANGANATE}),
         _hazard_ids(ctx, {MaterialClass.MG_I_HALIDE}),
     )
-    partners = {m.id for m in ctx.protocol.materials if m.role in ("reagent", "substrate")} - mgbr
+    partners = {
+        m.id for m in ctx.protocol.materials if m.role in ("reagent", "substrate", "catalyst", "quench")
+    } - mgbr
     return [
         i
         for i, _ in ctx.steps()
@@ -48,6 +50,15 @@ def check_abort(ctx: CheckContext) -> list[Finding]:
     for index, step in ctx.steps():
         if not ctx.present[index] & hazard:
             continue
+        if isinstance(step, Hold) and step.on_excursion == "extend":
+            findings.append(
+                error(
+                    "HAZARD-ABORT",
+                    f"on_excursion: extend only lengthens the hold with {_named(ctx, index)} in the vessel: nobody "
+                    "is called before a trip; use alarm or pause",
+                    ("steps", index, "on_excursion"),
+                )
+            )
         key = (
             "on_excursion"
             if isinstance(step, Hold) and step.on_excursion == "abort"
@@ -125,7 +136,7 @@ def check_unbanded(ctx: CheckContext) -> list[Finding]:
             ("steps", index, "duration"),
         )
         for index, step in ctx.steps()
-        if isinstance(step, Stir | Wait) and ctx.present[index] & oxidant and step.duration > longest
+        if isinstance(step, Stir | Wait | Ramp) and ctx.present[index] & oxidant and step.duration > longest
     ]
 
 
