@@ -8,6 +8,7 @@ from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import RULES, Finding, Severity
 from labctl.protocol.checks.overrides import apply_overrides, check_overrides
 from labctl.protocol.checks.rules import (
+    composition,
     dosing,
     equipment,
     identity,
@@ -39,6 +40,7 @@ _ALL_RULES = [
     *protection.RULES,
     *supervision.RULES,
     *plausibility.RULES,
+    *composition.RULES,
     *labels.RULES,
     *order.RULES,
     *parameters.RULES,

@@ -60,6 +60,14 @@ class CheckerConfig(Spec):
     max_wait_tolerance: Kelvin = Field(5.0, gt=0, description="widest tolerance of a wait_until")
     max_timeout: Seconds = Field(86_400.0, gt=0, description="longest wait_until timeout")
     max_band_width: Kelvin = Field(30.0, gt=0, description="widest hold band")
+    min_catalyst_loading: Percent = Field(
+        5.0,
+        ge=0,
+        description="least phase-transfer catalyst per alkene (mol %) the consumption model holds for",
+    )
+    max_substrate_concentration: float = Field(
+        1.0, gt=0, description="most alkene per litre of solvent (mol/L) when the oxidant goes in"
+    )
     min_stir_speed: float = Field(
         100.0, gt=0, description="slowest stirring (rpm) that keeps a solid suspended and the mass mixed"
     )

@@ -52,6 +52,13 @@ RULES: dict[str, Rule] = {
         Rule("VESSEL-VOLUME", "the vessel's description and its volume name the same flask"),
         Rule("MATERIAL-LABEL", "a concentration a material's name states agrees with its figures"),
         Rule("MATERIAL-ROLE", "a product is made in the vessel, never added"),
+        Rule(
+            "CATALYST-LOADING", "the oxidation has the phase-transfer catalyst its consumption model assumes"
+        ),
+        Rule(
+            "SUBSTRATE-CONCENTRATION",
+            "the alkene is diluted as the procedure has it when the oxidant goes in",
+        ),
         Rule("MATERIAL-MOLAR-MASS", "a molar mass is that of the compound the material's name names"),
         Rule("MATERIAL-SOLUBILITY", "an aqueous solution holds no more of its solute than water dissolves"),
         Rule("PORTION-ADIABATIC", "adiabatic rise per portion within the limit"),

@@ -1212,6 +1212,35 @@ FAILING = [
         at="volume: 500 mL",
     ),
     fails(
+        "catalyst-a-tenth",
+        "CATALYST-LOADING",
+        KS,
+        ("    mass: 11.4 g\n    amount: 25.0 mmol\n", "    mass: 1.14 g\n    amount: 2.50 mmol\n"),
+        ("and 11.4 g QAS-2", "and 1.14 g QAS-2"),
+        at="materials: [substrate, acetone, qas2]",
+    ),
+    fails(
+        "catalyst-forgotten",
+        "CATALYST-LOADING",
+        K5,
+        ("    materials: [alkene, acetone, qas2]\n", "    materials: [alkene, acetone]\n"),
+        (
+            "  - id: qas2\n    name: QAS-2 (phase-transfer catalyst)\n    role: catalyst\n    classes: [catalyst, phase-transfer, salt]\n    amount: 0.5 mmol\n",
+            "",
+        ),
+        at="id: kmno4-addition",
+    ),
+    fails(
+        "substrate-in-a-tenth-of-the-acetone",
+        "SUBSTRATE-CONCENTRATION",
+        K5,
+        (
+            "    classes: [solvent, ketone]\n    volume: 10 mL\n",
+            "    classes: [solvent, ketone]\n    volume: 1.0 mL\n",
+        ),
+        at="volume: 1.0 mL",
+    ),
+    fails(
         "stirring-at-30-rpm",
         "SETTING-BOUND",
         KS,
@@ -1442,6 +1471,7 @@ FAILING = [
         ("    name: QAS-2 (phase-transfer catalyst)\n", "    name: Q-cat 7\n"),
         ("    classes: [catalyst, phase-transfer, salt]\n", "    classes: [catalyst]\n"),
         at="name: Q-cat 7",
+        also=("CATALYST-LOADING",),  # nor is it known to be the phase-transfer catalyst
     ),
     fails(
         "material-unknown-solution-solvent",
@@ -1692,6 +1722,23 @@ PASSING = [
     passes("ramp-overnight", "RAMP-RATE", MK),
     passes("mgbr-charged-by-cannula", "MGBR-PUMPED", MK),
     passes("interlock-ids-each-their-own", "INTERLOCK-ID-DUPLICATE", KS),
+    passes("catalyst-at-10-mol-percent", "CATALYST-LOADING", KS),
+    passes(
+        "catalyst-at-5-mol-percent",
+        "CATALYST-LOADING",
+        K5,
+        ("    amount: 0.5 mmol\n", "    amount: 0.25 mmol\n"),
+    ),
+    passes("substrate-at-0.5-m", "SUBSTRATE-CONCENTRATION", KS),
+    passes(
+        "substrate-at-1-m",
+        "SUBSTRATE-CONCENTRATION",
+        K5,
+        (
+            "    classes: [solvent, ketone]\n    volume: 10 mL\n",
+            "    classes: [solvent, ketone]\n    volume: 5 mL\n",
+        ),
+    ),
     passes("material-role-product-made", "MATERIAL-ROLE", MK),
     passes(
         "label-w-w-agrees",
