@@ -494,7 +494,11 @@ FAILING = [
         "material-excess-quench-pumped-twice",
         "MATERIAL-EXCESS",
         KS,
-        ("  - id: post-quench\n", QUENCH_AGAIN_KS + "  - id: post-quench\n"),
+        ("  - id: post-quench\n", QUENCH_AGAIN_KS + "    consumes: [kmno4]\n  - id: post-quench\n"),
+        (
+            "    confirm: {rise: 8 K, within: 10 min} # the full quench warms the mass ~24 K; an empty reservoir, not at all\n    consumes: [kmno4]\n",
+            "    confirm: {rise: 8 K, within: 10 min}\n",
+        ),
         at="volume: 50 mL",
     ),
     fails(
@@ -1241,6 +1245,14 @@ FAILING = [
         at="volume: 1.0 mL",
     ),
     fails(
+        "consumes-on-the-first-half-of-a-quench",
+        "CONSUMES-UNEARNED",
+        KS,
+        ("    volume: 50 mL\n    rate: one portion\n", "    volume: 25 mL\n    rate: one portion\n"),
+        ("  - id: workup\n", QUENCH_AGAIN_KS.replace("volume: 50 mL", "volume: 25 mL") + "  - id: workup\n"),
+        at="consumes: [kmno4]",
+    ),
+    fails(
         "stirring-at-30-rpm",
         "SETTING-BOUND",
         KS,
@@ -1874,7 +1886,12 @@ PASSING = [
         ("    volume: 50 mL\n    rate: one portion\n", "    volume: 25 mL\n    rate: one portion\n"),
         (
             "  - id: post-quench\n",
-            QUENCH_AGAIN_KS.replace("volume: 50 mL", "volume: 25 mL") + "  - id: post-quench\n",
+            QUENCH_AGAIN_KS.replace("volume: 50 mL", "volume: 25 mL")
+            + "    consumes: [kmno4]\n  - id: post-quench\n",
+        ),
+        (
+            "    confirm: {rise: 8 K, within: 10 min} # the full quench warms the mass ~24 K; an empty reservoir, not at all\n    consumes: [kmno4]\n",
+            "    confirm: {rise: 8 K, within: 10 min}\n",
         ),
         also=(),
     ),

@@ -96,12 +96,11 @@ def check_interlocks(ctx: CheckContext) -> list[Finding]:
 
 
 def oxidant_steps(ctx: CheckContext) -> list[int]:
-    """Steps with KMnO4 in the vessel, the quench that consumes it left out."""
+    """Steps with KMnO4 in the vessel, the quench steps left out (they warm the mass on purpose, and their
+    own pause guards them: QUENCH-PAUSE)."""
     oxidants = {m.id for m in ctx.protocol.materials if MaterialClass.PERMANGANATE in classes_of(m)}
     return [
-        index
-        for index, step in ctx.steps()
-        if ctx.present[index] & oxidants and not (isinstance(step, Quench) and set(step.consumes) & oxidants)
+        index for index, step in ctx.steps() if ctx.present[index] & oxidants and not isinstance(step, Quench)
     ]
 
 

@@ -237,6 +237,9 @@ def _unearned(ctx: CheckContext, index: int, step: Step, material: str, reactive
     if material in step.adds():
         return "this step adds it"
     if isinstance(step, Quench):
+        later = [i for i, s in ctx.steps() if i > index and isinstance(s, Quench)]
+        if later:
+            return f"more quench follows (step {later[0] + 1}): the oxidant is consumed when the last of it is in"
         return None
     oxidant = ctx.protocol.material(material)
     if oxidant is not None and MaterialClass.PERMANGANATE in classes_of(oxidant):
