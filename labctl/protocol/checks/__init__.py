@@ -12,6 +12,7 @@ from labctl.protocol.checks.rules import (
     dosing,
     equipment,
     identity,
+    instructions,
     interlocks,
     kmno4,
     labels,
@@ -42,6 +43,7 @@ _ALL_RULES = [
     *plausibility.RULES,
     *composition.RULES,
     *labels.RULES,
+    *instructions.RULES,
     *order.RULES,
     *parameters.RULES,
 ]

@@ -59,6 +59,10 @@ RULES: dict[str, Rule] = {
             "SUBSTRATE-CONCENTRATION",
             "the alkene is diluted as the procedure has it when the oxidant goes in",
         ),
+        Rule(
+            "INSTRUCTION-FIGURES",
+            "what an instruction tells a person agrees with the figures the checker judged",
+        ),
         Rule("MATERIAL-MOLAR-MASS", "a molar mass is that of the compound the material's name names"),
         Rule("MATERIAL-SOLUBILITY", "an aqueous solution holds no more of its solute than water dissolves"),
         Rule("PORTION-ADIABATIC", "adiabatic rise per portion within the limit"),

@@ -324,6 +324,7 @@ FAILING = [
         "KMNO4-STOICH",
         K5,
         alkene_mmol("3.75"),
+        ("Charge the alkene (5.0 mmol)", "Charge the alkene (3.75 mmol)"),
         at="amount: 6.0 mmol",
     ),
     fails(
@@ -333,6 +334,7 @@ FAILING = [
         alkene_mmol("4.138"),
         at="amount: 6.0 mmol",
         severity=Severity.WARNING,
+        also=("INSTRUCTION-FIGURES",),  # the charge instruction still says the old figure
     ),
     fails(
         "stoich-0.9-equiv-warns",
@@ -341,6 +343,7 @@ FAILING = [
         alkene_mmol("6.667"),
         at="amount: 6.0 mmol",
         severity=Severity.WARNING,
+        also=("INSTRUCTION-FIGURES",),  # the charge instruction still says the old figure
     ),
     fails(
         "stoich-no-alkene",
@@ -749,6 +752,7 @@ FAILING = [
         KS,
         ("    mass: 54.0 g\n", "    mass: 54.0 mg\n"),
         at="amount: 0.25 mol",  # beside mass/molar_mass it gives 0.25 mmol
+        also=("INSTRUCTION-FIGURES",),  # the charge instruction still says the old figure
     ),
     fails(
         "molar-mass-kmno4-ten-times",
@@ -1064,6 +1068,7 @@ FAILING = [
         KS,
         ("    mass: 54.0 g\n", "    mass: 45.0 g\n"),
         at="amount: 0.25 mol",
+        also=("INSTRUCTION-FIGURES",),  # the charge instruction still says the old figure
     ),
     fails(
         "setpoint-jump-for-the-warm-up",
@@ -1117,7 +1122,7 @@ FAILING = [
             "  - id: catalyst\n    step: charge\n    materials: [qas2]\n    instruction: Add QAS-2.\n  - id: stir-cold\n",
         ),
         at="materials: [qas2]",
-        also=("INTERLOCK-MISSING",),
+        also=("INTERLOCK-MISSING", "INSTRUCTION-FIGURES"),
     ),
     fails(
         "mgbr-storage-as-a-wait",
@@ -1233,6 +1238,7 @@ FAILING = [
             "",
         ),
         at="id: kmno4-addition",
+        also=("INSTRUCTION-FIGURES",),  # the charge instruction still says the old figure
     ),
     fails(
         "substrate-in-a-tenth-of-the-acetone",
@@ -1243,6 +1249,7 @@ FAILING = [
             "    classes: [solvent, ketone]\n    volume: 1.0 mL\n",
         ),
         at="volume: 1.0 mL",
+        also=("INSTRUCTION-FIGURES",),  # the charge instruction still says the old figure
     ),
     fails(
         "consumes-on-the-first-half-of-a-quench",
@@ -1251,6 +1258,34 @@ FAILING = [
         ("    volume: 50 mL\n    rate: one portion\n", "    volume: 25 mL\n    rate: one portion\n"),
         ("  - id: workup\n", QUENCH_AGAIN_KS.replace("volume: 50 mL", "volume: 25 mL") + "  - id: workup\n"),
         at="consumes: [kmno4]",
+    ),
+    fails(
+        "instruction-weighs-another-mass",
+        "INSTRUCTION-FIGURES",
+        KS,
+        ("Charge 54.0 g 1t", "Charge 45.0 g 1t"),
+        at="instruction: Charge 45.0 g 1t",
+    ),
+    fails(
+        "instruction-another-volume",
+        "INSTRUCTION-FIGURES",
+        K5,
+        ("acetone (10 mL)", "acetone (100 mL)"),
+        at="acetone (100 mL)",
+    ),
+    fails(
+        "instruction-mgbr-transferred-warm",
+        "INSTRUCTION-FIGURES",
+        MS,
+        ("(at or below -60 °C)", "(at or below -6 °C)"),
+        at="(at or below -6 °C)",
+    ),
+    fails(
+        "instruction-mgbr-kept-below-minus-35",
+        "INSTRUCTION-FIGURES",
+        MK,
+        ("keeping Tr below -42 °C", "keeping Tr below -35 °C"),
+        at="keeping Tr below -35 °C",
     ),
     fails(
         "stirring-at-30-rpm",
@@ -1400,7 +1435,7 @@ FAILING = [
             "  - id: late\n    step: charge\n    materials: [alkene]\n    instruction: Add the alkene.\n  - id: stir-cold\n",
         ),
         at=("- id: kmno4-addition", "materials: [alkene]"),  # the dose, and the alkene it meets later
-        also=("INTERLOCK-MISSING",),  # and the late charge is unguarded
+        also=("INTERLOCK-MISSING", "INSTRUCTION-FIGURES"),  # and the late charge is unguarded
     ),
     fails(
         "mgbr-with-acetone",
@@ -1734,12 +1769,16 @@ PASSING = [
     passes("ramp-overnight", "RAMP-RATE", MK),
     passes("mgbr-charged-by-cannula", "MGBR-PUMPED", MK),
     passes("interlock-ids-each-their-own", "INTERLOCK-ID-DUPLICATE", KS),
+    passes("instruction-as-shipped", "INSTRUCTION-FIGURES", KS),
+    passes("instruction-mgbr-as-shipped", "INSTRUCTION-FIGURES", MK),
+    passes("instruction-in-other-units", "INSTRUCTION-FIGURES", KS, ("500 mL acetone", "0.5 L acetone")),
     passes("catalyst-at-10-mol-percent", "CATALYST-LOADING", KS),
     passes(
         "catalyst-at-5-mol-percent",
         "CATALYST-LOADING",
         K5,
         ("    amount: 0.5 mmol\n", "    amount: 0.25 mmol\n"),
+        also=("INSTRUCTION-FIGURES",),  # the charge instruction still says the old figure
     ),
     passes("substrate-at-0.5-m", "SUBSTRATE-CONCENTRATION", KS),
     passes(
@@ -1750,6 +1789,7 @@ PASSING = [
             "    classes: [solvent, ketone]\n    volume: 10 mL\n",
             "    classes: [solvent, ketone]\n    volume: 5 mL\n",
         ),
+        also=("INSTRUCTION-FIGURES",),  # the charge instruction still says the old figure
     ),
     passes("material-role-product-made", "MATERIAL-ROLE", MK),
     passes(
@@ -2169,7 +2209,7 @@ def test_stoichiometry_message_names_the_ratio_on_the_amount_line(
     amount: str, expected: str, tmp_path: Path
 ) -> None:
     case = Case("s", "KMNO4-STOICH", K5, (alkene_mmol(amount),), None)
-    [finding] = case.findings(tmp_path)
+    [finding] = [f for f in case.findings(tmp_path) if f.rule == "KMNO4-STOICH"]
     line = case.text().splitlines().index("    amount: 6.0 mmol") + 1
     assert str(finding).startswith(f"s.yaml:{line}:13: {expected}")
 
