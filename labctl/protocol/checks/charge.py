@@ -64,6 +64,12 @@ def dosing_heat_capacity(protocol: Protocol) -> float | None:
     return safe_heat_capacity(protocol, ledger, max(min(first), 0) if first else len(protocol.steps))
 
 
+def addition_heat_capacity(a: Addition) -> float:
+    """kJ/K an addition brings (central figure): what it takes to warm or cool it."""
+    known = liquid(a.material)
+    return _mass(a)[0] * (known[0] if known else GENERIC_CP) / 1000.0
+
+
 def _mass(a: Addition) -> tuple[float, float]:
     """Grams this addition brings: central and generous; (0, 0) when it cannot be told at all."""
     m, share = a.material, a.fraction if a.fraction is not None else 1.0

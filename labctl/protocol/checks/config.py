@@ -39,6 +39,7 @@ class CheckerConfig(Spec):
     trip_rate: KelvinPerMinute = 1.0
     emergency_tr: Celsius = 20.0
     chiller_low_margin: Kelvin = Field(10.0, ge=0)
+    room_temperature: Celsius = Field(20.0, description="what a material not cooled first is added at")
     mgbr_max: Celsius = -40.0
     mgbr_setpoint_warn: Celsius = -42.0
     mgbr_alarm_margin: Kelvin = Field(

@@ -80,6 +80,7 @@ RULES: dict[str, Rule] = {
         Rule("MGBR-ETHER", "no ether-class solvent where MgBr is present"),
         Rule("MGBR-PROTIC", "no water or alcohol where MgBr is present"),
         Rule("MGBR-PUMPED", "MgBr is charged cold by cannula, never pumped"),
+        Rule("MGBR-WARM-ADDITION", "nothing added beside MgBr warms the mix above -40 °C"),
         Rule("MGBR-VIOLENT", "no oxidant or halocarbon where MgBr is present (never overridable)"),
         Rule(
             "MGBR-REACTIVE",

@@ -1288,6 +1288,28 @@ FAILING = [
         at="keeping Tr below -35 °C",
     ),
     fails(
+        "mgbr-warm-rinse",
+        "MGBR-WARM-ADDITION",
+        MK,
+        (
+            "  - id: mgbr\n",
+            "  - id: rinse\n    name: toluene (cannula rinse)\n    role: solvent\n    classes: [solvent, aromatic, hydrocarbon]\n    volume: 20 mL\n  - id: mgbr\n",
+        ),
+        ("    materials: [mgbr]\n", "    materials: [mgbr, rinse]\n"),
+        at="materials: [mgbr, rinse]",
+    ),
+    fails(
+        "mgbr-diluted-in-storage",
+        "MGBR-WARM-ADDITION",
+        MS,
+        (
+            "  - id: mgbr\n",
+            "  - id: toluene\n    name: toluene (dry)\n    role: solvent\n    classes: [solvent, aromatic, hydrocarbon]\n    volume: 50 mL\n  - id: mgbr\n",
+        ),
+        ("    materials: [mgbr]\n", "    materials: [mgbr, toluene]\n"),
+        at="materials: [mgbr, toluene]",
+    ),
+    fails(
         "stirring-at-30-rpm",
         "SETTING-BOUND",
         KS,
@@ -1769,6 +1791,17 @@ PASSING = [
     passes("ramp-overnight", "RAMP-RATE", MK),
     passes("mgbr-charged-by-cannula", "MGBR-PUMPED", MK),
     passes("interlock-ids-each-their-own", "INTERLOCK-ID-DUPLICATE", KS),
+    passes("mgbr-nothing-added-beside-it", "MGBR-WARM-ADDITION", MK),
+    passes(
+        "mgbr-small-rinse",
+        "MGBR-WARM-ADDITION",
+        MK,
+        (
+            "  - id: mgbr\n",
+            "  - id: rinse\n    name: toluene (cannula rinse)\n    role: solvent\n    classes: [solvent, aromatic, hydrocarbon]\n    volume: 2 mL\n  - id: mgbr\n",
+        ),
+        ("    materials: [mgbr]\n", "    materials: [mgbr, rinse]\n"),
+    ),
     passes("instruction-as-shipped", "INSTRUCTION-FIGURES", KS),
     passes("instruction-mgbr-as-shipped", "INSTRUCTION-FIGURES", MK),
     passes("instruction-in-other-units", "INSTRUCTION-FIGURES", KS, ("500 mL acetone", "0.5 L acetone")),

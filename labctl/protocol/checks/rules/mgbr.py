@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from labctl.protocol.checks.charge import addition_heat_capacity, heat_capacity
 from labctl.protocol.checks.chemistry import PROTIC, classes_of, with_class
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error, warning
@@ -249,6 +250,43 @@ def check_pumped(ctx: CheckContext) -> list[Finding]:
     ]
 
 
+def check_warm_additions(ctx: CheckContext) -> list[Finding]:
+    """What goes in beside MgBr comes at room temperature unless the vessel cools it first: 20 mL of toluene from
+    the bottle into 150 mL at -45 °C mixes to about -37 °C, and the MgBr is lost in the mixing."""
+    mgbr, cfg = _mgbr(ctx), ctx.config
+    limit = cfg.mgbr_max - cfg.mgbr_alarm_margin
+    findings: list[Finding] = []
+    setpoint: float | None = None
+    for index, step in ctx.steps():
+        if isinstance(step, SetTemperature | Ramp):
+            setpoint = step.target
+        here = [a for a in ctx.ledger.additions if a.step == index]
+        others = [a for a in here if a.material.id not in mgbr]
+        if not others or not ctx.present[index] & mgbr or setpoint is None:
+            continue
+        heat = heat_capacity(ctx.protocol, ctx.ledger, index)
+        vessel = (
+            heat.central_kj_k
+            + heat.glass_kj_k
+            + sum(addition_heat_capacity(a) for a in here if a not in others)
+        )
+        added = sum(addition_heat_capacity(a) for a in others)
+        mixed = (
+            (vessel * setpoint + added * cfg.room_temperature) / (vessel + added) if vessel + added else None
+        )
+        if mixed is not None and mixed > limit:
+            findings.append(
+                error(
+                    "MGBR-WARM-ADDITION",
+                    f"'{others[0].material.id}' goes in at room temperature ({cfg.room_temperature:g} °C) beside MgBr "
+                    f"in a vessel at {setpoint:g} °C: the mix comes to about {mixed:.0f} °C, above -40 °C; charge it "
+                    "before the MgBr, while the vessel is cooled",
+                    others[0].path,
+                )
+            )
+    return findings
+
+
 def _is_warming_alarm(condition: object, limit: float) -> bool:
     return (
         isinstance(condition, Comparison)
@@ -258,4 +296,12 @@ def _is_warming_alarm(condition: object, limit: float) -> bool:
     )
 
 
-RULES = [check_solvents, check_reactive, check_temperatures, check_monitoring, check_cold_first, check_pumped]
+RULES = [
+    check_solvents,
+    check_reactive,
+    check_temperatures,
+    check_monitoring,
+    check_cold_first,
+    check_pumped,
+    check_warm_additions,
+]
