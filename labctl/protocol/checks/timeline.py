@@ -40,10 +40,24 @@ def step_duration(step: Step) -> float:
 def cold_wait_problem(protocol: Protocol, index: int, limit: float) -> str | None:
     """Why the steps before ``index`` do not prove Tr at or below ``limit`` (None when they do): the last
     ``wait_until`` on Tr, with no setpoint changed since (what it saw no longer holds), must accept no more."""
-    for step in reversed(protocol.steps[:index]):
+    for k in range(index - 1, -1, -1):
+        step = protocol.steps[k]
         if isinstance(step, WaitUntil) and step.signal == "Tr":
             top = step.target + step.tolerance
-            return None if top <= limit else f"the last wait accepts Tr up to {top:g} °C"
+            if top > limit:
+                return f"the last wait accepts Tr up to {top:g} °C"
+            return _setpoint_problem(protocol, k, step)
         if isinstance(step, SetTemperature | Ramp):
             break
     return "no wait_until on Tr"
+
+
+def _setpoint_problem(protocol: Protocol, index: int, wait: WaitUntil) -> str | None:
+    """The wait is only as good as the setpoint that gets Tr there: without one, the run cools (or not) on
+    whatever the chiller was last set to."""
+    for step in reversed(protocol.steps[:index]):
+        if isinstance(step, SetTemperature | Ramp):
+            if abs(step.target - wait.target) <= wait.tolerance:
+                return None
+            return f"the setpoint before the wait ({step.target:g} °C) does not bring Tr to its {wait.target:g} °C"
+    return "no setpoint brings Tr to the wait's target (the chiller would run on whatever it was last set to)"

@@ -1310,6 +1310,20 @@ FAILING = [
         at="materials: [mgbr, toluene]",
     ),
     fails(
+        "amount-ignores-the-stated-purity",
+        "MATERIAL-AMOUNT",
+        KS,
+        ("    name: acrylate 1t\n", "    name: acrylate 1t (crude, 85 % purity)\n"),
+        at="amount: 0.25 mol",
+    ),
+    fails(
+        "order-no-setpoint-before-the-cold-wait",
+        "ORDER-COLD-FIRST",
+        KS,
+        ("  - id: cool\n    step: set_temperature\n    target: 2.5 °C\n    control: process\n", ""),
+        at="- id: kmno4-addition",
+    ),
+    fails(
         "stirring-at-30-rpm",
         "SETTING-BOUND",
         KS,
@@ -1791,6 +1805,14 @@ PASSING = [
     passes("ramp-overnight", "RAMP-RATE", MK),
     passes("mgbr-charged-by-cannula", "MGBR-PUMPED", MK),
     passes("interlock-ids-each-their-own", "INTERLOCK-ID-DUPLICATE", KS),
+    passes(
+        "amount-corrected-for-purity",
+        "MATERIAL-AMOUNT",
+        KS,
+        ("    name: acrylate 1t\n", "    name: acrylate 1t (crude, 85 % purity)\n"),
+        ("    mass: 54.0 g\n    amount: 0.25 mol\n", "    mass: 63.5 g\n    amount: 0.252 mol\n"),
+        ("Charge 54.0 g 1t", "Charge 63.5 g 1t"),
+    ),
     passes("mgbr-nothing-added-beside-it", "MGBR-WARM-ADDITION", MK),
     passes(
         "mgbr-small-rinse",

@@ -47,6 +47,18 @@ def _claims(m: Material) -> Iterator[tuple[str, float, float | None]]:
         yield f"{match[1]} {match[2]}", _number(match[1]), molar
 
 
+_PURITY = re.compile(
+    _NUMBER + r"\s*%\s*(?:purity|pure|assay|purum)|(?:purity|assay)\s*:?\s*" + _NUMBER + r"\s*%",
+    re.IGNORECASE,
+)
+
+
+def stated_purity(m: Material) -> float | None:
+    """The purity a material's name states, as a fraction; None when it states none."""
+    match = _PURITY.search(m.name)
+    return _number(match[1] or match[2]) / 100.0 if match is not None else None
+
+
 def check_labels(ctx: CheckContext) -> list[Finding]:
     findings = []
     for i, m in enumerate(ctx.protocol.materials):

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from labctl.protocol.checks.chemistry import declared_mass
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error
+from labctl.protocol.checks.rules.labels import stated_purity
 from labctl.protocol.model import Material
 from labctl.protocol.source import DataPath
 from labctl.protocol.steps import Charge, DoseSolid, Pump, Quench, Step
@@ -79,12 +80,14 @@ def check_amounts(ctx: CheckContext) -> list[Finding]:
     tolerance = ctx.config.amount_tolerance / 100.0
     for i, m in enumerate(ctx.protocol.materials):
         if m.amount is not None and m.mass is not None and m.molar_mass is not None:
-            from_mass = m.mass / m.molar_mass
+            purity = stated_purity(m)  # '(crude, 85 % purity)': the amount is what the mass holds of it
+            from_mass = m.mass * (purity or 1.0) / m.molar_mass
             if abs(from_mass - m.amount) > tolerance * m.amount:
+                by = f"mass × {purity:.0%} purity/molar_mass" if purity is not None else "mass/molar_mass"
                 findings.append(
                     error(
                         "MATERIAL-AMOUNT",
-                        f"amount {format_quantity(m.amount, Kind.AMOUNT)} disagrees with mass/molar_mass = "
+                        f"amount {format_quantity(m.amount, Kind.AMOUNT)} disagrees with {by} = "
                         f"{format_quantity(from_mass, Kind.AMOUNT)} (tolerance {ctx.config.amount_tolerance:g} %)",
                         ("materials", i, "amount"),
                     )
