@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from labctl.protocol.checks.config import CheckerConfig
@@ -38,3 +38,16 @@ class CheckContext:
 
     def doses(self) -> list[tuple[int, DoseSolid]]:
         return [(i, s) for i, s in self.steps() if isinstance(s, DoseSolid)]
+
+
+def repeats(ids: Iterable[str | None]) -> list[tuple[int, int]]:
+    """(index, index of its first use) for every id used again: materials, steps and interlocks alike."""
+    first: dict[str, int] = {}
+    found = []
+    for index, key in enumerate(ids):
+        if key is None:
+            continue
+        if key in first:
+            found.append((index, first[key]))
+        first.setdefault(key, index)
+    return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from labctl.protocol.checks.chemistry import INCOMPATIBLE_WITH_PERMANGANATE, PROTIC, classes_of
-from labctl.protocol.checks.context import CheckContext
+from labctl.protocol.checks.context import CheckContext, repeats
 from labctl.protocol.checks.findings import Finding, error
 from labctl.protocol.checks.identity import identify
 from labctl.protocol.checks.smiles import SmilesError, smiles_classes
@@ -35,20 +35,16 @@ _WITHIN = (
 
 
 def check_duplicate_ids(ctx: CheckContext) -> list[Finding]:
-    first: dict[str, int] = {}
-    findings = []
-    for i, m in enumerate(ctx.protocol.materials):
-        if m.id in first:
-            findings.append(
-                error(
-                    "MATERIAL-ID-DUPLICATE",
-                    f"material id '{m.id}' is already used by materials[{first[m.id]}] "
-                    f"('{ctx.protocol.materials[first[m.id]].name}'): every step naming it would mean both",
-                    ("materials", i, "id"),
-                )
-            )
-        first.setdefault(m.id, i)
-    return findings
+    materials = ctx.protocol.materials
+    return [
+        error(
+            "MATERIAL-ID-DUPLICATE",
+            f"material id '{materials[i].id}' is already used by materials[{first}] "
+            f"('{materials[first].name}'): every step naming it would mean both",
+            ("materials", i, "id"),
+        )
+        for i, first in repeats(m.id for m in materials)
+    ]
 
 
 def check_smiles(ctx: CheckContext) -> list[Finding]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from labctl.protocol.checks.chemistry import classes_of
-from labctl.protocol.checks.context import CheckContext
+from labctl.protocol.checks.context import CheckContext, repeats
 from labctl.protocol.checks.findings import Finding, error
 from labctl.protocol.checks.rules.dosing import exothermic_doses
 from labctl.protocol.conditions import Comparison, Condition, Signal, State, StateCondition, Subject
@@ -71,20 +71,15 @@ def check_scope(ctx: CheckContext) -> list[Finding]:
 def check_ids(ctx: CheckContext) -> list[Finding]:
     """The run tracks an interlock by its id: a copied interlock that keeps its id clears the other's state
     every cycle, and the emergency under a trip's id never fires."""
-    seen: set[str] = set()
-    findings = []
-    for k, interlock in enumerate(ctx.protocol.interlocks):
-        if interlock.id in seen:
-            findings.append(
-                error(
-                    "INTERLOCK-ID-DUPLICATE",
-                    f"interlock id '{interlock.id}' is used twice: each interlock needs its own, or one clears "
-                    "the other",
-                    ("interlocks", k, "id"),
-                )
-            )
-        seen.add(interlock.id)
-    return findings
+    interlocks = ctx.protocol.interlocks
+    return [
+        error(
+            "INTERLOCK-ID-DUPLICATE",
+            f"interlock id '{interlocks[k].id}' is used twice: each interlock needs its own, or one clears the other",
+            ("interlocks", k, "id"),
+        )
+        for k, _ in repeats(i.id for i in interlocks)
+    ]
 
 
 def check_interlocks(ctx: CheckContext) -> list[Finding]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from labctl.protocol.checks.chemistry import declared_mass
-from labctl.protocol.checks.context import CheckContext
+from labctl.protocol.checks.context import CheckContext, repeats
 from labctl.protocol.checks.findings import Finding, error
 from labctl.protocol.checks.rules.labels import stated_purity
 from labctl.protocol.model import Material
@@ -63,16 +63,11 @@ def check_products_added(ctx: CheckContext) -> list[Finding]:
 
 
 def check_step_ids(ctx: CheckContext) -> list[Finding]:
-    seen: set[str] = set()
-    findings = []
-    for index, step in ctx.steps():
-        if step.id is not None:
-            if step.id in seen:
-                findings.append(
-                    error("STEP-ID-DUPLICATE", f"step id '{step.id}' is used twice", ("steps", index, "id"))
-                )
-            seen.add(step.id)
-    return findings
+    steps = ctx.protocol.steps
+    return [
+        error("STEP-ID-DUPLICATE", f"step id '{steps[i].id}' is used twice", ("steps", i, "id"))
+        for i, _ in repeats(s.id for s in steps)
+    ]
 
 
 def check_amounts(ctx: CheckContext) -> list[Finding]:
