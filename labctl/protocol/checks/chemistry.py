@@ -13,6 +13,7 @@ C = MaterialClass
 
 INCOMPATIBLE_WITH_PERMANGANATE = {C.ALCOHOL, C.GLYCOL, C.DMF, C.DMSO, C.CONC_SULFURIC_ACID}
 PROTIC = {C.WATER, C.ALCOHOL, C.GLYCOL, C.ACID}
+VIOLENT_WITH_MGBR = {C.HALOGENATED, C.OXIDANT, C.PERMANGANATE}  # a strong reductant meets them violently
 
 
 def classes_of(material: Material) -> set[MaterialClass]:

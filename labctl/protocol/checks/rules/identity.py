@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from labctl.protocol.checks.chemistry import INCOMPATIBLE_WITH_PERMANGANATE, PROTIC, classes_of
+from labctl.protocol.checks.chemistry import (
+    INCOMPATIBLE_WITH_PERMANGANATE,
+    PROTIC,
+    VIOLENT_WITH_MGBR,
+    classes_of,
+)
 from labctl.protocol.checks.context import CheckContext, repeats
 from labctl.protocol.checks.findings import Finding, error
 from labctl.protocol.checks.identity import identify
@@ -22,7 +27,7 @@ _WITHIN = (
     (
         "MGBR-VIOLENT",
         C.MG_I_HALIDE,
-        {C.HALOGENATED, C.OXIDANT, C.PERMANGANATE},
+        VIOLENT_WITH_MGBR,
         "a halocarbon or an oxidant: with a strong reductant it reacts violently",
     ),
     (

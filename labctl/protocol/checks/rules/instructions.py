@@ -53,14 +53,15 @@ def check_mgbr_temperatures(ctx: CheckContext) -> list[Finding]:
     limit = ctx.config.mgbr_max - ctx.config.mgbr_alarm_margin
     findings = []
     for index, step in ctx.steps():
-        instruction = getattr(step, "instruction", None)
+        if not isinstance(step, Charge) or not step.instruction:
+            continue  # only a charge, which a person carries out, adds MgBr by an instruction
         adds_mgbr = any(
             (m := ctx.protocol.material(ref)) is not None and MaterialClass.MG_I_HALIDE in classes_of(m)
-            for ref in step.adds()
+            for ref in step.materials
         )
-        if not adds_mgbr or not isinstance(instruction, str):
+        if not adds_mgbr:
             continue
-        for match in _TEMPERATURE.finditer(instruction):
+        for match in _TEMPERATURE.finditer(step.instruction):
             if _number(match[1]) > limit:
                 findings.append(
                     error(

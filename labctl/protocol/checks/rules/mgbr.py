@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from labctl.protocol.checks.charge import addition_heat_capacity, heat_capacity
-from labctl.protocol.checks.chemistry import PROTIC, classes_of, with_class
+from labctl.protocol.checks.chemistry import PROTIC, VIOLENT_WITH_MGBR, classes_of, with_class
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error, warning
 from labctl.protocol.checks.timeline import cold_wait_problem, ever_together
@@ -24,9 +24,8 @@ def _with_class_ids(ctx: CheckContext, classes: set[MaterialClass]) -> set[str]:
     return {m.id for m in ctx.protocol.materials if m.role != "product" and classes_of(m) & classes}
 
 
-# Besides ethers and protic materials (the spec's errors), what a strong Mg(I) reductant reacts with: violently
-# (an error no signature lifts), or enough to spoil the reagent (a warning two approvers may accept).
-_VIOLENT = {MaterialClass.HALOGENATED, MaterialClass.OXIDANT, MaterialClass.PERMANGANATE}
+# Besides ethers, protic materials and VIOLENT_WITH_MGBR (errors no signature lifts), what a strong Mg(I) reductant
+# spoils itself on: a warning two approvers may accept.
 _REACTIVE = {
     MaterialClass.KETONE, MaterialClass.ESTER, MaterialClass.AMIDE, MaterialClass.DMF, MaterialClass.DMSO,
     MaterialClass.NITRILE,
@@ -39,7 +38,11 @@ def check_solvents(ctx: CheckContext) -> list[Finding]:
     rules = (
         ("MGBR-ETHER", {MaterialClass.ETHER}, "an ether-class solvent: it precipitates Mg metal at once"),
         ("MGBR-PROTIC", PROTIC, "water or an alcohol: it destroys MgBr"),
-        ("MGBR-VIOLENT", _VIOLENT, "an oxidant or a halocarbon: with a strong reductant it reacts violently"),
+        (
+            "MGBR-VIOLENT",
+            VIOLENT_WITH_MGBR,
+            "an oxidant or a halocarbon: with a strong reductant it reacts violently",
+        ),
     )
     for rule, classes, why in rules:
         met = ever_together(ctx.protocol, mgbr, _with_class_ids(ctx, classes))
