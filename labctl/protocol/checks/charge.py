@@ -60,8 +60,8 @@ def safe_heat_capacity(protocol: Protocol, ledger: Ledger, before_step: int) -> 
 def dosing_heat_capacity(protocol: Protocol) -> float | None:
     """The safe heat capacity at the first oxidant addition: the figure the run's MTSR estimate uses."""
     ledger = build_ledger(protocol)
-    first = [a.step for a in ledger.with_class(MaterialClass.PERMANGANATE)]
-    return safe_heat_capacity(protocol, ledger, max(min(first), 0) if first else len(protocol.steps))
+    first = ledger.first_step(MaterialClass.PERMANGANATE)
+    return safe_heat_capacity(protocol, ledger, max(first, 0) if first is not None else len(protocol.steps))
 
 
 def addition_heat_capacity(a: Addition) -> float:

@@ -44,6 +44,11 @@ class Ledger:
     def with_class(self, cls: MaterialClass) -> list[Addition]:
         return [a for a in self.additions if cls in classes_of(a.material)]
 
+    def first_step(self, cls: MaterialClass) -> int | None:
+        """The step at which a material of the class first enters (BEFORE_THE_FIRST_STEP: from the start)."""
+        steps = [a.step for a in self.with_class(cls)]
+        return min(steps) if steps else None
+
     def moles(self, cls: MaterialClass) -> float | None:
         """All the moles of a class that enter the batch; None when any addition of it is unknown."""
         found = [a.moles for a in self.with_class(cls)]

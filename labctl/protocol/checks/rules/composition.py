@@ -13,17 +13,12 @@ from labctl.protocol.model import MaterialClass
 from labctl.protocol.source import DataPath
 
 
-def _first_oxidant(ctx: CheckContext) -> int | None:
-    steps = [a.step for a in ctx.ledger.with_class(MaterialClass.PERMANGANATE)]
-    return min(steps) if steps else None
-
-
 def _before(ctx: CheckContext, step: int) -> list[Addition]:
     return [a for a in ctx.ledger.additions if a.step <= step]  # what is in the vessel as the oxidant goes in
 
 
 def check_catalyst(ctx: CheckContext) -> list[Finding]:
-    first = _first_oxidant(ctx)
+    first = ctx.ledger.first_step(MaterialClass.PERMANGANATE)
     alkene = ctx.ledger.moles_until(MaterialClass.ALKENE, first) if first is not None else None
     if first is None or not alkene:
         return []
@@ -50,7 +45,7 @@ def check_catalyst(ctx: CheckContext) -> list[Finding]:
 
 
 def check_concentration(ctx: CheckContext) -> list[Finding]:
-    first = _first_oxidant(ctx)
+    first = ctx.ledger.first_step(MaterialClass.PERMANGANATE)
     alkene = ctx.ledger.moles_until(MaterialClass.ALKENE, first) if first is not None else None
     if first is None or not alkene:
         return []

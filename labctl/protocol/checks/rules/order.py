@@ -54,10 +54,9 @@ def check_substrate_first(ctx: CheckContext) -> list[Finding]:
 def check_substrate_late(ctx: CheckContext) -> list[Finding]:
     """Alkene added onto oxidant already in the flask meets the oxidant that had nothing to react with: its
     heat comes at once, by hand, with no gate. All the substrate goes in before the first oxidant."""
-    oxidant = [a.step for a in ctx.ledger.with_class(MaterialClass.PERMANGANATE)]
-    if not oxidant:
+    first = ctx.ledger.first_step(MaterialClass.PERMANGANATE)
+    if first is None:
         return []
-    first = min(oxidant)
     since = "from the start" if first == BEFORE_THE_FIRST_STEP else f"from step {first + 1}"
     return [
         error(
