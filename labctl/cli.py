@@ -24,9 +24,10 @@ from labctl.monitor.cli import monitor_command
 from labctl.parameters import parse_parameters
 from labctl.protocol.checks import CheckerConfig, Finding, Severity, check, load_checker_config
 from labctl.protocol.loader import load_protocol
-from labctl.protocol.schema import protocol_schema, rig_schema
+from labctl.protocol.schema import protocol_schema
 from labctl.rig import load_rig
 from labctl.rig.model import Rig
+from labctl.rig.schema import rig_schema
 from labctl.run.cli import resume_command, run_command
 from labctl.sim.cli import sim_app
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from labctl.protocol.units import Kind, UnitError, format_quantity, parse_quantity
+from labctl.quantities.units import Kind, UnitError, format_quantity, parse_quantity
 
 
 class Signal(Enum):

@@ -9,13 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from labctl.errors import InputFileError, Location, Problem
+from labctl.errors import InputFileError, Problem
 from labctl.protocol.model import Protocol
-from labctl.protocol.problems import dotted, validation_problems
-from labctl.protocol.quantities import PARAMETER_REFERENCE
-from labctl.protocol.source import DataPath, SourceMap, load_yaml, read_text
+from labctl.protocol.steps import STEP_UNION
+from labctl.quantities.fields import PARAMETER_REFERENCE
+from labctl.yamlfile.document import expect_mapping
+from labctl.yamlfile.loading import load_yaml
+from labctl.yamlfile.problems import dotted, validated
+from labctl.yamlfile.reading import read_text
+from labctl.yamlfile.source_map import DataPath, SourceMap
 
 _REFERENCE = re.compile(rf"^{PARAMETER_REFERENCE}$")
 
@@ -40,23 +42,12 @@ def load_protocol(path: Path | str, parameters: Mapping[str, str] | None = None)
 
 
 def parse_protocol(text: str, file: str, parameters: Mapping[str, str] | None = None) -> LoadedProtocol:
-    data, source = load_yaml(text, file)
-    if not isinstance(data, dict):
-        raise InputFileError(
-            [
-                Problem(
-                    Location(file, 1, 1),
-                    "",
-                    "expected a protocol: a mapping with metadata, materials, equipment and steps",
-                    "DOCUMENT",
-                )
-            ]
-        )
+    raw, source = load_yaml(text, file)
+    data = expect_mapping(
+        raw, file, "expected a protocol: a mapping with metadata, materials, equipment and steps"
+    )
     values = _substitute_parameters(data, source, dict(parameters or {}))
-    try:
-        protocol = Protocol.model_validate(data)
-    except ValidationError as exc:
-        raise InputFileError(validation_problems(exc, data, source, Protocol)) from None
+    protocol = validated(Protocol, data, source, STEP_UNION)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return LoadedProtocol(protocol, source, file, digest, values, text)
 

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, StrictBool, StrictInt, StrictStr, StringConstraints
 
-from labctl.protocol.base import Identifier, Spec
 from labctl.protocol.conditions import ConditionField
-from labctl.protocol.quantities import (
+from labctl.protocol.steps import Step
+from labctl.quantities.fields import (
     Celsius,
     Grams,
     GramsPerMole,
@@ -20,7 +20,7 @@ from labctl.protocol.quantities import (
     MolesPerLitre,
     WattsPerKelvin,
 )
-from labctl.protocol.steps import Step
+from labctl.yamlfile.spec import Identifier, Spec
 
 
 class Metadata(Spec):

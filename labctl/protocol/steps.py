@@ -10,9 +10,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, StrictInt, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from labctl.protocol.base import Identifier, Spec
 from labctl.protocol.conditions import Comparison, ConditionField, Signal
-from labctl.protocol.quantities import (
+from labctl.quantities.fields import (
     Celsius,
     Grams,
     Kelvin,
@@ -22,7 +21,9 @@ from labctl.protocol.quantities import (
     Rpm,
     Seconds,
 )
-from labctl.protocol.units import Kind, UnitError, parse_quantity
+from labctl.quantities.units import Kind, UnitError, parse_quantity
+from labctl.yamlfile.problems import TaggedUnion
+from labctl.yamlfile.spec import Identifier, Spec
 
 ONE_PORTION = "one portion"
 MAX_PORTIONS = 1000
@@ -281,3 +282,6 @@ STEP_KINDS: tuple[str, ...] = tuple(
     str(typing.get_args(model.model_fields["step"].annotation)[0])
     for model in typing.get_args(typing.get_args(Step)[0])
 )
+
+STEP_UNION = TaggedUnion("step", STEP_KINDS, "STEP-KIND")
+"""How a file's problems name a step of unknown or missing kind."""

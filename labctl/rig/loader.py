@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from labctl.errors import InputFileError, Location, Problem
-from labctl.protocol.problems import validation_problems
-from labctl.protocol.source import SourceMap, load_yaml, read_text
 from labctl.rig.model import Rig
+from labctl.yamlfile.document import expect_mapping
+from labctl.yamlfile.loading import load_yaml
+from labctl.yamlfile.problems import validated
+from labctl.yamlfile.reading import read_text
+from labctl.yamlfile.source_map import SourceMap
 
 
 @dataclass(frozen=True)
@@ -27,17 +27,6 @@ def load_rig(path: Path | str) -> LoadedRig:
 
 
 def parse_rig(text: str, file: str) -> LoadedRig:
-    data, source = load_yaml(text, file)
-    if not isinstance(data, dict):
-        raise InputFileError(
-            [
-                Problem(
-                    Location(file, 1, 1), "", "expected a rig: a mapping with rig and instruments", "DOCUMENT"
-                )
-            ]
-        )
-    try:
-        rig = Rig.model_validate(data)
-    except ValidationError as exc:
-        raise InputFileError(validation_problems(exc, data, source, Rig)) from None
-    return LoadedRig(rig, source, file, text)
+    raw, source = load_yaml(text, file)
+    data = expect_mapping(raw, file, "expected a rig: a mapping with rig and instruments")
+    return LoadedRig(validated(Rig, data, source), source, file, text)

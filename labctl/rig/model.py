@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator
 from pydantic_core import PydanticCustomError
 
-from labctl.protocol.base import Identifier, Spec
-from labctl.protocol.quantities import Celsius, Grams, KelvinPerMinute, MillilitresPerMinute, Seconds
+from labctl.quantities.fields import Celsius, Grams, KelvinPerMinute, MillilitresPerMinute, Seconds
+from labctl.yamlfile.spec import Identifier, Spec
 
 
 class ChillerCapabilities(Spec):

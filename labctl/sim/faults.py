@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from labctl.errors import InputFileError, Problem
-from labctl.protocol.base import Spec
-from labctl.protocol.problems import validation_problems
-from labctl.protocol.quantities import Seconds
-from labctl.protocol.source import load_yaml, read_text
+from labctl.quantities.fields import Seconds
+from labctl.yamlfile.document import load_yaml_file
+from labctl.yamlfile.problems import validated
+from labctl.yamlfile.spec import Spec
 from simulators.clock import ManualClock
 from simulators.rig import SimulatedRig
 
@@ -44,12 +44,8 @@ def simulated_fault_names() -> list[str]:
 
 
 def load_fault_schedule(path: Path, known: Iterable[str]) -> FaultSchedule:
-    file = str(path)
-    data, source = load_yaml(read_text(path), file)
-    try:
-        schedule = FaultSchedule.model_validate(data if data is not None else {})
-    except ValidationError as exc:
-        raise InputFileError(validation_problems(exc, data, source, FaultSchedule)) from None
+    data, source = load_yaml_file(path)
+    schedule = validated(FaultSchedule, data if data is not None else {}, source)
     names = set(known)
     unknown = [
         Problem(

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from labctl.errors import InputFileError, Location, Problem
-from labctl.protocol.problems import validation_problems
-from labctl.protocol.source import load_yaml, read_text
 from labctl.telemetry.errors import TelemetryError
 from labctl.telemetry.settings import parse_mqtt_url, topic_level
+from labctl.yamlfile.document import expect_mapping, load_yaml_file
+from labctl.yamlfile.problems import validated
 
 
 class MqttConfigFile(BaseModel):
@@ -53,14 +52,9 @@ class MqttConfigFile(BaseModel):
 
 
 def load_mqtt_config(path: Path) -> MqttConfigFile:
-    file = str(path)
-    data, source = load_yaml(read_text(path), file)
-    if not isinstance(data, dict):
-        raise InputFileError([Problem(Location(file, 1, 1), "", "expected a mapping with url:", "DOCUMENT")])
-    try:
-        config = MqttConfigFile.model_validate(data)
-    except ValidationError as exc:
-        raise InputFileError(validation_problems(exc, data, source, MqttConfigFile)) from None
+    raw, source = load_yaml_file(path)
+    data = expect_mapping(raw, str(path), "expected a mapping with url:")
+    config = validated(MqttConfigFile, data, source)
     here = path.resolve().parent
     return config.model_copy(
         update={

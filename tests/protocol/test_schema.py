@@ -23,7 +23,9 @@ from jsonschema import Draft202012Validator
 from ruamel.yaml import YAML
 
 from labctl.protocol.loader import parse_protocol
-from labctl.protocol.schema import SCHEMA_URI, protocol_schema, rig_schema
+from labctl.protocol.schema import protocol_schema
+from labctl.rig.schema import rig_schema
+from labctl.yamlfile.schema import SCHEMA_URI
 
 ROOT = Path(__file__).parents[2]
 PROTOCOLS = sorted((ROOT / "protocols").glob("*.yaml"))

@@ -26,8 +26,8 @@ from labctl.protocol.checks.rules import (
     supervision,
 )
 from labctl.protocol.loader import LoadedProtocol
-from labctl.protocol.source import DataPath, SourceMap
 from labctl.rig.model import Rig
+from labctl.yamlfile.source_map import DataPath, SourceMap
 
 _ALL_RULES = [
     *materials.RULES,

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from labctl.errors import InputFileError
-from labctl.protocol.base import Spec
-from labctl.protocol.problems import validation_problems
-from labctl.protocol.quantities import (
+from labctl.quantities.fields import (
     Celsius,
     Kelvin,
     KelvinPerMinute,
@@ -18,7 +15,9 @@ from labctl.protocol.quantities import (
     Percent,
     Seconds,
 )
-from labctl.protocol.source import load_yaml, read_text
+from labctl.yamlfile.document import load_yaml_file
+from labctl.yamlfile.problems import validated
+from labctl.yamlfile.spec import Spec
 
 
 class CheckerConfig(Spec):
@@ -122,8 +121,5 @@ class CheckerConfig(Spec):
 
 
 def load_checker_config(path: Path) -> CheckerConfig:
-    data, source = load_yaml(read_text(path), str(path))
-    try:
-        return CheckerConfig.model_validate(data if data is not None else {})
-    except ValidationError as exc:
-        raise InputFileError(validation_problems(exc, data, source, CheckerConfig)) from None
+    data, source = load_yaml_file(path)
+    return validated(CheckerConfig, data if data is not None else {}, source)

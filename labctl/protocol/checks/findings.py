@@ -6,8 +6,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from labctl.errors import Location
-from labctl.protocol.problems import dotted
-from labctl.protocol.source import DataPath
+from labctl.yamlfile.problems import dotted
+from labctl.yamlfile.source_map import DataPath
 
 
 class Severity(StrEnum):

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from labctl.protocol.checks.chemistry import classes_of, declared_mass, molar_mass
 from labctl.protocol.model import Material, MaterialClass, Protocol
-from labctl.protocol.source import DataPath
 from labctl.protocol.steps import ONE_PORTION, Charge, DoseSolid, Pump, Quench, Step
+from labctl.yamlfile.source_map import DataPath
 
 BEFORE_THE_FIRST_STEP = -1
 

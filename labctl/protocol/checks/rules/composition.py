@@ -10,7 +10,7 @@ from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error
 from labctl.protocol.checks.ledger import Addition
 from labctl.protocol.model import MaterialClass
-from labctl.protocol.source import DataPath
+from labctl.yamlfile.source_map import DataPath
 
 
 def _before(ctx: CheckContext, step: int) -> list[Addition]:

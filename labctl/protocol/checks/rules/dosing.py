@@ -16,9 +16,9 @@ from labctl.protocol.checks.ledger import Addition
 from labctl.protocol.checks.timeline import step_duration
 from labctl.protocol.conditions import Comparison, Signal
 from labctl.protocol.model import Material, MaterialClass
-from labctl.protocol.source import DataPath
 from labctl.protocol.steps import DoseSolid
-from labctl.protocol.units import Kind, format_quantity
+from labctl.quantities.units import Kind, format_quantity
+from labctl.yamlfile.source_map import DataPath
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from labctl.protocol.steps import (
     Stir,
     WaitUntil,
 )
-from labctl.protocol.units import Kind, format_quantity
+from labctl.quantities.units import Kind, format_quantity
 
 
 def roles_needed(step: Step) -> list[str]:

@@ -11,7 +11,7 @@ from labctl.protocol.checks.rules.dosing import exothermic_doses
 from labctl.protocol.conditions import Comparison, Condition, Signal, State, StateCondition, Subject
 from labctl.protocol.model import Action, Interlock, MaterialClass
 from labctl.protocol.steps import DoseSolid, Quench
-from labctl.protocol.units import format_quantity
+from labctl.quantities.units import format_quantity
 
 
 @dataclass(frozen=True)

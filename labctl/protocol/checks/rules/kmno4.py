@@ -13,7 +13,7 @@ from labctl.protocol.checks.findings import Finding, error, warning
 from labctl.protocol.checks.ledger import pessimistic
 from labctl.protocol.checks.timeline import ever_together
 from labctl.protocol.model import Material, MaterialClass
-from labctl.protocol.source import DataPath
+from labctl.yamlfile.source_map import DataPath
 
 
 def check_stoichiometry(ctx: CheckContext) -> list[Finding]:

@@ -9,9 +9,9 @@ from labctl.protocol.checks.context import CheckContext, repeats
 from labctl.protocol.checks.findings import Finding, error
 from labctl.protocol.checks.rules.labels import stated_purity
 from labctl.protocol.model import Material
-from labctl.protocol.source import DataPath
 from labctl.protocol.steps import Charge, DoseSolid, Pump, Quench, Step
-from labctl.protocol.units import Kind, format_quantity
+from labctl.quantities.units import Kind, format_quantity
+from labctl.yamlfile.source_map import DataPath
 
 
 def material_refs(step: Step, index: int) -> Iterator[tuple[str, DataPath]]:

@@ -9,9 +9,9 @@ from labctl.protocol.checks.findings import Finding, error, warning
 from labctl.protocol.checks.timeline import cold_wait_problem, ever_together
 from labctl.protocol.conditions import Comparison, Signal, State, StateCondition, Subject
 from labctl.protocol.model import Action, Interlock, MaterialClass
-from labctl.protocol.source import DataPath
 from labctl.protocol.steps import Hold, Ramp, SetTemperature, Step, Stir, Wait, WaitUntil
-from labctl.protocol.units import Kind, format_quantity
+from labctl.quantities.units import Kind, format_quantity
+from labctl.yamlfile.source_map import DataPath
 
 _ALARMING = {Action.ALARM, Action.TRIP, Action.EMERGENCY, Action.COMPROMISE}
 

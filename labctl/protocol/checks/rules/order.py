@@ -15,7 +15,7 @@ from labctl.protocol.checks.rules.interlocks import oxidant_steps
 from labctl.protocol.checks.timeline import cold_wait_problem, step_duration
 from labctl.protocol.model import MaterialClass
 from labctl.protocol.steps import Hold, Quench, Ramp, SetTemperature, Step, Stir, Wait
-from labctl.protocol.units import Kind, format_quantity
+from labctl.quantities.units import Kind, format_quantity
 
 
 def check_cold_first(ctx: CheckContext) -> list[Finding]:

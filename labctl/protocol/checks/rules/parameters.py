@@ -5,7 +5,7 @@ from __future__ import annotations
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error
 from labctl.protocol.model import Parameter
-from labctl.protocol.units import Kind, UnitError, kind_of, parse_quantity
+from labctl.quantities.units import Kind, UnitError, kind_of, parse_quantity
 
 
 def check_bounds(ctx: CheckContext) -> list[Finding]:

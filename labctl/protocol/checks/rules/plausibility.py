@@ -11,7 +11,7 @@ from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error
 from labctl.protocol.checks.identity import molar_masses, solubility
 from labctl.protocol.model import MaterialClass
-from labctl.protocol.units import Kind, format_quantity
+from labctl.quantities.units import Kind, format_quantity
 
 MOLAR_MASS_RANGE = (10.0, 5000.0)  # g/mol: from the lightest reagent a protocol doses to a large catalyst
 MOLAR_MASS_MATCH = 0.02  # a declared molar mass this close to a named compound's is that compound's

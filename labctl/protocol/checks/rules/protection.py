@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error
 from labctl.protocol.checks.rules.interlocks import oxidant_steps
-from labctl.protocol.source import DataPath
 from labctl.protocol.steps import ONE_PORTION, Hold, Pump, Quench, Stir, WaitUntil
-from labctl.protocol.units import Kind, format_quantity
+from labctl.quantities.units import Kind, format_quantity
+from labctl.yamlfile.source_map import DataPath
 
 
 def check_quench_pause(ctx: CheckContext) -> list[Finding]:

@@ -8,7 +8,7 @@ from labctl.protocol.checks.findings import Finding, error
 from labctl.protocol.checks.ledger import pessimistic
 from labctl.protocol.model import Material, MaterialClass
 from labctl.protocol.steps import Hold, Quench
-from labctl.protocol.units import Kind, format_quantity
+from labctl.quantities.units import Kind, format_quantity
 
 
 def _oxidant_doses(ctx: CheckContext) -> list[int]:

@@ -9,7 +9,7 @@ from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error
 from labctl.protocol.model import MaterialClass
 from labctl.protocol.steps import ControlMode, Hold, Ramp, SetTemperature, Stir, Wait, WaitUntil
-from labctl.protocol.units import Kind, format_quantity
+from labctl.quantities.units import Kind, format_quantity
 
 _HAZARDS = {MaterialClass.PERMANGANATE: "KMnO4", MaterialClass.MG_I_HALIDE: "MgBr"}
 

@@ -1,17 +1,8 @@
-"""YAML loading that remembers where every key and value came from.
-
-Pydantic validates plain data; errors and checker findings name a path into that data. :class:`SourceMap` turns
-such a path back into ``file:line:column`` so every message points at the line a person has to edit.
-"""
+"""YAML loading that remembers where every key and value came from, within the bounds of :mod:`limits`."""
 
 from __future__ import annotations
 
-import os
 import re
-import stat
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -23,95 +14,8 @@ from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from labctl.errors import InputFileError, Location, Problem
-
-PathKey = str | int
-DataPath = tuple[PathKey, ...]
-
-# The largest shipped file is under 5 kB and 400 YAML events. The bounds leave room for any real protocol or rig
-# and keep a hostile one well under a second: ruamel in pure Python parses some 50 000 events a second.
-MAX_NODES = 5_000
-MAX_BYTES = 256 * 1024
-MAX_DEPTH = 50  # a protocol is about 6 levels deep; this keeps every recursive walk far from Python's limit
-
-
-@dataclass
-class SourceMap:
-    """Positions of the keys and values of one loaded document."""
-
-    file: str
-    keys: dict[DataPath, Location] = field(default_factory=dict)
-    values: dict[DataPath, Location] = field(default_factory=dict)
-
-    def value_at(self, path: Sequence[PathKey]) -> Location:
-        """Where the value at ``path`` starts, or the nearest enclosing place that exists."""
-        return self._nearest(tuple(path), self.values)
-
-    def key_at(self, path: Sequence[PathKey]) -> Location:
-        """Where the key of ``path`` is written (the line to edit), or the nearest enclosing place."""
-        return self._nearest(tuple(path), self.keys)
-
-    def _nearest(self, path: DataPath, table: dict[DataPath, Location]) -> Location:
-        for end in range(len(path), -1, -1):
-            prefix = path[:end]
-            if prefix in table:
-                return table[prefix]
-            if prefix in self.values:
-                return self.values[prefix]
-        return Location(self.file, 1, 1)
-
-
-def read_text(path: Path) -> str:
-    """Read a UTF-8 input file, turning OS and encoding failures into a located problem.
-
-    Only a regular file is read, and never more than the limit: ``/dev/zero`` would fill memory, and a FIFO
-    would block for ever (it is opened without blocking, and refused by what it is)."""
-    name = str(path)
-    raw = _read_bounded(path, name)
-    if len(raw) > MAX_BYTES:
-        raise InputFileError([_unreadable(name, f"file is larger than {MAX_BYTES} bytes")])
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputFileError(
-            [Problem(Location(name, line, 1), "", "file is not valid UTF-8 text", "FILE-UNREADABLE")]
-        ) from exc
-
-
-def _read_bounded(path: Path, name: str) -> bytes:
-    try:
-        _regular(os.stat(path).st_mode, name)  # a socket cannot even be opened
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        raise InputFileError([_unreadable(name, f"cannot read file: {exc.strerror}")]) from exc
-    try:
-        _regular(os.fstat(fd).st_mode, name)  # what was opened, should the path have changed since
-        with os.fdopen(os.dup(fd), "rb") as file:
-            return file.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise InputFileError([_unreadable(name, f"cannot read file: {exc.strerror}")]) from exc
-    finally:
-        os.close(fd)
-
-
-def _regular(mode: int, name: str) -> None:
-    if not stat.S_ISREG(mode):
-        raise InputFileError([_unreadable(name, f"not a regular file ({_file_kind(mode)})")])
-
-
-def _file_kind(mode: int) -> str:
-    kinds = {
-        stat.S_ISDIR: "a directory",
-        stat.S_ISFIFO: "a pipe",
-        stat.S_ISCHR: "a character device",
-        stat.S_ISBLK: "a block device",
-        stat.S_ISSOCK: "a socket",
-    }
-    return next((name for test, name in kinds.items() if test(mode)), "not a file")
-
-
-def _unreadable(name: str, why: str) -> Problem:
-    return Problem(Location(name, 1, 1), "", why, "FILE-UNREADABLE")
+from labctl.yamlfile.limits import MAX_DEPTH, MAX_NODES
+from labctl.yamlfile.source_map import DataPath, SourceMap
 
 
 def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:

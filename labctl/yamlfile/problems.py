@@ -6,33 +6,58 @@ import difflib
 import types
 import typing
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from labctl.errors import Problem
-from labctl.protocol.source import DataPath, PathKey, SourceMap
-from labctl.protocol.steps import STEP_KINDS
+from labctl.errors import InputFileError, Problem
+from labctl.yamlfile.source_map import DataPath, PathKey, SourceMap
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class TaggedUnion:
+    """Mappings told apart by one key, as a protocol's steps are by ``step:``. An unknown or missing tag is
+    reported with the kinds allowed, under the file kind's own code, and a misspelt key is matched against the
+    model the tag names."""
+
+    key: str
+    kinds: Sequence[str]
+    code: str
+
+
+def validated(model: type[Model], data: Any, source: SourceMap, tagged: TaggedUnion | None = None) -> Model:
+    """``model`` validated from ``data``, or :class:`InputFileError` with every problem located in the file."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InputFileError(validation_problems(exc, data, source, model, tagged)) from None
 
 
 def validation_problems(
-    exc: ValidationError, data: Any, source: SourceMap, root: type[BaseModel]
+    exc: ValidationError,
+    data: Any,
+    source: SourceMap,
+    root: type[BaseModel],
+    tagged: TaggedUnion | None = None,
 ) -> list[Problem]:
     """Turn pydantic's errors into located problems, one per place, in file order."""
-    errors = _without_misspelled_missing(exc.errors(), data, root)
-    return _unique([_problem(error, data, source, root) for error in errors])
+    errors = _without_misspelled_missing(exc.errors(), data, root, tagged)
+    return _unique([_problem(error, data, source, root, tagged) for error in errors])
 
 
 def _without_misspelled_missing(
-    errors: list[ErrorDetails], data: Any, root: type[BaseModel]
+    errors: list[ErrorDetails], data: Any, root: type[BaseModel], tagged: TaggedUnion | None
 ) -> list[ErrorDetails]:
     """A 'missing target' next to an unknown 'targt' is one mistake: keep only the unknown key."""
     misspelled = set()
     for error in errors:
         if error["type"] == "extra_forbidden":
             path = _data_path(error["loc"], data)
-            guess = _close_key(str(error["loc"][-1]), _allowed_keys(path, data, root))
+            guess = _close_key(str(error["loc"][-1]), _allowed_keys(path, data, root, tagged))
             if guess is not None:
                 misspelled.add((path[:-1], guess))
     return [
@@ -47,7 +72,9 @@ def _close_key(key: str, allowed: list[str]) -> str | None:
     return matches[0] if matches else None
 
 
-def _problem(error: ErrorDetails, data: Any, source: SourceMap, root: type[BaseModel]) -> Problem:
+def _problem(
+    error: ErrorDetails, data: Any, source: SourceMap, root: type[BaseModel], tagged: TaggedUnion | None
+) -> Problem:
     path = _data_path(error["loc"], data)
     kind = error["type"]
     if kind == "missing":
@@ -58,16 +85,19 @@ def _problem(error: ErrorDetails, data: Any, source: SourceMap, root: type[BaseM
             f"required key '{missing}' is missing",
             "KEY-MISSING",
         )
-    if kind == "union_tag_invalid" and isinstance(_value_at(path, data), dict):
-        path = (*path, "step")
+    if kind == "union_tag_invalid" and tagged is not None and isinstance(_value_at(path, data), dict):
+        path = (*path, tagged.key)
     location = source.key_at(path) if kind == "extra_forbidden" else source.value_at(path)
-    return Problem(location, dotted(path) or "(top level)", _message(error, path, data, root), _code(kind))
+    return Problem(
+        location,
+        dotted(path) or "(top level)",
+        _message(error, path, data, root, tagged),
+        _code(kind, tagged),
+    )
 
 
 _CODES = {
     "extra_forbidden": "KEY-UNKNOWN",
-    "union_tag_invalid": "STEP-KIND",
-    "union_tag_not_found": "STEP-KIND",
     "condition": "CONDITION",
     "band": "VALUE-RANGE",
     "range": "VALUE-RANGE",
@@ -87,7 +117,12 @@ _QUANTITY_CODES = {"UNIT-MISSING", "UNIT-KIND", "UNIT-UNKNOWN", "QUANTITY-FORMAT
 _OWN_MESSAGES = {"condition", "band", "range", "portions", "hysteresis"}
 
 
-def _code(kind: str) -> str:
+_TAG_ERRORS = ("union_tag_invalid", "union_tag_not_found")
+
+
+def _code(kind: str, tagged: TaggedUnion | None = None) -> str:
+    if tagged is not None and kind in _TAG_ERRORS:
+        return tagged.code
     as_code = kind.upper().replace("_", "-")
     return as_code if as_code in _QUANTITY_CODES else _CODES.get(kind, "VALUE-TYPE")
 
@@ -109,7 +144,9 @@ def _has(node: Any, part: int | str) -> bool:
     return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
 
 
-def _message(error: ErrorDetails, path: DataPath, data: Any, root: type[BaseModel]) -> str:
+def _message(
+    error: ErrorDetails, path: DataPath, data: Any, root: type[BaseModel], tagged: TaggedUnion | None
+) -> str:
     kind = error["type"]
     ctx = error.get("ctx", {})
     got = _describe_input(_value_at(path, data) if path else error.get("input"))
@@ -117,15 +154,15 @@ def _message(error: ErrorDetails, path: DataPath, data: Any, root: type[BaseMode
         return error["msg"]
     if kind == "extra_forbidden":
         key = str(error["loc"][-1])
-        allowed = _allowed_keys(path, data, root)
+        allowed = _allowed_keys(path, data, root, tagged)
         guess = _close_key(key, allowed)
         hint = f" (did you mean '{guess}'?)" if guess else ""
         hint += f"; expected one of: {', '.join(allowed)}" if allowed else ""
         return f"unknown key '{key}'{hint}"
-    if kind == "union_tag_invalid":
-        return f"unknown step kind {ctx.get('tag')!r}; expected one of: {', '.join(STEP_KINDS)}"
-    if kind == "union_tag_not_found":
-        return f"a step needs 'step: <kind>' with kind one of: {', '.join(STEP_KINDS)}"
+    if kind == "union_tag_invalid" and tagged is not None:
+        return f"unknown {tagged.key} kind {ctx.get('tag')!r}; expected one of: {', '.join(tagged.kinds)}"
+    if kind == "union_tag_not_found" and tagged is not None:
+        return f"a {tagged.key} needs '{tagged.key}: <kind>' with kind one of: {', '.join(tagged.kinds)}"
     if kind == "string_pattern_mismatch":
         return f"expected a name made of a letter then letters, digits, '_' or '-', got {got}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
@@ -173,18 +210,18 @@ def dotted(path: Sequence[PathKey]) -> str:
     return out
 
 
-def _allowed_keys(path: DataPath, data: Any, root: type[BaseModel]) -> list[str]:
+def _allowed_keys(path: DataPath, data: Any, root: type[BaseModel], tagged: TaggedUnion | None) -> list[str]:
     """Keys the model holding the last key of ``path`` accepts, to suggest the right spelling."""
     annotation: Any = root
     node = data
     for part in path[:-1]:
-        model = _model_of(annotation, node)
+        model = _model_of(annotation, node, tagged)
         if model is not None and isinstance(part, str) and part in model.model_fields:
             annotation = model.model_fields[part].annotation
         else:
             annotation = _item_of(annotation)
         node = node[part]
-    model = _model_of(annotation, node)
+    model = _model_of(annotation, node, tagged)
     return list(model.model_fields) if model is not None else []
 
 
@@ -197,12 +234,14 @@ def _flatten(annotation: Any) -> list[Any]:
     return [annotation]
 
 
-def _model_of(annotation: Any, node: Any) -> type[BaseModel] | None:
+def _model_of(annotation: Any, node: Any, tagged: TaggedUnion | None) -> type[BaseModel] | None:
     models = [a for a in _flatten(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
     if len(models) == 1:
         return models[0]
-    tag = node.get("step") if isinstance(node, dict) else None
-    return next((m for m in models if _step_tag(m) == tag), None)
+    if tagged is None:
+        return models[0] if models else None
+    tag = node.get(tagged.key) if isinstance(node, dict) else None
+    return next((m for m in models if _tag_of(m, tagged.key) == tag), None)
 
 
 def _item_of(annotation: Any) -> Any:
@@ -212,8 +251,8 @@ def _item_of(annotation: Any) -> Any:
     return None
 
 
-def _step_tag(model: type[BaseModel]) -> str | None:
-    field = model.model_fields.get("step")
+def _tag_of(model: type[BaseModel], key: str) -> str | None:
+    field = model.model_fields.get(key)
     args = typing.get_args(field.annotation) if field is not None else ()
     return str(args[0]) if args else None
 

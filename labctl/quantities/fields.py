@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
 
-from labctl.protocol.units import EXAMPLES, Kind, UnitError, parse_quantity, units_of
+from labctl.quantities.units import EXAMPLES, Kind, UnitError, parse_quantity, units_of
 
 PARAMETER_REFERENCE = r"\$\{\s*([A-Za-z][A-Za-z0-9_\-]*)\s*\}"
 """A whole value written ``${name}``: replaced by the protocol parameter's value when the file is loaded."""

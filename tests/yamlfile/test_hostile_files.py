@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from labctl.errors import InputFileError
-from labctl.protocol.source import MAX_BYTES, MAX_DEPTH, MAX_NODES, load_yaml, read_text
+from labctl.yamlfile.limits import MAX_BYTES, MAX_DEPTH, MAX_NODES
+from labctl.yamlfile.loading import load_yaml
+from labctl.yamlfile.reading import read_text
 
 LABCTL = Path(sys.executable).parent / "labctl"
 

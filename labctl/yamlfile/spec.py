@@ -1,4 +1,4 @@
-"""What every protocol model shares: unknown keys are errors, and models are immutable once loaded."""
+"""What every input-file model shares: unknown keys are errors, and models are immutable once loaded."""
 
 from __future__ import annotations
 

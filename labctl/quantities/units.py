@@ -1,4 +1,4 @@
-"""A small, strict parser for the quantities protocol files carry.
+"""A small, strict parser for the quantities protocol and rig files carry.
 
 A general units library would accept far more than a protocol should (bare numbers, arithmetic, offset-unit
 multiplication) and would still need a table saying which kind each field wants. A protocol value is always

@@ -3,7 +3,7 @@
 import pytest
 
 from labctl.errors import InputFileError, Location
-from labctl.protocol.source import load_yaml
+from labctl.yamlfile.loading import load_yaml
 
 DOC = """\
 metadata:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labctl.protocol.units import Kind, UnitError, format_quantity, parse_quantity
+from labctl.quantities.units import Kind, UnitError, format_quantity, parse_quantity
 
 
 @pytest.mark.parametrize(
