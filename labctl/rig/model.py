@@ -83,6 +83,17 @@ class Rig(Spec):
     )
     instruments: Instruments
 
+    @property
+    def name(self) -> str:
+        return self.rig
+
+    def roles(self) -> set[str]:
+        return self.instruments.roles()
+
     def chiller(self) -> ChillerCapabilities | None:
         chiller = self.instruments.chiller
         return chiller.capabilities if chiller is not None else None
+
+    def max_pump_rate(self) -> float | None:
+        pump = self.instruments.quench_pump
+        return pump.capabilities.max_rate if pump is not None else None

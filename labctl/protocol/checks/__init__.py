@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from labctl.errors import Location
+from labctl.protocol.checks.capabilities import ChillerLimits, RigCapabilities
 from labctl.protocol.checks.config import CheckerConfig, load_checker_config
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import RULES, Finding, Severity
@@ -26,7 +27,6 @@ from labctl.protocol.checks.rules import (
     supervision,
 )
 from labctl.protocol.loader import LoadedProtocol
-from labctl.rig.model import Rig
 from labctl.yamlfile.source_map import DataPath, SourceMap
 
 _ALL_RULES = [
@@ -50,7 +50,7 @@ _ALL_RULES = [
 
 
 def check(
-    loaded: LoadedProtocol, rig: Rig | None = None, config: CheckerConfig | None = None
+    loaded: LoadedProtocol, rig: RigCapabilities | None = None, config: CheckerConfig | None = None
 ) -> list[Finding]:
     """Judge a loaded protocol (against a rig when given); findings are located and in file order."""
     ctx = CheckContext.build(loaded.protocol, config or CheckerConfig(), rig, loaded.parameters)
@@ -71,4 +71,13 @@ def _location(source: SourceMap, path: DataPath) -> Location:
     return key if key.line < value.line else value
 
 
-__all__ = ["RULES", "CheckerConfig", "Finding", "Severity", "check", "load_checker_config"]
+__all__ = [
+    "RULES",
+    "CheckerConfig",
+    "ChillerLimits",
+    "Finding",
+    "RigCapabilities",
+    "Severity",
+    "check",
+    "load_checker_config",
+]

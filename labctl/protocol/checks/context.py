@@ -5,19 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from labctl.protocol.checks.capabilities import RigCapabilities
 from labctl.protocol.checks.config import CheckerConfig
 from labctl.protocol.checks.ledger import Ledger, build_ledger
 from labctl.protocol.checks.timeline import presence
 from labctl.protocol.model import Protocol
 from labctl.protocol.steps import DoseSolid, Ramp, SetTemperature, Step
-from labctl.rig.model import Rig
 
 
 @dataclass(frozen=True)
 class CheckContext:
     protocol: Protocol
     config: CheckerConfig
-    rig: Rig | None = None
+    rig: RigCapabilities | None = None
     present: list[set[str]] = field(default_factory=list)
     ledger: Ledger = field(default_factory=lambda: Ledger(()))
     parameters: Mapping[str, object] = field(default_factory=dict)
@@ -25,7 +25,11 @@ class CheckContext:
 
     @classmethod
     def build(
-        cls, protocol: Protocol, config: CheckerConfig, rig: Rig | None, parameters: Mapping[str, object]
+        cls,
+        protocol: Protocol,
+        config: CheckerConfig,
+        rig: RigCapabilities | None,
+        parameters: Mapping[str, object],
     ) -> CheckContext:
         return cls(protocol, config, rig, presence(protocol), build_ledger(protocol), parameters)
 

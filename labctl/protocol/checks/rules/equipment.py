@@ -88,10 +88,10 @@ def check_rig(ctx: CheckContext) -> list[Finding]:
     findings = [
         error(
             "RIG-ROLE-MISSING",
-            f"rig '{ctx.rig.rig}' has no instrument for role '{role}'",
+            f"rig '{ctx.rig.name}' has no instrument for role '{role}'",
             ("equipment", role),
         )
-        for role in sorted(ctx.protocol.equipment.declared() - ctx.rig.instruments.roles())
+        for role in sorted(ctx.protocol.equipment.declared() - ctx.rig.roles())
     ]
     caps = ctx.rig.chiller()
     if caps is None:
@@ -103,7 +103,7 @@ def check_rig(ctx: CheckContext) -> list[Finding]:
             findings.append(
                 error(
                     "CHILLER-RANGE",
-                    f"setpoint {format_quantity(t, Kind.TEMPERATURE)} is outside what rig '{ctx.rig.rig}' can hold: its "
+                    f"setpoint {format_quantity(t, Kind.TEMPERATURE)} is outside what rig '{ctx.rig.name}' can hold: its "
                     f"chiller reaches {format_quantity(low, Kind.TEMPERATURE)}…{format_quantity(high, Kind.TEMPERATURE)}"
                     f" and setpoints need {ctx.config.chiller_low_margin:g} K margin above the lowest "
                     f"(so ≥ {format_quantity(floor, Kind.TEMPERATURE)})",
@@ -115,7 +115,7 @@ def check_rig(ctx: CheckContext) -> list[Finding]:
         findings.append(
             error(
                 "CHILLER-PROCESS-CONTROL",
-                f"the protocol needs process control but rig '{ctx.rig.rig}' says its chiller has none",
+                f"the protocol needs process control but rig '{ctx.rig.name}' says its chiller has none",
                 ("equipment", "chiller", "process_control"),
             )
         )

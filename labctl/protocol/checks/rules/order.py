@@ -207,7 +207,7 @@ def _ramp_limit(ctx: CheckContext) -> tuple[float, str]:
     rig = ctx.rig
     caps = rig.chiller() if rig is not None else None
     if rig is not None and caps is not None and caps.max_ramp_rate is not None:
-        return caps.max_ramp_rate, f"the chiller of rig '{rig.rig}'"
+        return caps.max_ramp_rate, f"the chiller of rig '{rig.name}'"
     return ctx.config.max_ramp_rate, "a chiller of this class"
 
 

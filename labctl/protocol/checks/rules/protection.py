@@ -186,8 +186,7 @@ def _next_is_oxidant(ctx: CheckContext, index: int, steps: set[int]) -> bool:
 
 def check_pumping(ctx: CheckContext) -> list[Finding]:
     findings = []
-    pump = ctx.rig.instruments.quench_pump if ctx.rig is not None else None
-    rig_most = pump.capabilities.max_rate if pump is not None else None
+    rig_most = ctx.rig.max_pump_rate() if ctx.rig is not None else None
     most = rig_most if rig_most is not None else ctx.config.max_pump_rate
     whose = (
         "the rig's pump"
