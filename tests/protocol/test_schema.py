@@ -24,7 +24,6 @@ from ruamel.yaml import YAML
 
 from labctl.protocol.loader import parse_protocol
 from labctl.protocol.schema import protocol_schema
-from labctl.rig.schema import rig_schema
 from labctl.yamlfile.schema import SCHEMA_URI
 
 ROOT = Path(__file__).parents[2]
@@ -89,21 +88,6 @@ def test_labctl_schema_prints_the_protocol_schema() -> None:
     done = subprocess.run([str(LABCTL), "schema"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == SCHEMA
-
-
-def test_rig_schema_accepts_the_shipped_rig_and_rejects_a_bare_temperature() -> None:
-    done = subprocess.run(
-        [str(LABCTL), "schema", "--kind", "rig"], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    schema = json.loads(done.stdout)
-    assert schema == rig_schema()
-    validator = Draft202012Validator(schema)
-    rig = read_yaml(ROOT / "rigs" / "sim.yaml")
-    assert list(validator.iter_errors(rig)) == []
-    rig["instruments"]["chiller"]["capabilities"]["temperature_range"][0] = -75
-    (error,) = validator.iter_errors(rig)
-    assert list(error.absolute_path) == ["instruments", "chiller"]
 
 
 def test_an_unknown_schema_kind_is_refused() -> None:
