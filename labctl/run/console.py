@@ -176,10 +176,9 @@ class RunConsole:
 
     def _display(self) -> Group:
         typed = "" if self._keyboard is None else self._keyboard.typed
-        lines = [Text(self._status)]
-        if self._keyboard is not None:
-            lines.append(Text(TYPING + typed))
-        return Group(*lines)
+        lines = [self._status] if self._keyboard is None else [self._status, TYPING + typed]
+        # Wrapped by rich even on a soft-wrapping console: the Live counts the lines it drew to redraw over them.
+        return Group(*(Text(line, no_wrap=False, overflow="fold") for line in lines))
 
     def _redraw(self) -> None:
         if self._live is not None:

@@ -249,6 +249,25 @@ async def test_a_warning_logged_while_the_status_line_is_drawn_lands_above_it(
     assert all("doser." not in line and "portion 3: done" not in line for line in status)
 
 
+async def test_on_a_narrow_soft_wrapping_console_the_status_line_is_wrapped_not_left_to_the_terminal(
+    terminal: tuple[Console, io.StringIO],
+) -> None:
+    """labctl's console soft-wraps (a long path stays whole); a status line the terminal wrapped would be taller
+    than the Live thinks, and its redraw would leave pieces behind."""
+    _, screen = terminal
+    console = Console(file=screen, force_terminal=True, width=60, soft_wrap=True, color_system=None)
+    view = RunConsole(console, stdin=_closed_stdin())
+    view.start()
+    try:
+        view(StandInRun(state=RunState.PAUSED))
+    finally:
+        await view.stop()
+    lines = terminal_lines(screen.getvalue())
+    assert len(lines) >= 3
+    assert all(len(line) <= 60 for line in lines)
+    assert "PAUSED: nothing is added" in "".join(lines)
+
+
 async def test_commands_from_a_pipe_are_answered_on_lines_of_their_own(
     terminal: tuple[Console, io.StringIO],
 ) -> None:
