@@ -138,7 +138,7 @@ class RunConsole:
         stdin = self._stdin
         if stdin is None or stdin.closed:
             return
-        if self._live is not None and _is_tty(stdin):
+        if self._live is not None and _typed_at(stdin):
             self._keyboard = Keyboard(
                 stdin.fileno(), lambda line: self._submit(loop, line), self._redraw_soon(loop)
             )
@@ -213,8 +213,16 @@ def _call_soon(loop: asyncio.AbstractEventLoop, call: Callable[[], None]) -> Non
         loop.call_soon_threadsafe(call)
 
 
-def _is_tty(stdin: TextIO) -> bool:
+def _typed_at(stdin: TextIO) -> bool:
+    """A terminal, and not one this process's job control puts in the background (`labctl run … &`): changing the
+    settings of a terminal it does not own in the foreground would stop the run (SIGTTOU)."""
     try:
-        return os.isatty(stdin.fileno())
+        fd = stdin.fileno()
+        if not os.isatty(fd):
+            return False
     except (OSError, ValueError):
         return False
+    try:
+        return os.tcgetpgrp(fd) == os.getpgrp()
+    except OSError:  # not this process's controlling terminal: no job control to stop it
+        return True
