@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from labctl.journal.summary import RunSummary, clock
+from labctl.masses import grams
 
 
 def _c(value: float | None) -> str:
@@ -36,19 +37,18 @@ def print_summary(console: Console, summary: RunSummary, planned_g: float | None
             title_justify="left",
         )
         for p in summary.portions:
-            dispensed = "—" if p.dispensed_g is None else f"{p.dispensed_g:.3f}"
             portions.add_row(
                 str(p.number),
                 clock(p.started_s),
-                f"{p.target_g:.3f}",
-                dispensed,
+                grams(p.target_g, unit=False),
+                grams(p.dispensed_g, unit=False),
                 p.outcome or "—",
                 _c(p.tr_before),
                 _c(p.tr_peak_after),
             )
         console.print(portions)
         plan = f" of {planned_g:g} g planned" if planned_g is not None else ""
-        console.print(f"dosed {summary.dosed_g:.3f} g{plan} in {len(summary.portions)} portion(s)")
+        console.print(f"dosed {grams(summary.dosed_g)}{plan} in {len(summary.portions)} portion(s)")
         console.print(f"minutes above 5 °C while dosing or holding: {summary.minutes_above_band:.1f}")
     if summary.quench_peak_c is not None:
         console.print(f"quench peak: {_c(summary.quench_peak_c)} °C")

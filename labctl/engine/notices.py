@@ -5,23 +5,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-NOTICES: dict[str, Callable[[dict[str, Any]], str]] = {
-    "run.state": lambda d: f"run {d['from']} → {d['to']} ({d['reason']}, by {d['by']})",
-    "step.started": lambda d: f"step started ({d['kind']})",
-    "step.completed": lambda d: "step completed",
-    "portion.start": lambda d: f"portion {d['portion']}: start sent, {d['target_g']} g at Tr {d['Tr_C']} °C",
-    "portion.result": lambda d: f"portion {d['portion']}: {d['outcome']}, {d['dispensed_g']} g dispensed",
-    "portion.not-started": lambda d: f"portion {d['portion']}: its start never reached the doser",
-    "alarm.raised": lambda d: f"ALARM {d['id']} ({d['level']}): {d['message']}",
-    "alarm.acknowledged": lambda d: f"alarm {d['id']} acknowledged by {d['by']}",
-    "alarm.cleared": lambda d: f"alarm {d['id']} cleared",
-    "prompt.opened": lambda d: f"PROMPT {d['id']}: {d['message']}  (type 'confirm')",
-    "quench.started": lambda d: f"quench started at Tr {d['Tr_C']} °C",
-    "quench.paused": lambda d: f"quench paused: Tr {d['Tr_C']} °C above {d['above_C']} °C",
-    "run.resumed": lambda d: f"resumed at step {d['step_index'] + 1} ({d['state']})",
+from labctl.journal.kinds import RecordKind, record_kind
+from labctl.masses import grams
+
+NOTICES: dict[RecordKind, Callable[[dict[str, Any]], str]] = {
+    RecordKind.RUN_STATE: lambda d: f"run {d['from']} → {d['to']} ({d['reason']}, by {d['by']})",
+    RecordKind.STEP_STARTED: lambda d: f"step started ({d['kind']})",
+    RecordKind.STEP_COMPLETED: lambda d: "step completed",
+    RecordKind.PORTION_START: lambda d: (
+        f"portion {d['portion']}: start sent, {grams(d['target_g'])} at Tr {d['Tr_C']} °C"
+    ),
+    RecordKind.PORTION_RESULT: lambda d: (
+        f"portion {d['portion']}: {d['outcome']}, {grams(d['dispensed_g'])} dispensed"
+    ),
+    RecordKind.PORTION_NOT_STARTED: lambda d: f"portion {d['portion']}: its start never reached the doser",
+    RecordKind.ALARM_RAISED: lambda d: f"ALARM {d['id']} ({d['level']}): {d['message']}",
+    RecordKind.ALARM_ACKNOWLEDGED: lambda d: f"alarm {d['id']} acknowledged by {d['by']}",
+    RecordKind.ALARM_CLEARED: lambda d: f"alarm {d['id']} cleared",
+    RecordKind.PROMPT_OPENED: lambda d: f"PROMPT {d['id']}: {d['message']}  (type 'confirm')",
+    RecordKind.QUENCH_STARTED: lambda d: f"quench started at Tr {d['Tr_C']} °C",
+    RecordKind.QUENCH_PAUSED: lambda d: f"quench paused: Tr {d['Tr_C']} °C above {d['above_C']} °C",
+    RecordKind.RUN_RESUMED: lambda d: f"resumed at step {d['step_index'] + 1} ({d['state']})",
 }
 
 
-def notice(t_s: float, step: str | None, kind: str, data: dict[str, Any]) -> str | None:
-    describe = NOTICES.get(kind)
+def notice(t_s: float, step: str | None, kind: RecordKind | str, data: dict[str, Any]) -> str | None:
+    describe = NOTICES.get(record_kind(kind))
     return None if describe is None else f"{t_s / 60:7.1f} min  {step or '-'}: {describe(data)}"

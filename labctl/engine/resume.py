@@ -12,6 +12,7 @@ from datetime import datetime
 
 from labctl.engine.control import RunState
 from labctl.journal import Journal, Record
+from labctl.journal.kinds import RecordKind
 from labctl.journal.plan import judging_bands
 from labctl.protocol.model import Protocol
 
@@ -68,10 +69,10 @@ def step_bands(protocol: Protocol) -> dict[str, tuple[float, float]]:
 def resume_point(journal: Journal, run_id: str, protocol: Protocol) -> ResumePoint | None:
     """None when the run has already ended (nothing to resume)."""
     records = list(journal.records(run_id))
-    if not records or any(r.kind == "run.ended" and _ended_for_good(r) for r in records):
+    if not records or any(r.kind == RecordKind.RUN_ENDED and _ended_for_good(r) for r in records):
         return None
     ids = step_ids(protocol)
-    done = {r.step for r in records if r.kind == "step.completed"}
+    done = {r.step for r in records if r.kind == RecordKind.STEP_COMPLETED}
     index = next((i for i, sid in enumerate(ids) if sid not in done), len(ids))
     point = ResumePoint(index, _last_state(records), records[-1].t_s, _wall(records[-1]))
     if index < len(ids):
@@ -91,7 +92,7 @@ def _ended_for_good(record: Record) -> bool:
 def _last_state(records: list[Record]) -> RunState:
     """The state the run was in before it failed: a controller stopped while tripped records `failed` on its
     way out, and must still come back tripped."""
-    states = [RunState(r.data["to"]) for r in records if r.kind == "run.state"]
+    states = [RunState(r.data["to"]) for r in records if r.kind == RecordKind.RUN_STATE]
     states = [s for s in states if s is not RunState.FAILED]
     last = states[-1] if states else RunState.STARTING
     return last if last in _WAITING_STATES else RunState.RUNNING
@@ -101,19 +102,19 @@ def _restore_facts(records: list[Record], point: ResumePoint) -> None:
     cleared: set[str] = set()
     raised: dict[str, Record] = {}
     for r in records:
-        if r.kind == "setpoint.step":
+        if r.kind == RecordKind.SETPOINT_STEP:
             point.step_setpoint = (r.data["setpoint_C"], r.data["control"])
-        elif r.kind == "alarm.raised":
+        elif r.kind == RecordKind.ALARM_RAISED:
             raised[r.data["id"]] = r
             cleared.discard(r.data["id"])
             point.acknowledged.discard(r.data["id"])
-        elif r.kind == "alarm.cleared":
+        elif r.kind == RecordKind.ALARM_CLEARED:
             cleared.add(r.data["id"])
-        elif r.kind == "alarm.acknowledged":
+        elif r.kind == RecordKind.ALARM_ACKNOWLEDGED:
             point.acknowledged.add(r.data["id"])
-        elif r.kind == "batch.compromised":
+        elif r.kind == RecordKind.BATCH_COMPROMISED:
             point.compromised = True
-        elif r.kind == "reading" and r.data.get("unreacted_mol") is not None:
+        elif r.kind == RecordKind.READING and r.data.get("unreacted_mol") is not None:
             point.unreacted_mol = r.data["unreacted_mol"]
         _follow_stirrer(r, point)
     point.alarms = [r for aid, r in raised.items() if aid not in cleared]
@@ -121,11 +122,11 @@ def _restore_facts(records: list[Record], point: ResumePoint) -> None:
 
 def _follow_stirrer(r: Record, point: ResumePoint) -> None:
     held = point.stirrer_held
-    if r.kind == "stirring.lost":
+    if r.kind == RecordKind.STIRRING_LOST:
         point.stirrer_held = HeldStirrer(r.t_s, r.data.get("setpoint_rpm") or 0.0)  # held if a trip follows
-    elif r.kind == "alarm.raised" and r.data["id"] == "stirring-lost" and r.data["level"] != "trip":
+    elif r.kind == RecordKind.ALARM_RAISED and r.data["id"] == "stirring-lost" and r.data["level"] != "trip":
         point.stirrer_held = None  # an alarm only: nothing was stopped
-    elif r.kind == "stirrer.restart" and held is not None:
+    elif r.kind == RecordKind.STIRRER_RESTART and held is not None:
         point.stirrer_held = HeldStirrer(held.since_s, r.data.get("rpm") or held.speed_rpm, confirmed=True)
-    elif r.kind == "stirring.restored":
+    elif r.kind == RecordKind.STIRRING_RESTORED:
         point.stirrer_held = None

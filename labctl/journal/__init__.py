@@ -12,6 +12,7 @@ from labctl.journal.journal import (
     Shortfall,
     now_iso,
 )
+from labctl.journal.kinds import RecordKind, UnknownRecordKind
 
 __all__ = [
     "Head",
@@ -20,9 +21,11 @@ __all__ = [
     "JournalIncomplete",
     "JournalWriteError",
     "Record",
+    "RecordKind",
     "RunInfo",
     "RunOverview",
     "Shortfall",
+    "UnknownRecordKind",
     "WriteFailure",
     "now_iso",
 ]

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from labctl.journal.journal import Record
+from labctl.journal.kinds import RecordKind
 
 
 def readings_csv(records: Iterable[Record], out: TextIO) -> int:
@@ -18,7 +19,7 @@ def readings_csv(records: Iterable[Record], out: TextIO) -> int:
     writer: csv.DictWriter[str] | None = None
     rows = 0
     for rec in records:
-        if rec.kind != "reading":
+        if rec.kind != RecordKind.READING:
             continue
         if writer is None:
             fields = ["seq", "t_s", "time", "step", *rec.data]
@@ -37,7 +38,7 @@ def events_csv(records: Iterable[Record], out: TextIO) -> int:
     writer.writerow(["seq", "t_s", "time", "kind", "step", "data"])
     rows = 0
     for rec in records:
-        if rec.kind == "reading":
+        if rec.kind == RecordKind.READING:
             continue
         writer.writerow(
             [rec.seq, rec.t_s, rec.wall, rec.kind, rec.step or "", json.dumps(rec.data, sort_keys=True)]

@@ -40,6 +40,7 @@ from labctl.journal.head import (
     write_head,
     write_head_in_place,
 )
+from labctl.journal.kinds import RecordKind, record_kind
 
 log = structlog.get_logger("labctl.journal")
 
@@ -79,7 +80,7 @@ BATCH = 50
 BACKLOG = 10 * BATCH
 """Records appended before a write failure kept in memory for the next writable moment; older ones are dropped
 (and counted) so a disk that stays full does not fill the memory too."""
-WRITE_FAILED = "journal.write-failed"
+WRITE_FAILED = RecordKind.JOURNAL_WRITE_FAILED
 
 
 class JournalError(LabctlError):
@@ -408,12 +409,21 @@ class Journal:
         rows = self._db.execute(
             """
             SELECT r.run_id, r.mode, r.protocol_file, r.rig_name, r.created,
-              (SELECT data FROM records WHERE run_id = r.run_id AND kind = 'run.started' ORDER BY seq LIMIT 1),
-              (SELECT wall FROM records WHERE run_id = r.run_id AND kind = 'run.ended' ORDER BY seq DESC LIMIT 1),
-              (SELECT data FROM records WHERE run_id = r.run_id AND kind = 'run.state' ORDER BY seq DESC LIMIT 1),
-              (SELECT COUNT(*) FROM records WHERE run_id = r.run_id AND kind = 'alarm.raised')
+              (SELECT data FROM records WHERE run_id = r.run_id AND kind = ? ORDER BY seq LIMIT 1),
+              (SELECT wall FROM records WHERE run_id = r.run_id AND kind = ? ORDER BY seq DESC LIMIT 1),
+              (SELECT data FROM records WHERE run_id = r.run_id AND kind = ? ORDER BY seq DESC LIMIT 1),
+              (SELECT COUNT(*) FROM records WHERE run_id = r.run_id AND kind = ?)
             FROM runs r ORDER BY r.created, r.run_id
-            """
+            """,
+            tuple(
+                k.value
+                for k in (
+                    RecordKind.RUN_STARTED,
+                    RecordKind.RUN_ENDED,
+                    RecordKind.RUN_STATE,
+                    RecordKind.ALARM_RAISED,
+                )
+            ),
         )
         return [
             RunOverview(
@@ -433,13 +443,21 @@ class Journal:
         return [r[0] for r in self._db.execute("SELECT run_id FROM runs ORDER BY created")]
 
     def append(
-        self, t_s: float, kind: str, data: dict[str, Any], *, step: str | None = None, durable: bool = True
+        self,
+        t_s: float,
+        kind: RecordKind | str,
+        data: dict[str, Any],
+        *,
+        step: str | None = None,
+        durable: bool = True,
     ) -> int:
         """Add one record; `durable` commits (and syncs) before returning. Raises `JournalWriteError` when SQLite
-        cannot write: then this record is not in the journal (a command it announces must not go out)."""
+        cannot write: then this record is not in the journal (a command it announces must not go out), and
+        `UnknownRecordKind` for a kind outside `RecordKind`, before anything is written."""
+        known = record_kind(kind)
         if self.run_id is None:
             raise JournalError("no run open")
-        entry = _Entry(t_s, now_iso(), kind, step, json.dumps(data, sort_keys=True))
+        entry = _Entry(t_s, now_iso(), known.value, step, json.dumps(data, sort_keys=True))
         try:
             if not self._db.in_transaction:
                 self._db.execute("BEGIN")
@@ -479,7 +497,7 @@ class Journal:
         if self._failure is not None:
             f = self._failure
             data = json.dumps(f.record_data(rewritten=len(self._backlog)), sort_keys=True)
-            self._insert(_Entry(f.t_s, now_iso(), WRITE_FAILED, None, data))
+            self._insert(_Entry(f.t_s, now_iso(), WRITE_FAILED.value, None, data))
 
     def _rolled_back(self, exc: sqlite3.Error, failed: _Entry | None) -> JournalWriteError:
         """Back to the last commit: SQLite may have rolled the transaction back itself (it does on SQLITE_FULL),
@@ -565,13 +583,15 @@ class Journal:
             if not (failure and write_head_in_place(self.path, state)):
                 log.warning("journal.head-unwritten", path=str(self.path), error=str(exc))
 
-    def records(self, run_id: str | None = None, kind: str | None = None) -> Iterator[Record]:
+    def records(self, run_id: str | None = None, kind: RecordKind | str | None = None) -> Iterator[Record]:
+        """The run's records in order; `kind` selects one kind, or a family by its prefix (`alarm`)."""
         rid = run_id or self.run_id
         query = "SELECT seq, run_id, t_s, wall, kind, step, data FROM records WHERE run_id = ?"
         args: tuple[str, ...] = (str(rid),)
         if kind is not None:
             query += " AND (kind = ? OR substr(kind, 1, length(?)) = ?)"
-            args += (kind, kind + ".", kind + ".")
+            prefix = f"{kind}."
+            args += (str(kind), prefix, prefix)
         for row in self._db.execute(query + " ORDER BY seq", args):
             seq, rid_, t_s, wall, kind_, step, data = row
             yield Record(seq, rid_, t_s, wall, kind_, step, json.loads(data))

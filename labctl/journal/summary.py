@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labctl.journal.journal import Journal, Record
+from labctl.journal.kinds import RecordKind
 
 BAND_HIGH_C = 5.0
 QUENCH_WATCH_S = 15 * 60.0
@@ -74,7 +75,7 @@ def summarize_records(run_id: str, records: list[Record]) -> RunSummary:
     summary = RunSummary(run_id, _final_state(records))
     _steps(records, summary)
     _portions(records, summary)
-    summary.alarms = [r.data | {"t_s": r.t_s} for r in records if r.kind == "alarm.raised"]
+    summary.alarms = [r.data | {"t_s": r.t_s} for r in records if r.kind == RecordKind.ALARM_RAISED]
     summary.minutes_above_band = _minutes_above(records, summary)
     summary.quench_peak_c = _quench_peak(records)
     summary.dosed_g = sum(p.dispensed_g or 0.0 for p in summary.portions)
@@ -83,7 +84,7 @@ def summarize_records(run_id: str, records: list[Record]) -> RunSummary:
 
 
 def _final_state(records: list[Record]) -> str | None:
-    ends = [r for r in records if r.kind == "run.ended"]
+    ends = [r for r in records if r.kind == RecordKind.RUN_ENDED]
     return str(ends[-1].data["state"]) if ends else None
 
 
@@ -103,26 +104,26 @@ def value_of(record: Record, signal: str = "Tr_C") -> float | None:
 def _steps(records: list[Record], summary: RunSummary) -> None:
     current: StepSummary | None = None
     for r in records:
-        if r.kind == "step.started":
+        if r.kind == RecordKind.STEP_STARTED:
             current = StepSummary(r.step or "", r.data["kind"], r.t_s)
             summary.steps.append(current)
-        elif r.kind == "step.completed" and current is not None:
+        elif r.kind == RecordKind.STEP_COMPLETED and current is not None:
             current.ended_s = r.t_s
-        elif r.kind == "reading" and current is not None and (tr := value_of(r)) is not None:
+        elif r.kind == RecordKind.READING and current is not None and (tr := value_of(r)) is not None:
             current.tr_min = tr if current.tr_min is None else min(current.tr_min, tr)
             current.tr_max = tr if current.tr_max is None else max(current.tr_max, tr)
 
 
 def _portions(records: list[Record], summary: RunSummary) -> None:
     for r in records:
-        if r.kind == "portion.start":
+        if r.kind == RecordKind.PORTION_START:
             start = PortionSummary(r.data["portion"], r.t_s, r.data["target_g"], value_of(r), step=r.step)
             summary.portions.append(start)
-        elif r.kind == "portion.result" and summary.portions:
+        elif r.kind == RecordKind.PORTION_RESULT and summary.portions:
             last = summary.portions[-1]
             last.dispensed_g, last.outcome = r.data["dispensed_g"], r.data["outcome"]
             last.detail = r.data.get("detail")
-        elif r.kind == "portion.not-started" and summary.portions:
+        elif r.kind == RecordKind.PORTION_NOT_STARTED and summary.portions:
             last = summary.portions[-1]
             last.dispensed_g, last.outcome = 0.0, "not started"
             last.detail = f"the doser's last sample id was {r.data.get('doser_last_sample_id')!r}"
@@ -134,7 +135,7 @@ def _peaks(records: list[Record], portions: list[PortionSummary]) -> None:
     ends = [p.started_s for p in portions[1:]] + [portions[-1].started_s + 600.0] if portions else []
     i = 0
     for r in records:
-        if r.kind != "reading" or (tr := value_of(r)) is None:
+        if r.kind != RecordKind.READING or (tr := value_of(r)) is None:
             continue
         while i < len(portions) and r.t_s >= ends[i]:
             i += 1
@@ -150,7 +151,7 @@ def _minutes_above(records: list[Record], summary: RunSummary) -> float:
     windows = [
         (s.started_s, s.ended_s or float("inf")) for s in summary.steps if s.kind in ("dose_solid", "hold")
     ]
-    readings = [(r.t_s, value_of(r)) for r in records if r.kind == "reading"]
+    readings = [(r.t_s, value_of(r)) for r in records if r.kind == RecordKind.READING]
     above = 0.0
     for (t0, tr), (t1, _) in itertools.pairwise(readings):
         if tr is not None and tr > BAND_HIGH_C and any(a <= t0 < b for a, b in windows):
@@ -159,13 +160,13 @@ def _minutes_above(records: list[Record], summary: RunSummary) -> float:
 
 
 def _quench_peak(records: list[Record]) -> float | None:
-    starts = [r.t_s for r in records if r.kind == "quench.started"]
+    starts = [r.t_s for r in records if r.kind == RecordKind.QUENCH_STARTED]
     if not starts:
         return None
     temps = [
         t
         for r in records
-        if r.kind == "reading"
+        if r.kind == RecordKind.READING
         and starts[0] <= r.t_s <= starts[0] + QUENCH_WATCH_S
         and (t := value_of(r)) is not None
     ]

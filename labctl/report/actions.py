@@ -6,19 +6,22 @@ from collections.abc import Callable
 from typing import Any
 
 from labctl.journal import Record
+from labctl.journal.kinds import RecordKind
 
-_SAY: dict[str, Callable[[dict[str, Any]], str]] = {
-    "run.state": lambda d: f"run {d['from']} → {d['to']}: {d.get('reason')}",
-    "run.resumed": lambda d: f"run resumed at step {d['step_index'] + 1} (was {d['state']})",
-    "alarm.raised": lambda d: f"alarm {d['id']} raised ({d['level']}): {d['message']}",
-    "alarm.acknowledged": lambda d: f"alarm {d['id']} acknowledged",
-    "alarm.condition-gone": lambda d: f"alarm {d['id']}: condition gone, awaiting acknowledgement",
-    "alarm.cleared": lambda d: f"alarm {d['id']} cleared",
-    "batch.compromised": lambda d: f"batch marked compromised ({d.get('cause') or d.get('interlock')})",
-    "prompt.opened": lambda d: f"prompt: {d['message']}",
-    "prompt.confirmed": lambda d: f"prompt {d['id']} confirmed",
-    "charge.confirmed": lambda d: f"charge confirmed: {', '.join(d['materials'])}",
-    "operator.command": lambda d: (
+_SAY: dict[RecordKind, Callable[[dict[str, Any]], str]] = {
+    RecordKind.RUN_STATE: lambda d: f"run {d['from']} → {d['to']}: {d.get('reason')}",
+    RecordKind.RUN_RESUMED: lambda d: f"run resumed at step {d['step_index'] + 1} (was {d['state']})",
+    RecordKind.ALARM_RAISED: lambda d: f"alarm {d['id']} raised ({d['level']}): {d['message']}",
+    RecordKind.ALARM_ACKNOWLEDGED: lambda d: f"alarm {d['id']} acknowledged",
+    RecordKind.ALARM_CONDITION_GONE: lambda d: f"alarm {d['id']}: condition gone, awaiting acknowledgement",
+    RecordKind.ALARM_CLEARED: lambda d: f"alarm {d['id']} cleared",
+    RecordKind.BATCH_COMPROMISED: lambda d: (
+        f"batch marked compromised ({d.get('cause') or d.get('interlock')})"
+    ),
+    RecordKind.PROMPT_OPENED: lambda d: f"prompt: {d['message']}",
+    RecordKind.PROMPT_CONFIRMED: lambda d: f"prompt {d['id']} confirmed",
+    RecordKind.CHARGE_CONFIRMED: lambda d: f"charge confirmed: {', '.join(d['materials'])}",
+    RecordKind.OPERATOR_COMMAND: lambda d: (
         f"{d['verb']}{' ' + d['target'] if d.get('target') else ''}: "
         + ("accepted" if d["accepted"] else f"refused ({d['reason']})")
     ),
@@ -28,7 +31,7 @@ KINDS = tuple(_SAY)
 
 
 def action_text(record: Record) -> str:
-    return _SAY[record.kind](record.data)
+    return _SAY[RecordKind(record.kind)](record.data)
 
 
 def action_by(record: Record) -> str:
@@ -36,4 +39,4 @@ def action_by(record: Record) -> str:
     by = record.data.get("by")
     if by:
         return str(by)
-    return "—" if record.kind in ("prompt.opened", "charge.confirmed") else "labctl"
+    return "—" if record.kind in (RecordKind.PROMPT_OPENED, RecordKind.CHARGE_CONFIRMED) else "labctl"

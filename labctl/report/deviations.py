@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labctl.journal import Record
+from labctl.journal.kinds import RecordKind
 from labctl.journal.summary import PortionSummary, RunSummary, clock
 from labctl.report.timeline import Interval, Window
 
@@ -19,12 +20,12 @@ MERGE_GAP_S = 30.0
 
 _STOPPED = ("paused", "tripped", "emergency")
 _GATE_ENDS = (
-    "portion.waiting",
-    "portion.start",
-    "step.completed",
-    "step.started",
-    "run.resumed",
-    "run.ended",
+    RecordKind.PORTION_WAITING,
+    RecordKind.PORTION_START,
+    RecordKind.STEP_COMPLETED,
+    RecordKind.STEP_STARTED,
+    RecordKind.RUN_RESUMED,
+    RecordKind.RUN_ENDED,
 )
 
 
@@ -118,7 +119,7 @@ def _gate_delays(records: list[Record]) -> list[Deviation]:
     found = []
     held: dict[int, tuple[float, float, set[str]]] = {}
     for i, r in enumerate(records):
-        if r.kind != "portion.waiting":
+        if r.kind != RecordKind.PORTION_WAITING:
             continue
         gates = [g for g in r.data.get("for", []) if g != "minimum interval"]
         if not gates:
@@ -128,7 +129,7 @@ def _gate_delays(records: list[Record]) -> list[Deviation]:
         )
         first, total, reasons = held.get(r.data["portion"], (r.t_s, 0.0, set()))
         held[r.data["portion"]] = (first, total + end - r.t_s, reasons | set(gates))
-    started = {r.data["portion"] for r in records if r.kind == "portion.start"}
+    started = {r.data["portion"] for r in records if r.kind == RecordKind.PORTION_START}
     for portion, (first, total, reasons) in sorted(held.items()):
         if total <= 0:
             continue
@@ -180,24 +181,24 @@ def _events(records: list[Record]) -> list[Deviation]:
     previous: Record | None = None
     for r in records:
         d = r.data
-        if r.kind == "run.resumed" and previous is not None:
+        if r.kind == RecordKind.RUN_RESUMED and previous is not None:
             text = f"labctl stopped after {clock(previous.t_s)}; resumed by {d.get('by') or 'a person not recorded'}"
             found.append(Deviation("controller down", previous.t_s, text, r.t_s - previous.t_s))
         previous = r
-        if r.kind == "alarm.raised":
+        if r.kind == RecordKind.ALARM_RAISED:
             found.append(Deviation("alarm", r.t_s, f"{d['id']} ({d['level']}): {d['message']}"))
-        elif r.kind == "dose.window-exceeded":
+        elif r.kind == RecordKind.DOSE_WINDOW_EXCEEDED:
             text = (
                 f"dosing window of {d['window_s'] / 60:g} min exceeded after {d['portions_done']} portion(s)"
             )
             found.append(Deviation("dosing window", r.t_s, text))
-        elif r.kind == "quench.paused":
+        elif r.kind == RecordKind.QUENCH_PAUSED:
             tr = d.get("Tr_C")
             at = f"Tr {tr:.2f} °C" if isinstance(tr, int | float) else "no Tr reading"
             found.append(
                 Deviation("quench paused", r.t_s, f"quench paused at {at} (above {d['above_C']:g} °C)")
             )
-        elif r.kind == "batch.compromised":
+        elif r.kind == RecordKind.BATCH_COMPROMISED:
             cause = d.get("cause") or d.get("interlock")
             found.append(Deviation("batch compromised", r.t_s, f"batch compromised ({cause})"))
     return found
@@ -209,11 +210,11 @@ def _overrides(records: list[Record]) -> list[Deviation]:
     found = []
     stopped_by = "labctl"
     for r in records:
-        if r.kind == "protocol.loaded":
+        if r.kind == RecordKind.PROTOCOL_LOADED:
             for o in r.data.get("overrides", []):
                 text = f"checker rule {o['rule']} overridden, approved by {_names(o['approved_by'])}: {o['reason']}"
                 found.append(Deviation("override", r.t_s, text))
-        elif r.kind == "run.state":
+        elif r.kind == RecordKind.RUN_STATE:
             if _overruled(r.data, stopped_by):
                 text = f"{r.data['from']} → {r.data['to']} by {r.data['by']}: {r.data.get('reason')}"
                 found.append(Deviation("operator decision", r.t_s, text))

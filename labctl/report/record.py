@@ -14,6 +14,7 @@ from ruamel.yaml.error import YAMLError
 
 from labctl.journal import Journal, Record, RunInfo
 from labctl.journal.chain import Verdict
+from labctl.journal.kinds import RecordKind
 from labctl.journal.summary import RunSummary, summarize_records
 from labctl.report.actions import KINDS as ACTION_KINDS
 from labctl.report.deviations import Deviation, find_deviations
@@ -108,12 +109,12 @@ class BatchRecord:
 def read_batch_record(journal: Journal, run_id: str) -> BatchRecord:
     info = journal.run(run_id)
     records = list(journal.records(run_id))
-    loaded = _first_data(records, "protocol.loaded")
+    loaded = _first_data(records, RecordKind.PROTOCOL_LOADED)
     steps_plan: list[dict[str, Any]] = list((loaded or {}).get("steps", []))
     summary = summarize_records(run_id, records)
     windows = guarded_windows(step_spans(records), steps_plan)
     intervals = reading_intervals(records)
-    checked = _first_data(records, "protocol.checked")
+    checked = _first_data(records, RecordKind.PROTOCOL_CHECKED)
     tolerances = {
         str(s["id"]): float(s["tolerance"])
         for s in steps_plan
@@ -127,7 +128,7 @@ def read_batch_record(journal: Journal, run_id: str) -> BatchRecord:
         plan_known=loaded is not None,
         dose=_dose_plan(steps_plan, records),
         windows=windows,
-        quench_started_s=[r.t_s for r in records if r.kind == "quench.started"],
+        quench_started_s=[r.t_s for r in records if r.kind == RecordKind.QUENCH_STARTED],
         dosed=_dosed(records),
         actions=[r for r in records if r.kind in ACTION_KINDS],
         deviations=find_deviations(records, summary, windows, intervals, tolerances),
@@ -136,37 +137,62 @@ def read_batch_record(journal: Journal, run_id: str) -> BatchRecord:
     )
 
 
-def _first_data(records: list[Record], kind: str) -> dict[str, Any] | None:
+def _first_data(records: list[Record], kind: RecordKind) -> dict[str, Any] | None:
     return next((r.data for r in records if r.kind == kind), None)
 
 
 def _header(info: RunInfo, records: list[Record], loaded: dict[str, Any]) -> Header:
-    started = next((r for r in records if r.kind == "run.started"), None)
-    sessions = [r for r in records if r.kind in ("run.ended", "run.resumed")]
-    ended = sessions[-1] if sessions and sessions[-1].kind == "run.ended" else None
+    started = next((r for r in records if r.kind == RecordKind.RUN_STARTED), None)
     metadata: dict[str, Any] = dict(loaded.get("metadata", {}))
-    name = metadata.get("name") or (started.data.get("protocol") if started else None) or info.protocol_file
-    identified = [
-        Identification(
-            r.t_s, "at the start" if r.kind == "run.started" else "at a resume", dict(r.data["instruments"])
-        )
-        for r in records
-        if r.kind in ("run.started", "run.resumed") and isinstance(r.data.get("instruments"), dict)
-    ]
+    ended = _last_end(records)
     return Header(
         run=info,
-        protocol_name=str(name),
+        protocol_name=_protocol_name(info, metadata, started),
         metadata=metadata,
-        operator=started.data.get("operator") if started else None,
-        started_wall=started.wall if started else None,
-        ended_wall=ended.wall if ended else None,
-        outcome=str(ended.data["state"]) if ended else None,
-        compromised=any(r.kind == "batch.compromised" for r in records)
-        or any(bool(r.data.get("compromised")) for r in records if r.kind == "run.ended"),
-        identifications=identified,
+        operator=_started(started, "operator"),
+        started_wall=None if started is None else started.wall,
+        ended_wall=None if ended is None else ended.wall,
+        outcome=None if ended is None else str(ended.data["state"]),
+        compromised=_compromised(records),
+        identifications=_identifications(records),
         rig_file_instruments=_rig_instruments(info.rig_text),
-        resumed_by=[r.data.get("by") for r in records if r.kind == "run.resumed"],
+        resumed_by=[r.data.get("by") for r in records if r.kind == RecordKind.RUN_RESUMED],
     )
+
+
+def _started(started: Record | None, key: str) -> Any:
+    return None if started is None else started.data.get(key)
+
+
+def _protocol_name(info: RunInfo, metadata: dict[str, Any], started: Record | None) -> str:
+    return str(metadata.get("name") or _started(started, "protocol") or info.protocol_file)
+
+
+def _last_end(records: list[Record]) -> Record | None:
+    """The last session's end: None if the run never ended or was resumed after its last end."""
+    sessions = [r for r in records if r.kind in (RecordKind.RUN_ENDED, RecordKind.RUN_RESUMED)]
+    return sessions[-1] if sessions and sessions[-1].kind == RecordKind.RUN_ENDED else None
+
+
+def _compromised(records: list[Record]) -> bool:
+    return any(
+        r.kind == RecordKind.BATCH_COMPROMISED
+        or (r.kind == RecordKind.RUN_ENDED and bool(r.data.get("compromised")))
+        for r in records
+    )
+
+
+def _identifications(records: list[Record]) -> list[Identification]:
+    return [
+        Identification(r.t_s, _when(r), dict(r.data["instruments"]))
+        for r in records
+        if r.kind in (RecordKind.RUN_STARTED, RecordKind.RUN_RESUMED)
+        and isinstance(r.data.get("instruments"), dict)
+    ]
+
+
+def _when(identified: Record) -> str:
+    return "at the start" if identified.kind == RecordKind.RUN_STARTED else "at a resume"
 
 
 def _rig_instruments(rig_text: str) -> dict[str, dict[str, Any]]:
@@ -185,7 +211,9 @@ def _dose_plan(steps_plan: list[dict[str, Any]], records: list[Record]) -> DoseP
     step = next((s for s in steps_plan if s.get("step") == "dose_solid"), None)
     if step is None:
         return None
-    started = next((r.t_s for r in records if r.kind == "step.started" and r.step == step["id"]), None)
+    started = next(
+        (r.t_s for r in records if r.kind == RecordKind.STEP_STARTED and r.step == step["id"]), None
+    )
     total, count = step.get("total"), step.get("portion_count")
     return DosePlan(
         step_id=step["id"],
@@ -202,7 +230,10 @@ def _dose_plan(steps_plan: list[dict[str, Any]], records: list[Record]) -> DoseP
 def _dosed(records: list[Record]) -> list[tuple[float, float]]:
     total, curve = 0.0, []
     for r in records:
-        if r.kind in ("portion.result", "portion.not-started") and r.data.get("dispensed_g") is not None:
+        if (
+            r.kind in (RecordKind.PORTION_RESULT, RecordKind.PORTION_NOT_STARTED)
+            and r.data.get("dispensed_g") is not None
+        ):
             total += float(r.data["dispensed_g"])
             curve.append((r.t_s, total))
     return curve

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from labctl.journal import Record
+from labctl.journal.kinds import RecordKind
 from labctl.journal.summary import value_of
 from labctl.report.timeline import silent
 
@@ -25,8 +26,8 @@ def read_series(records: list[Record]) -> Series:
     series = Series()
     resumed = False
     for r in records:
-        resumed = resumed or r.kind == "run.resumed"
-        if r.kind != "reading":
+        resumed = resumed or r.kind == RecordKind.RUN_RESUMED
+        if r.kind != RecordKind.READING:
             continue
         if series.t_s and silent(series.t_s[-1], r.t_s, resumed=resumed):
             series.t_s.append((series.t_s[-1] + r.t_s) / 2)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labctl.journal import Record
+from labctl.journal.kinds import RecordKind
 from labctl.journal.plan import judging_bands
 from labctl.journal.summary import value_of
 
@@ -53,15 +54,17 @@ def step_spans(records: list[Record]) -> list[Span]:
     current: Record | None = None
     previous_t = 0.0
     for r in records:
-        if r.kind == "step.started":
+        if r.kind == RecordKind.STEP_STARTED:
             if current is not None:
                 spans.append(_span(current, r.t_s, completed=False))
             current = r
-        elif r.kind == "step.completed" and current is not None and r.step == current.step:
+        elif r.kind == RecordKind.STEP_COMPLETED and current is not None and r.step == current.step:
             spans.append(_span(current, r.t_s, completed=True))
             current = None
-        elif r.kind in ("run.resumed", "run.ended") and current is not None:
-            spans.append(_span(current, previous_t if r.kind == "run.resumed" else r.t_s, completed=False))
+        elif r.kind in (RecordKind.RUN_RESUMED, RecordKind.RUN_ENDED) and current is not None:
+            spans.append(
+                _span(current, previous_t if r.kind == RecordKind.RUN_RESUMED else r.t_s, completed=False)
+            )
             current = None
         previous_t = r.t_s
     if current is not None:
@@ -87,9 +90,9 @@ def reading_intervals(records: list[Record]) -> list[Interval]:
     last: Record | None = None
     resumed = False
     for r in records:
-        if r.kind == "run.resumed":
+        if r.kind == RecordKind.RUN_RESUMED:
             resumed = True
-        if r.kind != "reading":
+        if r.kind != RecordKind.READING:
             continue
         if last is not None:
             _close(out, last, r.t_s, down=resumed)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labctl.journal import Record
+from labctl.journal.kinds import RecordKind
 from labctl.journal.plan import judging_bands
 from labctl.journal.summary import DONE
 from labctl.telemetry.payloads import encode
@@ -45,9 +46,9 @@ class DosingView:
         return [self._plan_message(), self._dosing_message()]
 
     def on_record(self, rec: Record) -> list[Outgoing]:
-        if rec.kind == "protocol.loaded":
+        if rec.kind == RecordKind.PROTOCOL_LOADED:
             return self._load(rec)
-        if rec.kind == "step.started" and rec.step in self._doses:
+        if rec.kind == RecordKind.STEP_STARTED and rec.step in self._doses:
             # a resume journals the running step's start again: the count so far stands
             if self.dosing is None or self.dosing["step"] != rec.step or self._fresh:
                 self.dosing = {**self._doses[rec.step], **_progress()}
@@ -55,13 +56,13 @@ class DosingView:
             return [self._dosing_message(rec)]
         if self.dosing is None or rec.step != self.dosing["step"]:
             return []
-        if rec.kind == "portion.waiting":
+        if rec.kind == RecordKind.PORTION_WAITING:
             self.dosing["waiting_for"] = list(rec.data.get("for") or [])
-        elif rec.kind == "portion.start":
+        elif rec.kind == RecordKind.PORTION_START:
             self.dosing.update(waiting_for=[], in_progress=rec.data.get("portion"))
-        elif rec.kind in ("portion.result", "portion.not-started"):
+        elif rec.kind in (RecordKind.PORTION_RESULT, RecordKind.PORTION_NOT_STARTED):
             self._count(rec)
-        elif rec.kind == "dose.completed":
+        elif rec.kind == RecordKind.DOSE_COMPLETED:
             self.dosing["completed"] = True
         else:
             return []

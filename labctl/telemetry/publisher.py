@@ -18,6 +18,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from labctl.journal import Journal, now_iso
+from labctl.journal.kinds import RecordKind, families
 from labctl.telemetry.commands import CommandIntake, Reply, ReplyTo, request_id
 from labctl.telemetry.connection import BrokerConnection, LastWill
 from labctl.telemetry.home_assistant import discovery
@@ -28,7 +29,7 @@ from labctl.telemetry.topics import ROOT, Outgoing, Topics
 
 log = structlog.get_logger("labctl.mqtt")
 
-REPLAYED = ("run", "step", "alarm", "prompt", "protocol", "portion", "dose")
+REPLAYED = families("run", "step", "alarm", "prompt", "protocol", "portion", "dose")
 """Record kinds (prefixes) a resumed run's view is rebuilt from."""
 BATCH = 200
 """Records read from the journal per round; readings within one round are coalesced to the latest."""
@@ -146,9 +147,9 @@ class RunPublisher:
     def _read_batch(self) -> None:
         """The next records as messages, kept until the broker has them all (a reconnect sends them again)."""
         records = self.journal.records_after(self.run_id, self._pending_end, BATCH)
-        last_reading = max((i for i, r in enumerate(records) if r.kind == "reading"), default=-1)
+        last_reading = max((i for i, r in enumerate(records) if r.kind == RecordKind.READING), default=-1)
         for i, rec in enumerate(records):
-            if rec.kind != "reading" or i == last_reading:
+            if rec.kind != RecordKind.READING or i == last_reading:
                 self._pending += self.view.on_record(rec)
         if records:
             self._pending_end = records[-1].seq

@@ -10,15 +10,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labctl.journal import Record
+from labctl.journal.kinds import RecordKind, of_family
 from labctl.telemetry.dosing_view import DosingView
 from labctl.telemetry.payloads import encode, plain
 from labctl.telemetry.topics import Outgoing, Topics
 
-NOT_EVENTS = ("reading", "command", "command.reply", "command.failed", "protocol.loaded")
+NOT_EVENTS = (
+    RecordKind.READING,
+    RecordKind.COMMAND,
+    RecordKind.COMMAND_REPLY,
+    RecordKind.COMMAND_FAILED,
+    RecordKind.PROTOCOL_LOADED,
+)
 """Records not sent on `events`: readings go to telemetry; instrument commands and the protocol as loaded (every
 step, kilobytes) are the journal's detail."""
 
-_STATUS_KINDS = ("run.started", "run.resumed", "run.state", "run.ended", "step.started", "step.completed")
+_STATUS_KINDS = (
+    RecordKind.RUN_STARTED,
+    RecordKind.RUN_RESUMED,
+    RecordKind.RUN_STATE,
+    RecordKind.RUN_ENDED,
+    RecordKind.STEP_STARTED,
+    RecordKind.STEP_COMPLETED,
+)
+_ALARM_KINDS = of_family("alarm")
 
 
 @dataclass
@@ -75,7 +90,7 @@ class RunView:
         return [self._status_message(time)]
 
     def on_record(self, rec: Record) -> list[Outgoing]:
-        if rec.kind == "reading":
+        if rec.kind == RecordKind.READING:
             return self._telemetry(rec)
         out: list[Outgoing] = []
         if rec.kind not in NOT_EVENTS:
@@ -83,24 +98,24 @@ class RunView:
         if rec.kind in _STATUS_KINDS:
             self._fold_status(rec)
             out.append(self._status_message(rec.wall, rec.t_s))
-        if rec.kind.startswith("alarm."):
+        if rec.kind in _ALARM_KINDS:
             out += self._fold_alarm(rec)
         out += self._fold_prompt(rec)
         return out + self.dosing.on_record(rec)
 
     def _fold_status(self, rec: Record) -> None:
         status = self.status
-        if rec.kind == "run.state":
+        if rec.kind == RecordKind.RUN_STATE:
             status["state"] = rec.data["to"]
             status["since"] = rec.wall
             status["reason"] = rec.data.get("reason")
-        elif rec.kind == "run.ended":
+        elif rec.kind == RecordKind.RUN_ENDED:
             status["state"] = rec.data["state"]
             status["compromised"] = rec.data.get("compromised", False)
-        elif rec.kind == "step.started":
+        elif rec.kind == RecordKind.STEP_STARTED:
             status["step"] = rec.step
             status["step_kind"] = rec.data.get("kind")
-        elif rec.kind == "run.started" and status["since"] is None:
+        elif rec.kind == RecordKind.RUN_STARTED and status["since"] is None:
             status["since"] = rec.wall
 
     def _status_message(self, time: str, t_s: float | None = None) -> Outgoing:
@@ -113,17 +128,17 @@ class RunView:
         alarm_id = rec.data.get("id")
         if not isinstance(alarm_id, str):
             return []
-        if rec.kind == "alarm.raised":
+        if rec.kind == RecordKind.ALARM_RAISED:
             self.alarms[alarm_id] = {**rec.data, "state": "raised", "run_id": self.run_id}
         alarm = self.alarms.get(alarm_id)
         if alarm is None:
             return []
-        if rec.kind == "alarm.acknowledged":
+        if rec.kind == RecordKind.ALARM_ACKNOWLEDGED:
             alarm["acknowledged_by"] = rec.data.get("by")
             alarm["state"] = "acknowledged"
-        elif rec.kind == "alarm.condition-gone":
+        elif rec.kind == RecordKind.ALARM_CONDITION_GONE:
             alarm["active"] = False
-        elif rec.kind == "alarm.cleared":
+        elif rec.kind == RecordKind.ALARM_CLEARED:
             alarm["active"] = False
             alarm["state"] = "cleared"
         alarm["time"] = rec.wall
@@ -134,7 +149,7 @@ class RunView:
         return Outgoing(self.topics.alarm(alarm["id"]), encode(alarm), 1, True)
 
     def _fold_prompt(self, rec: Record) -> list[Outgoing]:
-        if rec.kind == "prompt.opened":
+        if rec.kind == RecordKind.PROMPT_OPENED:
             self._prompt_open = True
             payload = {
                 "id": rec.data["id"],
@@ -147,7 +162,11 @@ class RunView:
             if "delivery" in rec.data:
                 payload["delivery"] = rec.data["delivery"]  # a `pause` in its place says it did not arrive
             return [Outgoing(self.topics.prompt, encode(payload), 1, True)]
-        if self._prompt_open and rec.kind in ("prompt.confirmed", "prompt.declined", "run.ended"):
+        if self._prompt_open and rec.kind in (
+            RecordKind.PROMPT_CONFIRMED,
+            RecordKind.PROMPT_DECLINED,
+            RecordKind.RUN_ENDED,
+        ):
             self._prompt_open = False
             return [Outgoing(self.topics.prompt, b"", 1, True)]
         return []

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from labctl.engine.control import RunState
+from labctl.journal.kinds import RecordKind
 from tests.dryrun.conftest import PROTOCOLS, run_dry
 
 
@@ -15,3 +16,6 @@ async def test_the_5_mmol_protocol_completes_with_all_five_portions(tmp_path: Pa
     assert [r for r in run.of("interlock") if r.data["id"] == "tr-emergency"] == []
     assert [r.data["outcome"] for r in run.of("portion.result")] == ["done"] * 5
     assert [r.step for r in run.of("step.completed")][-1] == "done"
+    kinds = {r.kind for r in run.records}
+    assert kinds <= set(RecordKind)  # the vocabulary holds every kind a whole run writes
+    assert len(kinds) >= 25

@@ -72,7 +72,7 @@ def test_the_head_file_keeps_every_run_of_the_journal_up_to_its_limit(tmp_path: 
     path = tmp_path / "journal.sqlite"
     j = Journal(path)
     ids = [j.create_run(**RUN) for _ in range(KEPT_RUNS + 3)]
-    j.append(0.0, "note", {})
+    j.append(0.0, "step.progress", {})
     j.close()
     state = read_head(path)
     assert state is not None
@@ -88,9 +88,9 @@ def test_two_writers_of_one_journal_keep_each_others_runs(tmp_path: Path) -> Non
     path = tmp_path / "journal.sqlite"
     a, b = Journal(path), Journal(path)
     run_a, run_b = a.create_run(**RUN), b.create_run(**RUN)
-    seq_a = a.append(0.0, "note", {})
-    seq_b = b.append(0.0, "note", {})
-    a.append(1.0, "note", {})
+    seq_a = a.append(0.0, "step.progress", {})
+    seq_b = b.append(0.0, "step.progress", {})
+    a.append(1.0, "step.progress", {})
     a.close()
     b.close()
     state = read_head(path)
@@ -103,13 +103,13 @@ def test_a_damaged_head_file_does_not_stop_reading_and_says_so(tmp_path: Path) -
     path = tmp_path / "journal.sqlite"
     j = Journal(path)
     run_id = j.create_run(**RUN)
-    j.append(0.0, "note", {})
+    j.append(0.0, "step.progress", {})
     j.close()
     head_path(path).write_text('{"format": 1, "runs": ')
     again = Journal(path)
     assert again.head_problem is not None
     assert "damaged" in again.head_problem
-    assert [r.kind for r in again.records(run_id)] == ["note"]
+    assert [r.kind for r in again.records(run_id)] == ["step.progress"]
     again.close()
 
 

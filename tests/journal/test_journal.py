@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from labctl.journal import Journal, JournalError, RunInfo
+from labctl.journal import Journal, JournalError, RecordKind, RunInfo, UnknownRecordKind
 from labctl.journal.journal import BATCH
 
 RUN: dict[str, Any] = {
@@ -78,7 +79,7 @@ def test_open_run_makes_appends_go_to_that_run(path: Path) -> None:
     second = j.create_run(**RUN)
     assert first != second
     j.open_run(first)
-    j.append(1.0, "note", {"n": 1})
+    j.append(1.0, "step.progress", {"n": 1})
     assert [r.run_id for r in j.records()] == [first]
     assert list(j.records(second)) == []
     assert sorted(j.runs()) == sorted([first, second])
@@ -95,7 +96,7 @@ def test_unknown_run_id_raises_journal_error(journal: Journal) -> None:
 def test_append_without_a_run_raises_journal_error(path: Path) -> None:
     j = Journal(path)
     with pytest.raises(JournalError, match="no run open"):
-        j.append(0.0, "note", {})
+        j.append(0.0, "step.progress", {})
     j.close()
 
 
@@ -105,13 +106,13 @@ def test_a_journal_that_cannot_be_opened_raises_journal_error(tmp_path: Path) ->
 
 
 def test_records_come_back_in_append_order_with_their_fields(journal: Journal) -> None:
-    s1 = journal.append(1.5, "setpoint", {"target_C": 2.0}, step="cool")
+    s1 = journal.append(1.5, "setpoint.step", {"target_C": 2.0}, step="cool")
     s2 = journal.append(2.5, "reading", {"Tr_C": 3.1}, durable=False)
     s3 = journal.append(3.5, "portion.start", {"portion": 1}, step="dose")
     assert s1 < s2 < s3
     records = list(journal.records())
     assert [(r.seq, r.t_s, r.kind, r.step, r.data) for r in records] == [
-        (s1, 1.5, "setpoint", "cool", {"target_C": 2.0}),
+        (s1, 1.5, "setpoint.step", "cool", {"target_C": 2.0}),
         (s2, 2.5, "reading", None, {"Tr_C": 3.1}),
         (s3, 3.5, "portion.start", "dose", {"portion": 1}),
     ]
@@ -123,40 +124,63 @@ def test_kind_filter_matches_the_kind_and_its_subkinds(journal: Journal) -> None
     for kind in [
         "portion.planned",
         "reading",
-        "portion",
+        "stir",
         "portion.start",
-        "portions",
-        "alarm",
+        "stirring.lost",
+        "stirrer.restart",
+        "alarm.raised",
         "portion.result",
     ]:
         journal.append(0.0, kind, {})
     assert [r.kind for r in journal.records(kind="portion")] == [
         "portion.planned",
-        "portion",
         "portion.start",
         "portion.result",
     ]
     assert [r.kind for r in journal.records(kind="portion.start")] == ["portion.start"]
+    assert [r.kind for r in journal.records(kind=RecordKind.STIR)] == ["stir"]
     assert list(journal.records(kind="dose")) == []
 
 
 def test_kind_filter_treats_the_kind_literally(journal: Journal) -> None:
-    journal.append(0.0, "set_temperature", {})
-    journal.append(0.0, "setXtemperature", {})
-    assert [r.kind for r in journal.records(kind="set_temperature")] == ["set_temperature"]
+    journal.append(0.0, "wait_until.reached", {})
+    journal.append(0.0, "stirring.lost", {})
+    assert [r.kind for r in journal.records(kind="wait_until")] == ["wait_until.reached"]
+    assert list(journal.records(kind="wait%")) == []
+    assert list(journal.records(kind="stir_ing")) == []
+
+
+def test_an_unknown_kind_is_refused_before_anything_is_written(journal: Journal) -> None:
+    journal.append(0.0, RecordKind.RUN_STATE, {"to": "running"})
+    for typo in ["note", "run.resume", "Run.state", "portion", ""]:
+        with pytest.raises(UnknownRecordKind, match=repr(typo)) as caught:
+            journal.append(1.0, typo, {})
+        assert caught.value.kind == typo
+    assert [r.kind for r in journal.records()] == ["run.state"]
+
+
+def test_a_kind_is_stored_as_its_plain_name(journal: Journal, path: Path) -> None:
+    journal.append(0.0, RecordKind.ALARM_CONDITION_GONE, {"id": "tr-high"})
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("SELECT kind, typeof(kind) FROM records").fetchall() == [
+            ("alarm.condition-gone", "text")
+        ]
+    [record] = journal.records()
+    assert record.kind == RecordKind.ALARM_CONDITION_GONE
+    assert type(record.kind) is str
 
 
 def test_update_through_sqlite_is_refused_as_append_only(journal: Journal, path: Path) -> None:
-    journal.append(1.0, "note", {"n": 1})
+    journal.append(1.0, "step.progress", {"n": 1})
     other = sqlite3.connect(path)
     with pytest.raises(sqlite3.Error, match="append-only"):
         other.execute("UPDATE records SET kind = 'forged'")
     other.close()
-    assert [r.kind for r in journal.records()] == ["note"]
+    assert [r.kind for r in journal.records()] == ["step.progress"]
 
 
 def test_delete_through_sqlite_is_refused_as_append_only(journal: Journal, path: Path) -> None:
-    journal.append(1.0, "note", {"n": 1})
+    journal.append(1.0, "step.progress", {"n": 1})
     other = sqlite3.connect(path)
     with pytest.raises(sqlite3.Error, match="append-only"):
         other.execute("DELETE FROM records")
@@ -165,7 +189,7 @@ def test_delete_through_sqlite_is_refused_as_append_only(journal: Journal, path:
 
 
 def test_durable_record_is_visible_to_another_connection_at_once(journal: Journal, path: Path) -> None:
-    journal.append(1.0, "setpoint", {"target_C": 2.0})
+    journal.append(1.0, "setpoint.step", {"target_C": 2.0})
     assert count_records(path) == 1
 
 
@@ -200,11 +224,11 @@ def test_non_durable_records_are_committed_every_batch(journal: Journal, path: P
 def test_reopened_journal_continues_the_run(path: Path) -> None:
     j = Journal(path)
     run_id = j.create_run(**RUN)
-    j.append(1.0, "note", {"n": 1})
+    j.append(1.0, "step.progress", {"n": 1})
     j.close()
 
     again = Journal(path)
     again.open_run(run_id)
-    again.append(2.0, "note", {"n": 2})
+    again.append(2.0, "step.progress", {"n": 2})
     assert [r.data["n"] for r in again.records()] == [1, 2]
     again.close()

@@ -143,7 +143,7 @@ def test_the_missing_range_counts_every_lost_record(writing: Writing, tmp_path: 
     writing.checkpoint()
     kept = writing.seqs["result 2"]
     for i in range(lost):
-        writing.write(f"lost {i}", 200.0 + i, "note", i=i)
+        writing.write(f"lost {i}", 200.0 + i, "step.progress", i=i)
     copy = writing.copy_without_wal(tmp_path / "copy")
     with closing(Journal(copy, incomplete_ok=True)) as j:
         integrity = check_run(j, writing.run_id)

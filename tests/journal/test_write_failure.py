@@ -86,7 +86,7 @@ def test_a_full_disk_raises_a_typed_error_carrying_path_and_sqlite_error(
 def test_a_read_only_journal_raises_the_same_error_with_its_own_cause(journal: Journal) -> None:
     journal._db.execute("PRAGMA query_only = 1")
     with pytest.raises(JournalWriteError) as caught:
-        journal.append(1.0, "setpoint", {"target_C": 2.0})
+        journal.append(1.0, "setpoint.step", {"target_C": 2.0})
     assert caught.value.sqlite_error == "SQLITE_READONLY"
     journal._db.execute("PRAGMA query_only = 0")
 
@@ -101,7 +101,7 @@ def test_the_chain_head_does_not_advance_over_a_record_that_was_not_written(jour
     assert journal.head == head
     assert journal.last_seq(str(journal.run_id)) == head.seq
     room_again(journal)
-    seq = journal.append(5.0, "note", {})
+    seq = journal.append(5.0, "step.progress", {})
     assert journal.head is not None
     assert journal.head.seq == seq
     assert journal.verify(str(journal.run_id)).last_hash == journal.head.hash
@@ -117,7 +117,7 @@ def test_after_a_full_disk_the_chain_goes_on_valid_once_there_is_room(
     written, error = fill(journal, durable_every=durable_every)
     assert written > 0
     room_again(journal)
-    seq = journal.append(1000.0, "note", {"after": "room again"})
+    seq = journal.append(1000.0, "step.progress", {"after": "room again"})
     run_id = str(journal.run_id)
     verdict = journal.verify(run_id)
     assert verdict.intact, verdict.explain()
@@ -131,8 +131,8 @@ def test_after_a_full_disk_the_chain_goes_on_valid_once_there_is_room(
     assert failed[0].data["not_written"] == {"reading": 1}
     assert failed[0].data["dropped"] == 0
     assert records[-1].seq == seq
-    assert records[-1].kind == "note"
-    assert [r.kind for r in records[-2:]] == [WRITE_FAILED, "note"]
+    assert records[-1].kind == "step.progress"
+    assert [r.kind for r in records[-2:]] == [WRITE_FAILED, "step.progress"]
     assert error.sqlite_error == "SQLITE_FULL"
 
 
@@ -156,15 +156,15 @@ def test_repeated_failures_are_one_record_counting_what_was_not_written(journal:
         with pytest.raises(JournalWriteError):
             journal.append(float(i), "portion.start", {"portion": i, "pad": "x" * 4000})
     with pytest.raises(JournalWriteError):
-        journal.append(4.0, "setpoint", {"target_C": 1.0, "pad": "x" * 4000})
+        journal.append(4.0, "setpoint.step", {"target_C": 1.0, "pad": "x" * 4000})
     failure = journal.write_failure
     assert failure is not None
-    assert failure.not_written == {"portion.start": 3, "setpoint": 1}
+    assert failure.not_written == {"portion.start": 3, "setpoint.step": 1}
     room_again(journal)
-    journal.append(5.0, "note", {})
+    journal.append(5.0, "step.progress", {})
     assert journal.write_failure is None
     [record] = journal.records(kind=WRITE_FAILED)
-    assert record.data["not_written"] == {"portion.start": 3, "setpoint": 1}
+    assert record.data["not_written"] == {"portion.start": 3, "setpoint.step": 1}
 
 
 def test_a_failed_append_wakes_no_follower(journal: Journal) -> None:
@@ -175,7 +175,7 @@ def test_a_failed_append_wakes_no_follower(journal: Journal) -> None:
         journal.append(1.0, "portion.start", {"pad": "x" * 4000})
     assert woken == []
     room_again(journal)
-    seq = journal.append(2.0, "note", {})
+    seq = journal.append(2.0, "step.progress", {})
     assert woken == [seq]
 
 
@@ -247,7 +247,7 @@ for i in range(int(sys.argv[2])):
     except JournalWriteError as exc:
         errors.add(exc.sqlite_error)
 resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))  # room again
-j.append(1e6, "note", {})
+j.append(1e6, "step.progress", {})
 [failed] = j.records(run_id, kind=WRITE_FAILED)
 readings = [r.data["n"] for r in j.records(run_id, kind="reading")]
 print(json.dumps({"appended": appended, "errors": sorted(errors), "record": failed.data, "readings": readings,
