@@ -38,6 +38,7 @@ from typing import TypeVar
 
 from devices.errors import ProtocolError
 from devices.reading import DEFAULT_CLOCK, Applied, Clock, Reading
+from devices.recovery import recovering
 from devices.roles import InstrumentIdentity, WatchdogMode
 from devices.transport import LineSettings, Matching, Port
 
@@ -156,13 +157,13 @@ class IkaEurostar:
             line, at = await self._ask_once(command, key)
             return parse(line), at
 
-        return await self._port.repeat(attempt, self.retries)
+        return await recovering(attempt, self._port, retries=self.retries, repeatable=True)
 
     async def _tell(self, command: str) -> None:
         async def attempt() -> None:
             await self._tell_once(command)
 
-        await self._port.repeat(attempt, self.retries)
+        await recovering(attempt, self._port, retries=self.retries, repeatable=True)
 
     def _parameter(self, number: int) -> Callable[[str], float]:
         def parse(reply: str) -> float:

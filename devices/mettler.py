@@ -54,6 +54,7 @@ from devices.errors import (
     ProtocolError,
 )
 from devices.reading import DEFAULT_CLOCK, Clock, DoseResult, Reading
+from devices.recovery import recovering
 from devices.roles import DoorState, InstrumentIdentity, ToleranceMode
 from devices.transport import Exchange, LineSettings, Matching, Port
 
@@ -80,6 +81,11 @@ class Reply:
     """Tokens after the echoed ID / command prefix; the status is fields[0] (or the last one for QRD reads)."""
     at: float = 0.0
     """`clock()` when its request was sent."""
+
+
+def _transmission_error(exc: DeviceReplyError) -> bool:
+    """`ET`: the balance saw a garbled command, so it did nothing; any other refusal is a real answer."""
+    return exc.code == "ET"
 
 
 def _identity(reply: Reply) -> Reply:
@@ -232,30 +238,10 @@ class SicsPort:
         return reply
 
     async def guarded(self, attempt: Callable[[], Awaitable[T]], *, retry: bool) -> T:
-        """Run one request under the reconnect/retry policy (module docstring); `retry` = safe to resend."""
-        reopened = False
-        tries = 0
-        while True:
-            tries += 1
-            try:
-                if not self.port.is_open and not reopened:
-                    reopened = True  # nothing was sent on the dead stream: reopening first is always safe
-                    await self.port.reopen()
-                return await attempt()
-            except DeviceDisconnected:
-                if reopened:
-                    raise
-                reopened = True
-                await self.port.reopen()
-                if not retry:
-                    raise
-                tries -= 1
-            except (DeviceTimeout, ProtocolError):
-                if not retry or tries > self.retries:
-                    raise
-            except DeviceReplyError as exc:
-                if exc.code != "ET" or not retry or tries > self.retries:
-                    raise  # ET: the balance saw a garbled command; anything else is a real answer
+        """Run one request under `devices.recovery` (module docstring); `retry` = safe to resend."""
+        return await recovering(
+            attempt, self.port, retries=self.retries, repeatable=retry, resend=_transmission_error
+        )
 
     def _quoted(self, reply: Reply) -> str | None:
         """The text of an `<ID> A "<text>"` identification reply; None for an empty one."""

@@ -52,6 +52,7 @@ from devices.errors import (
     StartRefused,
 )
 from devices.reading import DEFAULT_CLOCK, Applied, Clock, Reading
+from devices.recovery import recovering
 from devices.roles import InstrumentIdentity, PumpMode, PumpStop
 from devices.transport import LineSettings, Matching, Port
 
@@ -244,7 +245,7 @@ class RegloICC:
             reply, at = await self._once(command, accepts, status, data)
             return parse(reply), at
 
-        return await self._port.repeat(attempt, self.retries)
+        return await recovering(attempt, self._port, retries=self.retries, repeatable=True)
 
     async def _expect_ok(self, command: str) -> None:
         reply, _ = await self._call(command, str, accepts=("*",), status=_STATUS_ONLY, data=False)
