@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 from typing import NamedTuple
 
-from devices.errors import NotSupported, SensorMissing
+from devices.errors import NotSupported, ProtocolError, SensorMissing
 from devices.reading import DEFAULT_CLOCK, Applied, Clock, Reading
 from devices.roles import ChillerFaults, ChillerStatus, ControlMode, InstrumentIdentity, Limits, Sensor
 
@@ -34,6 +34,9 @@ ALARM_INTERNAL_HIGH = 0x51
 ALARM_INTERNAL_LOW = 0x52
 ALARM_PROCESS_HIGH = 0x53
 ALARM_PROCESS_LOW = 0x54
+
+CONTROL_MODES = {ControlMode.INTERNAL: 0, ControlMode.PROCESS: 1}
+"""Values of address 13."""
 
 UNDEFINED = 0x7FFF
 NO_SENSOR = 0xC504
@@ -223,11 +226,17 @@ class HuberChiller(abc.ABC):
         return Reading(self._celsius(SETPOINT, self._checked(SETPOINT, sample.word)), sample.at)
 
     async def set_control_mode(self, mode: ControlMode) -> Applied[ControlMode]:
-        in_force = await self.write(CONTROL_MODE, int(mode))
-        return Applied(mode, ControlMode(in_force), self._clock())
+        in_force = await self.write(CONTROL_MODE, CONTROL_MODES[mode])
+        return Applied(mode, self._control_mode(in_force), self._clock())
 
     async def get_control_mode(self) -> ControlMode:
-        return ControlMode(await self.read(CONTROL_MODE))
+        return self._control_mode(await self.read(CONTROL_MODE))
+
+    def _control_mode(self, value: int) -> ControlMode:
+        for mode, code in CONTROL_MODES.items():
+            if code == value:
+                return mode
+        raise ProtocolError(self.name, f"{CONTROL_MODE:02X} = {value}", "not a control mode")
 
     async def start_temperature_control(self) -> None:
         await self.write(TEMP_CONTROL, 1)

@@ -62,6 +62,8 @@ FENCES: tuple[tuple[Key, str], ...] = (
 )
 """Fence reads: stored values and the name, which reading changes nothing (the spec's command table), each with
 the key of its reply; not `IN_PV_3` (the probe may be unplugged: its answer is not documented)."""
+_WATCHDOG_MODES = {WatchdogMode.STOP: 1, WatchdogMode.SAFE_SPEED: 2}
+"""`OUT_WD1@…` / `OUT_WD2@…`."""
 T = TypeVar("T")
 
 
@@ -254,7 +256,7 @@ class IkaEurostar:
         sent = round(seconds)
         if not low <= sent <= high:
             raise ValueError(f"watchdog time {seconds!r} s outside {low}–{high} s")
-        await self._ask(f"OUT_WD{int(mode)}@{sent}", ECHO, self._echo(sent))
+        await self._ask(f"OUT_WD{_WATCHDOG_MODES[mode]}@{sent}", ECHO, self._echo(sent))
 
     async def disarm_watchdog(self) -> None:
         await self._ask("OUT_WD2@0", ECHO, self._echo(0))
