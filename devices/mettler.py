@@ -76,20 +76,20 @@ _TOLERANCE_MODES = {ToleranceMode.SYMMETRIC: 0, ToleranceMode.OVERDOSE_ONLY: 1}
 """`QRD 1 1 7` values."""
 _DOOR_STATES = {2: DoorState.CLOSED, 3: DoorState.OPEN, 8: DoorState.UNKNOWN, 9: DoorState.MOVING}
 """`QRD 2 3 7` values; 8 is the Quantos' "not detected"."""
-STOPPED = 8
+_STOPPED = 8
 """Quantos `I 8`: stopped by external action (our `QRA 61 4`)."""
 _FAILED_DOSE = re.compile(r"I ([0-9]+)")
 """A dose record's outcome other than `complete`: the `I <code>` its end was answered with."""
 
 
-def dose_end(code: int, *, started: bool) -> DoseEnd:
+def _dose_end(code: int, *, started: bool) -> DoseEnd:
     """What an `I <code>` end of a dose means: a start answered at once with it (no `B`) was refused."""
     if not started:
         return DoseEnd.NOT_STARTED
-    return DoseEnd.STOPPED if code == STOPPED else DoseEnd.FAILED
+    return DoseEnd.STOPPED if code == _STOPPED else DoseEnd.FAILED
 
 
-def recorded_end(stated: str) -> tuple[DoseEnd, int | None]:
+def _recorded_end(stated: str) -> tuple[DoseEnd, int | None]:
     """The outcome of a `QRD 2 4 12` record (`complete`, `I 7`) and its error number; an outcome this driver
     does not know is UNKNOWN, never taken as completed."""
     if stated == "complete":
@@ -98,7 +98,7 @@ def recorded_end(stated: str) -> tuple[DoseEnd, int | None]:
     if m is None:
         return DoseEnd.UNKNOWN, None
     code = int(m[1])
-    return dose_end(code, started=True), code
+    return _dose_end(code, started=True), code
 
 
 @dataclass(frozen=True, slots=True)
@@ -519,7 +519,7 @@ class QuantosDoser:
         if status[0] == "I" and len(status) == 2 and status[1].isdigit():
             self.outcome_unknown = False
             code = int(status[1])
-            raise DosingFailed(self.name, code, final.line, dose_end(code, started=first.fields[0] == "B"))
+            raise DosingFailed(self.name, code, final.line, _dose_end(code, started=first.fields[0] == "B"))
         raise OutcomeUnknown(self.name, f"unexpected dose reply {final.line!r}")
 
     async def stop(self) -> None:
@@ -570,7 +570,7 @@ class QuantosDoser:
                 raise ProtocolError(self.name, text, "no <Content Unit=…> value")
             sample = re.search(r"<Sample_ID>\s*([^<]*?)\s*</Sample_ID>", text)
             outcome = re.search(r"<Outcome>\s*([^<]*?)\s*</Outcome>", text)
-            end, code = recorded_end(outcome[1]) if outcome else (None, None)
+            end, code = _recorded_end(outcome[1]) if outcome else (None, None)
             return DoseResult(
                 sample[1] if sample else None,
                 _grams(self.name, text, m[2], m[1]),
