@@ -8,10 +8,9 @@ module only moves raw words.
 from __future__ import annotations
 
 import abc
-from collections.abc import Awaitable, Callable
 from typing import NamedTuple
 
-from devices.errors import DeviceDisconnected, DeviceTimeout, NotSupported, ProtocolError, SensorMissing
+from devices.errors import NotSupported, ProtocolError, SensorMissing
 from devices.reading import DEFAULT_CLOCK, Applied, Clock, Reading
 from devices.roles import ChillerFaults, ChillerStatus, ControlMode, InstrumentIdentity, Limits, Sensor
 
@@ -35,6 +34,9 @@ ALARM_INTERNAL_HIGH = 0x51
 ALARM_INTERNAL_LOW = 0x52
 ALARM_PROCESS_HIGH = 0x53
 ALARM_PROCESS_LOW = 0x54
+
+CONTROL_MODES = {ControlMode.INTERNAL: 0, ControlMode.PROCESS: 1}
+"""Values of address 13."""
 
 UNDEFINED = 0x7FFF
 NO_SENSOR = 0xC504
@@ -103,6 +105,11 @@ def implausible(address: int, word: int) -> str | None:
     return None
 
 
+def repeatable(address: int, word: int | None) -> bool:
+    """Whether a request may be sent again after a fault (`devices.recovery`): a read, or an absolute write."""
+    return word is None or address in IDEMPOTENT_WRITES
+
+
 def to_int16(word: int) -> int:
     return word - 0x10000 if word & 0x8000 else word
 
@@ -145,49 +152,14 @@ class Sample(NamedTuple):
 
 
 class HuberChiller(abc.ABC):
-    """Chiller role on top of raw register access; subclasses supply `_read_sample` / `_write_sample`."""
-
-    retries: int
+    """Chiller role on top of raw register access; subclasses supply `_read_sample` / `_write_sample`, each
+    request under `devices.recovery` with `repeatable()` saying which may be sent again."""
 
     def __init__(self, name: str, clock: Clock = DEFAULT_CLOCK) -> None:
         self.name = name
         self._clock = clock
         self._watchdog_s = 0
         self._watchdog2_s = 0
-
-    async def _recovering(
-        self,
-        address: int,
-        word: int | None,
-        once: Callable[[], Awaitable[Sample]],
-        connected: Callable[[], bool],
-        reconnect: Callable[[], Awaitable[None]],
-    ) -> Sample:
-        """One request under the Huber recovery policy, the same on every link: a dropped link is reopened once;
-        a read or an absolute write (IDEMPOTENT_WRITES) is then resent and retried after a timeout or a rejected
-        reply, anything else (clearing an error, starting a ramp) raises instead of risking a second effect."""
-        safe = word is None or address in IDEMPOTENT_WRITES
-        attempts = 1 + (self.retries if safe else 0)
-        reopened = False
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                if not connected() and not reopened:
-                    reopened = True
-                    await reconnect()
-                return await once()
-            except DeviceDisconnected:
-                if reopened:
-                    raise
-                reopened = True
-                await reconnect()
-                if not safe:
-                    raise
-                attempt -= 1  # the reopen gets its own try; timeouts keep their own budget
-            except (DeviceTimeout, ProtocolError):
-                if attempt >= attempts:
-                    raise
 
     @abc.abstractmethod
     async def _read_sample(self, address: int) -> Sample:
@@ -254,11 +226,17 @@ class HuberChiller(abc.ABC):
         return Reading(self._celsius(SETPOINT, self._checked(SETPOINT, sample.word)), sample.at)
 
     async def set_control_mode(self, mode: ControlMode) -> Applied[ControlMode]:
-        in_force = await self.write(CONTROL_MODE, int(mode))
-        return Applied(mode, ControlMode(in_force), self._clock())
+        in_force = await self.write(CONTROL_MODE, CONTROL_MODES[mode])
+        return Applied(mode, self._control_mode(in_force), self._clock())
 
     async def get_control_mode(self) -> ControlMode:
-        return ControlMode(await self.read(CONTROL_MODE))
+        return self._control_mode(await self.read(CONTROL_MODE))
+
+    def _control_mode(self, value: int) -> ControlMode:
+        for mode, code in CONTROL_MODES.items():
+            if code == value:
+                return mode
+        raise ProtocolError(self.name, f"{CONTROL_MODE:02X} = {value}", "not a control mode")
 
     async def start_temperature_control(self) -> None:
         await self.write(TEMP_CONTROL, 1)

@@ -7,6 +7,8 @@ classes follows what the caller can do next: retry (DeviceTimeout on a read), gi
 
 from __future__ import annotations
 
+from devices.roles import DoseEnd
+
 
 class DeviceError(Exception):
     """Base of everything a driver raises about its instrument."""
@@ -79,11 +81,13 @@ QUANTOS_ERRORS: dict[int, str] = {
 
 
 class DosingFailed(DeviceReplyError):
-    """The Quantos reported `I <code>` for a dose: the outcome is known (failed), only the amount needs reading."""
+    """The Quantos reported `I <code>` for a dose: the outcome is known (`outcome`: stopped, failed or not
+    started), only the amount needs reading.  `error_code` is the doser's own number, for the record."""
 
-    def __init__(self, device: str, code: int, reply: bytes | str) -> None:
+    def __init__(self, device: str, code: int, reply: bytes | str, outcome: DoseEnd) -> None:
         super().__init__(device, str(code), reply, QUANTOS_ERRORS.get(code, "unknown Quantos error"))
         self.error_code = code
+        self.outcome = outcome
 
 
 class OutcomeUnknown(DeviceError):

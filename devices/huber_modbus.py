@@ -27,7 +27,7 @@ from pymodbus.client import AsyncModbusTcpClient
 from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
 from pymodbus.pdu import ModbusPDU
 
-from devices._huber import HuberChiller, Sample, implausible
+from devices._huber import HuberChiller, Sample, implausible, repeatable
 from devices.errors import (
     DeviceDisconnected,
     DeviceError,
@@ -37,6 +37,7 @@ from devices.errors import (
     ProtocolError,
 )
 from devices.reading import DEFAULT_CLOCK, Clock
+from devices.recovery import recovering
 
 UNIT_ID = 0xFF
 
@@ -76,9 +77,14 @@ class HuberModbus(HuberChiller):
             pdu, at = await self._request(address, value)
             return Sample(self._word(address, pdu), at)
 
-        return await self._recovering(address, value, once, lambda: self._client.connected, self._reconnect)
+        return await recovering(once, self, retries=self.retries, repeatable=repeatable(address, value))
 
-    async def _reconnect(self) -> None:
+    @property
+    def is_open(self) -> bool:
+        return bool(self._client.connected)
+
+    async def reopen(self) -> None:
+        """A fresh TCP connection (`devices.recovery.Link`)."""
         self._client.close()
         await self.connect()
 

@@ -45,9 +45,11 @@ from devices._huber import (
     HuberChiller,
     Sample,
     implausible,
+    repeatable,
 )
 from devices.errors import ProtocolError
 from devices.reading import DEFAULT_CLOCK, Clock
+from devices.recovery import recovering
 from devices.transport import LineSettings, Matching, Port
 
 SETTINGS = LineSettings(baudrate=9600, bytesize=8, parity="N", stopbits=1)
@@ -142,7 +144,7 @@ class HuberPB(HuberChiller):
                 reply, at = await x.ask(request, address, self._matching, self.timeout_s, self._clock)
             return Sample(self.parse(address, reply), at)
 
-        return await self._recovering(address, word, once, lambda: self._port.is_open, self._port.reopen)
+        return await recovering(once, self._port, retries=self.retries, repeatable=repeatable(address, word))
 
     async def _read_sample(self, address: int) -> Sample:
         return await self._transact(address, None)

@@ -38,6 +38,7 @@ from typing import TypeVar
 
 from devices.errors import ProtocolError
 from devices.reading import DEFAULT_CLOCK, Applied, Clock, Reading
+from devices.recovery import recovering
 from devices.roles import InstrumentIdentity, WatchdogMode
 from devices.transport import LineSettings, Matching, Port
 
@@ -61,6 +62,8 @@ FENCES: tuple[tuple[Key, str], ...] = (
 )
 """Fence reads: stored values and the name, which reading changes nothing (the spec's command table), each with
 the key of its reply; not `IN_PV_3` (the probe may be unplugged: its answer is not documented)."""
+_WATCHDOG_MODES = {WatchdogMode.STOP: 1, WatchdogMode.SAFE_SPEED: 2}
+"""`OUT_WD1@…` / `OUT_WD2@…`."""
 T = TypeVar("T")
 
 
@@ -156,13 +159,13 @@ class IkaEurostar:
             line, at = await self._ask_once(command, key)
             return parse(line), at
 
-        return await self._port.repeat(attempt, self.retries)
+        return await recovering(attempt, self._port, retries=self.retries, repeatable=True)
 
     async def _tell(self, command: str) -> None:
         async def attempt() -> None:
             await self._tell_once(command)
 
-        await self._port.repeat(attempt, self.retries)
+        await recovering(attempt, self._port, retries=self.retries, repeatable=True)
 
     def _parameter(self, number: int) -> Callable[[str], float]:
         def parse(reply: str) -> float:
@@ -253,7 +256,7 @@ class IkaEurostar:
         sent = round(seconds)
         if not low <= sent <= high:
             raise ValueError(f"watchdog time {seconds!r} s outside {low}–{high} s")
-        await self._ask(f"OUT_WD{int(mode)}@{sent}", ECHO, self._echo(sent))
+        await self._ask(f"OUT_WD{_WATCHDOG_MODES[mode]}@{sent}", ECHO, self._echo(sent))
 
     async def disarm_watchdog(self) -> None:
         await self._ask("OUT_WD2@0", ECHO, self._echo(0))

@@ -53,8 +53,9 @@ from devices.errors import (
     OutcomeUnknown,
     ProtocolError,
 )
-from devices.reading import DEFAULT_CLOCK, Clock, DoseResult, Reading
-from devices.roles import DoorState, InstrumentIdentity, ToleranceMode
+from devices.reading import DEFAULT_CLOCK, Clock, Reading
+from devices.recovery import recovering
+from devices.roles import DoorState, DoseEnd, DoseResult, InstrumentIdentity, ToleranceMode
 from devices.transport import Exchange, LineSettings, Matching, Port
 
 SETTINGS = LineSettings(baudrate=9600, bytesize=8, parity="N", stopbits=1)
@@ -71,6 +72,33 @@ _GENERAL_ERRORS = {"ES": "syntax error (unknown command)", "ET": "transmission e
 _TO_GRAMS = {"g": 1.0, "mg": 1e-3, "kg": 1e3}
 _NUMBER = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?")
 _TYPE_AND_CAPACITY = re.compile(r"(.*?)\s+[0-9]+(?:\.[0-9]+)?\s+(?:g|mg|kg)")
+_TOLERANCE_MODES = {ToleranceMode.SYMMETRIC: 0, ToleranceMode.OVERDOSE_ONLY: 1}
+"""`QRD 1 1 7` values."""
+_DOOR_STATES = {2: DoorState.CLOSED, 3: DoorState.OPEN, 8: DoorState.UNKNOWN, 9: DoorState.MOVING}
+"""`QRD 2 3 7` values; 8 is the Quantos' "not detected"."""
+_STOPPED = 8
+"""Quantos `I 8`: stopped by external action (our `QRA 61 4`)."""
+_FAILED_DOSE = re.compile(r"I ([0-9]+)")
+"""A dose record's outcome other than `complete`: the `I <code>` its end was answered with."""
+
+
+def _dose_end(code: int, *, started: bool) -> DoseEnd:
+    """What an `I <code>` end of a dose means: a start answered at once with it (no `B`) was refused."""
+    if not started:
+        return DoseEnd.NOT_STARTED
+    return DoseEnd.STOPPED if code == _STOPPED else DoseEnd.FAILED
+
+
+def _recorded_end(stated: str) -> tuple[DoseEnd, int | None]:
+    """The outcome of a `QRD 2 4 12` record (`complete`, `I 7`) and its error number; an outcome this driver
+    does not know is UNKNOWN, never taken as completed."""
+    if stated == "complete":
+        return DoseEnd.COMPLETED, None
+    m = _FAILED_DOSE.fullmatch(stated)
+    if m is None:
+        return DoseEnd.UNKNOWN, None
+    code = int(m[1])
+    return _dose_end(code, started=True), code
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +108,11 @@ class Reply:
     """Tokens after the echoed ID / command prefix; the status is fields[0] (or the last one for QRD reads)."""
     at: float = 0.0
     """`clock()` when its request was sent."""
+
+
+def _transmission_error(exc: DeviceReplyError) -> bool:
+    """`ET`: the balance saw a garbled command, so it did nothing; any other refusal is a real answer."""
+    return exc.code == "ET"
 
 
 def _identity(reply: Reply) -> Reply:
@@ -232,30 +265,10 @@ class SicsPort:
         return reply
 
     async def guarded(self, attempt: Callable[[], Awaitable[T]], *, retry: bool) -> T:
-        """Run one request under the reconnect/retry policy (module docstring); `retry` = safe to resend."""
-        reopened = False
-        tries = 0
-        while True:
-            tries += 1
-            try:
-                if not self.port.is_open and not reopened:
-                    reopened = True  # nothing was sent on the dead stream: reopening first is always safe
-                    await self.port.reopen()
-                return await attempt()
-            except DeviceDisconnected:
-                if reopened:
-                    raise
-                reopened = True
-                await self.port.reopen()
-                if not retry:
-                    raise
-                tries -= 1
-            except (DeviceTimeout, ProtocolError):
-                if not retry or tries > self.retries:
-                    raise
-            except DeviceReplyError as exc:
-                if exc.code != "ET" or not retry or tries > self.retries:
-                    raise  # ET: the balance saw a garbled command; anything else is a real answer
+        """Run one request under `devices.recovery` (module docstring); `retry` = safe to resend."""
+        return await recovering(
+            attempt, self.port, retries=self.retries, repeatable=retry, resend=_transmission_error
+        )
 
     def _quoted(self, reply: Reply) -> str | None:
         """The text of an `<ID> A "<text>"` identification reply; None for an empty one."""
@@ -451,7 +464,7 @@ class QuantosDoser:
             raise ValueError("Quantos tolerance is 0.1–40 %")
         ack = self._sics.acknowledged
         await self._sics.call(f"QRD 1 1 6 {percent:g}", "QRD 1 1 6", parse=ack, retry=True)
-        await self._sics.call(f"QRD 1 1 7 {int(mode)}", "QRD 1 1 7", parse=ack, retry=True)
+        await self._sics.call(f"QRD 1 1 7 {_TOLERANCE_MODES[mode]}", "QRD 1 1 7", parse=ack, retry=True)
 
     async def dose(self, timeout_s: float | None = None) -> None:
         """Start one dose and wait for its end.
@@ -505,7 +518,8 @@ class QuantosDoser:
             return
         if status[0] == "I" and len(status) == 2 and status[1].isdigit():
             self.outcome_unknown = False
-            raise DosingFailed(self.name, int(status[1]), final.line)
+            code = int(status[1])
+            raise DosingFailed(self.name, code, final.line, _dose_end(code, started=first.fields[0] == "B"))
         raise OutcomeUnknown(self.name, f"unexpected dose reply {final.line!r}")
 
     async def stop(self) -> None:
@@ -556,11 +570,14 @@ class QuantosDoser:
                 raise ProtocolError(self.name, text, "no <Content Unit=…> value")
             sample = re.search(r"<Sample_ID>\s*([^<]*?)\s*</Sample_ID>", text)
             outcome = re.search(r"<Outcome>\s*([^<]*?)\s*</Outcome>", text)
+            end, code = _recorded_end(outcome[1]) if outcome else (None, None)
             return DoseResult(
                 sample[1] if sample else None,
                 _grams(self.name, text, m[2], m[1]),
-                outcome[1] if outcome else None,
+                end,
                 at,
+                code,
+                outcome[1] if outcome else None,
             )
 
         result = await self._sics.guarded(attempt, retry=True)
@@ -576,10 +593,10 @@ class QuantosDoser:
     def _door(self, reply: Reply) -> DoorState:
         if reply.fields[-1] != "A" or len(reply.fields) != 2 or not reply.fields[0].isdigit():
             raise ProtocolError(self.name, reply.line, "expected '<state> A'")
-        try:
-            return DoorState(int(reply.fields[0]))
-        except ValueError:
-            raise ProtocolError(self.name, reply.line, "unknown door state") from None
+        state = _DOOR_STATES.get(int(reply.fields[0]))
+        if state is None:
+            raise ProtocolError(self.name, reply.line, "unknown door state")
+        return state
 
     async def set_door(self, open_: bool) -> None:
         await self._sics.conversation(

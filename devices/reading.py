@@ -44,13 +44,3 @@ class Applied(Generic[T]):
     @property
     def limited(self) -> bool:
         return self.requested != self.in_force
-
-
-@dataclass(frozen=True, slots=True)
-class DoseResult:
-    """A doser's own record of its last dose. `sample_id` tells whose dose it was (None if the doser keeps none)."""
-
-    sample_id: str | None
-    grams: float
-    outcome: str | None
-    at: float

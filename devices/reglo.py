@@ -52,6 +52,7 @@ from devices.errors import (
     StartRefused,
 )
 from devices.reading import DEFAULT_CLOCK, Applied, Clock, Reading
+from devices.recovery import recovering
 from devices.roles import InstrumentIdentity, PumpMode, PumpStop
 from devices.transport import LineSettings, Matching, Port
 
@@ -89,6 +90,7 @@ _SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
 _FENCES = ((IDENTITY, "#"), (TUBING, "+"), (MAX_FLOW, "?"))
 """Fence reads (command after the address): identity, tubing and maximum flow change nothing, and their replies
 have shapes no other request's has."""
+_MODE_COMMANDS = {PumpMode.RPM: "L", PumpMode.FLOW_RATE: "M", PumpMode.VOLUME_AT_RATE: "O"}
 _START_REPLIES = ("*", "-")
 _Lost = DeviceTimeout | ProtocolError | DeviceDisconnected
 """How the answer to a start `H` that was sent can be lost."""
@@ -244,7 +246,7 @@ class RegloICC:
             reply, at = await self._once(command, accepts, status, data)
             return parse(reply), at
 
-        return await self._port.repeat(attempt, self.retries)
+        return await recovering(attempt, self._port, retries=self.retries, repeatable=True)
 
     async def _expect_ok(self, command: str) -> None:
         reply, _ = await self._call(command, str, accepts=("*",), status=_STATUS_ONLY, data=False)
@@ -298,7 +300,7 @@ class RegloICC:
         return InstrumentIdentity(model=m[1], firmware=m[2])
 
     async def set_mode(self, mode: PumpMode) -> None:
-        await self._expect_ok(mode.value)
+        await self._expect_ok(_MODE_COMMANDS[mode])
 
     async def set_tubing(self, inner_diameter_mm: float) -> None:
         await self._expect_ok(f"+{encode_tubing(inner_diameter_mm)}")

@@ -10,14 +10,16 @@ import enum
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from devices.reading import Applied, DoseResult, Reading
+from devices.reading import Applied, Reading
 
 
-class ControlMode(enum.IntEnum):
+class ControlMode(enum.StrEnum):
     """Which sensor the chiller regulates on."""
 
-    INTERNAL = 0
-    PROCESS = 1
+    INTERNAL = "internal"
+    """Its own bath/jacket sensor."""
+    PROCESS = "process"
+    """The probe in the reaction mass."""
 
 
 class Sensor(enum.Enum):
@@ -114,16 +116,53 @@ class Balance(Protocol):
     async def close(self) -> None: ...
 
 
-class ToleranceMode(enum.IntEnum):
-    SYMMETRIC = 0
-    OVERDOSE_ONLY = 1
+class ToleranceMode(enum.StrEnum):
+    """Which side of the target a dose may miss by its tolerance."""
+
+    SYMMETRIC = "symmetric"
+    """Short or over by up to the tolerance."""
+    OVERDOSE_ONLY = "overdose-only"
+    """Never short; over by up to the tolerance."""
 
 
-class DoorState(enum.IntEnum):
-    CLOSED = 2
-    OPEN = 3
-    NOT_DETECTED = 8
-    MOVING = 9
+class DoorState(enum.StrEnum):
+    """Where the doser's front door is. A state the instrument reports but the driver does not know is a
+    ProtocolError, never one of these."""
+
+    CLOSED = "closed"
+    OPEN = "open"
+    MOVING = "moving"
+    UNKNOWN = "unknown"
+    """The doser itself cannot tell (its door sensor does not detect the door): not closed."""
+
+
+class DoseEnd(enum.StrEnum):
+    """How a dose ended, as the doser states it."""
+
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    """Stopped on command before it was done (a host's stop during the dose)."""
+    FAILED = "failed"
+    """The doser ended it itself, not done: no powder flow, its own timeout, the head's limits, …"""
+    NOT_STARTED = "not-started"
+    """The doser refused the start: nothing was dispensed."""
+    UNKNOWN = "unknown"
+    """The doser stated an outcome the driver does not know: not to be taken as completed."""
+
+
+@dataclass(frozen=True, slots=True)
+class DoseResult:
+    """A doser's own record of its last dose. `sample_id` tells whose dose it was (None if the doser keeps none)."""
+
+    sample_id: str | None
+    grams: float
+    outcome: DoseEnd | None
+    """None when the record states no outcome."""
+    at: float
+    code: int | None = None
+    """The doser's own error number for a dose that did not complete (None if it gave none), for the record."""
+    stated: str | None = None
+    """The outcome in the doser's own words, for the record; decisions go by `outcome`."""
 
 
 @runtime_checkable
@@ -155,10 +194,15 @@ class PumpStop:
     complete: bool
 
 
-class PumpMode(enum.Enum):
-    RPM = "L"
-    FLOW_RATE = "M"
-    VOLUME_AT_RATE = "O"
+class PumpMode(enum.StrEnum):
+    """What a pump's start runs to."""
+
+    RPM = "rpm"
+    """Turns at a set speed until stopped."""
+    FLOW_RATE = "flow-rate"
+    """Pumps at a set flow until stopped."""
+    VOLUME_AT_RATE = "volume-at-rate"
+    """Pumps a set volume at a set flow, then stops by itself."""
 
 
 @runtime_checkable
@@ -186,12 +230,12 @@ class Pump(Protocol):
     async def close(self) -> None: ...
 
 
-class WatchdogMode(enum.IntEnum):
+class WatchdogMode(enum.StrEnum):
     """What the stirrer does when its host stops re-arming the watchdog in time."""
 
-    STOP = 1
+    STOP = "stop"
     """The motor stops (and the unit shows an error)."""
-    SAFE_SPEED = 2
+    SAFE_SPEED = "safe-speed"
     """The setpoint falls to the unit's safety speed; the motor keeps turning."""
 
 

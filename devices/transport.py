@@ -35,16 +35,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Hashable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Hashable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import serial_asyncio_fast
 
-from devices.errors import DeviceDisconnected, DeviceTimeout, ProtocolError
+from devices.errors import DeviceDisconnected, DeviceTimeout
 
-T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
 
 
@@ -369,29 +368,6 @@ class Port:
             self._transport = transport  # type: ignore[assignment]
             self._buffer = buffer
             self.reopens += 1
-
-    async def repeat(self, attempt: Callable[[], Awaitable[T]], retries: int) -> T:
-        """Run a request that is safe to repeat: again on DeviceTimeout or ProtocolError (`retries` times), and
-        once more after reopening a dropped (or already closed) link. Never for a command whose second arrival
-        would act twice."""
-        reopened = False
-        tries = 0
-        while True:
-            tries += 1
-            try:
-                if not self.is_open and not reopened:
-                    reopened = True
-                    await self.reopen()
-                return await attempt()
-            except DeviceDisconnected:
-                if reopened:
-                    raise
-                reopened = True
-                await self.reopen()
-                tries -= 1
-            except (DeviceTimeout, ProtocolError):
-                if tries > retries:
-                    raise
 
     @property
     def is_open(self) -> bool:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import structlog
 
 from devices.errors import DeviceError
+from devices.rig_devices import RigDevices
 from devices.roles import ControlMode
 from labctl.engine.accumulation import OxidantModel
 from labctl.engine.alarms import Alarm, AlarmBoard, Level
@@ -43,7 +44,6 @@ from labctl.protocol.checks.config import CheckerConfig
 from labctl.protocol.checks.timeline import presence
 from labctl.protocol.loader import LoadedProtocol
 from labctl.protocol.model import Action, MaterialClass, Protocol
-from labctl.rig.connect import RigDevices
 
 log = structlog.get_logger("labctl.engine")
 T = TypeVar("T")

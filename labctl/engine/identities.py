@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 
+from devices.rig_devices import MANUAL, RigDevices
 from devices.roles import Balance, Chiller, Doser, InstrumentIdentity, Pump, Stirrer
-from labctl.rig.connect import MANUAL, RigDevices
 
 DEFAULT_TIMEOUT_S = 5.0
 """Wall seconds per instrument, all asked at once: room for two request/reply pairs on a slow serial line, while a

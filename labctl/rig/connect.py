@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from dataclasses import dataclass, field
-
 from devices.errors import DeviceError
 from devices.huber_modbus import HuberModbus
 from devices.huber_pb import HuberPB
@@ -13,38 +10,17 @@ from devices.ika import IkaEurostar
 from devices.mettler import MettlerBalance, QuantosDoser, open_quantos
 from devices.reading import Clock
 from devices.reglo import RegloICC
-from devices.roles import Balance, Chiller, Doser, Pump, Stirrer
+from devices.rig_devices import MANUAL, RigDevices
+from devices.roles import Chiller, Stirrer
 from labctl.errors import LabctlError
 from labctl.rig.model import Instrument, Rig
 
 CHILLER_DRIVERS = ("huber-pb", "huber-modbus")
 STIRRER_DRIVERS = ("ika-eurostar",)
-MANUAL = "manual"
 
 
 class RigConnectError(LabctlError):
     """An instrument of the rig could not be opened; names the role, driver and port."""
-
-
-@dataclass
-class RigDevices:
-    """The drivers behind each role; None for a role the rig fills by hand (`driver: manual`) or not at all."""
-
-    name: str
-    chiller: Chiller | None = None
-    balance: Balance | None = None
-    doser: Doser | None = None
-    pump: Pump | None = None
-    stirrer: Stirrer | None = None
-    drivers: dict[str, str] = field(default_factory=dict)
-    """The rig file's driver per role (its role names: `quench_pump`, `stirrer`), manual roles included, so the
-    record can say what filled each role without the rig file at hand."""
-
-    async def close(self) -> None:
-        for device in (self.chiller, self.balance, self.doser, self.pump, self.stirrer):
-            if device is not None:
-                with contextlib.suppress(DeviceError, OSError):  # a dead link must not hide why the run ended
-                    await device.close()
 
 
 def _timeout(role: str, inst: Instrument, default: float) -> float:

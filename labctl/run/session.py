@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from devices.rig_devices import RigDevices
 from labctl.engine.begin import begin_run
 from labctl.engine.clock import WallClock
 from labctl.engine.control import RunState
@@ -16,7 +17,7 @@ from labctl.engine.errors import EngineError
 from labctl.engine.resume import ResumePoint, resume_point
 from labctl.journal import Journal
 from labctl.protocol.loader import LoadedProtocol, parse_protocol
-from labctl.rig.connect import RigDevices, connect_rig
+from labctl.rig.connect import connect_rig
 from labctl.rig.loader import LoadedRig, parse_rig
 from labctl.run.console import RunConsole
 from labctl.telemetry.attach import publishing

@@ -32,8 +32,8 @@ from devices.errors import (
     ProtocolError,
 )
 from devices.mettler import MettlerBalance, QuantosDoser, open_quantos
-from devices.reading import DoseResult, Reading
-from devices.roles import InstrumentIdentity
+from devices.reading import Reading
+from devices.roles import DoseResult, InstrumentIdentity
 from simulators import serving
 from simulators.serving import Send, WireFaults
 from tests.devices.tagging import serve_unit

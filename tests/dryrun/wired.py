@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from devices.rig_devices import RigDevices
 from labctl.dryrun.bench import on_the_bench
 from labctl.dryrun.clock import FastForwardClock
 from labctl.dryrun.run import _rig_text, world_for
@@ -15,7 +16,7 @@ from labctl.engine.engine import Engine, EngineOptions, Operator
 from labctl.engine.resume import ResumePoint
 from labctl.journal import Journal
 from labctl.protocol.loader import LoadedProtocol, load_protocol
-from labctl.rig.connect import RigDevices, connect_rig
+from labctl.rig.connect import connect_rig
 from labctl.rig.loader import LoadedRig, parse_rig
 from labctl.sim.faults import FaultSchedule
 from simulators.clock import ManualClock

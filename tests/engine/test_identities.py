@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import pytest
 
 from devices.reglo import RegloICC
+from devices.rig_devices import RigDevices
 from labctl.engine.identities import identify_instruments
-from labctl.rig.connect import RigDevices, connect_rig
+from labctl.rig.connect import connect_rig
 from labctl.rig.loader import parse_rig
 from labctl.sim.serve import rig_yaml
 from simulators.clock import ManualClock

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from devices.errors import DeviceError, DeviceReplyError, DosingFailed, OutcomeUnknown
-from devices.reading import DoseResult
-from devices.roles import Doser
+from devices.roles import DoseEnd, Doser, DoseResult
 from labctl.engine.alarms import Level
 from labctl.engine.errors import EngineError
 from labctl.engine.permit import DosingPermit
@@ -27,7 +26,6 @@ from labctl.protocol.steps import DoseSolid
 if TYPE_CHECKING:
     from labctl.engine.engine import Engine
 
-STOPPED_BY_HOST = 8
 UNJOURNALLED_ALARM = "doser-ahead-of-journal"
 _STIR_BY_HAND = (
     "labctl cannot see this rig's stirrer (no stirrer instrument): confirm that the mass is stirred before "
@@ -41,18 +39,20 @@ RECONCILE_ALARM_S = 900.0
 
 @dataclass(frozen=True)
 class DoseOutcome:
-    """How a dose ended as far as the link could tell: `code` None = done, else the Quantos `I` code."""
+    """How a dose ended as far as the link could tell: `code` None = done, else the doser's error number."""
 
     code: int | None = None
     unknown: str | None = None
     error: str | None = None
+    stopped: bool = False
+    """Stopped on command (a trip or an abort), not failed by itself."""
 
 
 async def _dose(doser: Doser) -> DoseOutcome:
     try:
         await doser.dose()
     except DosingFailed as exc:
-        return DoseOutcome(code=exc.error_code, error=exc.message)
+        return DoseOutcome(code=exc.error_code, error=exc.message, stopped=exc.outcome is DoseEnd.STOPPED)
     except OutcomeUnknown as exc:
         return DoseOutcome(unknown=exc.message)
     except DeviceError as exc:
@@ -220,11 +220,15 @@ class Dosing:
             return
         eng.supervisor.doser_answered()
         mine = last.sample_id == sample  # another dose's end says nothing about this portion
-        self._conclude_from_record(target, sample, last, _code(last.outcome) if mine else None)
+        self._conclude_from_record(target, sample, last, _code(last) if mine else None)
 
     def _conclude_from_record(self, target: float, sample: str, last: DoseResult, code: int | None) -> None:
         """A portion the link could not settle, settled by the doser's own record (after a restart, a resume)."""
-        outcome = DoseOutcome(code=code, error=None if code is None else f"doser reported {last.outcome}")
+        outcome = DoseOutcome(
+            code=code,
+            error=None if code is None else f"doser reported {last.stated}",
+            stopped=code is not None and last.outcome is DoseEnd.STOPPED,
+        )
         self.conclude(target, sample, outcome, last, "reconciled" if code is None else "failed")
 
     def conclude(self, target: float, sample: str, outcome: DoseOutcome, last: DoseResult, how: str) -> None:
@@ -289,13 +293,13 @@ class Dosing:
         eng.additions_running.discard("doser")
         if self.ahead_of_journal(last):
             return
-        self._conclude_from_record(pending.data["target_g"], sample, last, _code(last.outcome))
+        self._conclude_from_record(pending.data["target_g"], sample, last, _code(last))
 
     def _after_failure(self, n: int, outcome: DoseOutcome, mass: float | None) -> None:
         eng = self.eng
         if mass is None:
             eng.supervisor.set_doser_fault("last result unknown")
-        if outcome.code == STOPPED_BY_HOST:
+        if outcome.stopped:
             return  # the trip or abort that stopped it is already the operator's business
         what = outcome.unknown or outcome.error or "dose failed"
         eng.raise_alarm("doser-error", Level.ALARM, f"portion {n}: {what}; dispensed {mass} g")
@@ -324,12 +328,11 @@ def _how(outcome: DoseOutcome) -> str:
     return "unknown-reconciled" if outcome.unknown else ("done" if outcome.code is None else "failed")
 
 
-def _code(outcome: str | None) -> int | None:
-    """The doser's stated outcome (`complete`, `I 7`, …) as a Quantos error code; None for a clean end."""
-    if outcome is None or not outcome.startswith("I "):
+def _code(last: DoseResult) -> int | None:
+    """The doser's error number for a dose it did not complete (0 if it gave none); None for a clean end."""
+    if last.outcome is None or last.outcome is DoseEnd.COMPLETED:
         return None
-    number = outcome[2:].strip()
-    return int(number) if number.isdigit() else 0
+    return 0 if last.code is None else last.code
 
 
 async def dose_solid(step: DoseSolid, eng: Engine) -> AsyncGenerator[None, None]:
