@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
@@ -33,7 +33,7 @@ from labctl.engine.notices import notice
 from labctl.engine.resume import ResumePoint, step_bands, step_ids
 from labctl.engine.snapshot import Snapshot
 from labctl.engine.step_temperature import StepTemperature
-from labctl.engine.steps import handler_for
+from labctl.engine.steps import HANDLERS
 from labctl.engine.stirring_guard import StirringGuard
 from labctl.engine.supervisor import Supervisor, reading_record
 from labctl.journal import Journal, JournalWriteError, Record
@@ -42,7 +42,8 @@ from labctl.protocol.checks.chemistry import classes_of
 from labctl.protocol.checks.config import CheckerConfig
 from labctl.protocol.checks.timeline import presence
 from labctl.protocol.loader import LoadedProtocol
-from labctl.protocol.model import Action, MaterialClass, Protocol
+from labctl.protocol.model import Action, Material, MaterialClass, Protocol
+from labctl.protocol.steps import Step
 from labctl.rig.connect import RigDevices
 
 log = structlog.get_logger("labctl.engine")
@@ -155,6 +156,22 @@ class Engine:
     @property
     def snapshot(self) -> Snapshot:
         return self.supervisor.snapshot
+
+    @property
+    def run_id(self) -> str | None:
+        return self.journal.run_id
+
+    def material(self, material_id: str) -> Material | None:
+        return self.protocol.material(material_id)
+
+    async def run_stirrer(self, rpm: float | None) -> None:
+        await self.stirring_guard.run_at(rpm)
+
+    def set_doser_fault(self, fault: str) -> None:
+        self.supervisor.set_doser_fault(fault)
+
+    def doser_answered(self) -> None:
+        self.supervisor.doser_answered()
 
     def record(self, kind: str, data: dict[str, Any], *, durable: bool = True) -> None:
         """A record the journal refuses ends the run (JournalLost): the thing it announced does not happen. Once
@@ -444,7 +461,7 @@ class Engine:
             for index in range(first, len(ids)):
                 self._step_index = index
                 step = self.protocol.steps[index]
-                await self._run_step(ids[index], step, handler_for(step))
+                await self._run_step(ids[index], step)
             self._set_state(*self._outcome())
         except RunAborted as exc:
             await self._stop_additions(because="abort")
@@ -518,15 +535,13 @@ class Engine:
         for task in list(self._spawned):
             task.cancel()
 
-    async def _run_step(
-        self, step_id: str, step: Any, handler: Callable[[Any, Engine], AsyncGenerator[None, None]]
-    ) -> None:
+    async def _run_step(self, step_id: str, step: Step) -> None:
         if self.state is not RunState.RUNNING:
             await self._cycle()  # a step never begins while the run is paused or tripped
         self.step_id = step_id
         self.progress = None
         self.record("step.started", {"kind": step.step})
-        async with contextlib.aclosing(handler(step, self)) as moves:
+        async with contextlib.aclosing(HANDLERS.moves(step, self)) as moves:
             async for _ in moves:
                 await self._cycle()
         for material in step.consumes:
