@@ -36,6 +36,7 @@ from labctl.engine.step_temperature import StepTemperature
 from labctl.engine.steps import HANDLERS
 from labctl.engine.stirring_guard import StirringGuard
 from labctl.engine.supervisor import Supervisor, reading_record
+from labctl.engine.transitions import check_transition
 from labctl.journal import Journal, JournalWriteError, Record
 from labctl.protocol.checks.charge import dosing_heat_capacity
 from labctl.protocol.checks.chemistry import classes_of
@@ -394,6 +395,7 @@ class Engine:
     def _set_state(self, state: RunState, reason: str, by: str) -> None:
         if state is self.state:
             return
+        check_transition(self.state, state)
         log.info("run.state", state=str(state), reason=reason, by=by)
         self.record("run.state", {"from": str(self.state), "to": str(state), "reason": reason, "by": by})
         self.state = state
@@ -489,7 +491,6 @@ class Engine:
         return RunState.COMPLETED, "all steps done", "labctl"
 
     def _restore(self, resume: ResumePoint, instruments: dict[str, dict[str, str | None]]) -> None:
-        self.state = RunState.STARTING
         self._previous = resume.previous
         self.compromised = resume.compromised
         if self.oxidant is not None:
