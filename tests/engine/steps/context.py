@@ -13,9 +13,11 @@ from labctl.engine.alarms import Level
 from labctl.engine.control import Delivery, Prompt
 from labctl.engine.snapshot import Snapshot
 from labctl.engine.step_context import StepContext
+from labctl.engine.supervisor import Supervisor
 from labctl.journal import Record
 from labctl.protocol.model import Material
 from labctl.rig.connect import RigDevices
+from tests.engine.conftest import Bench
 from tests.engine.snapshots import snap
 
 T = TypeVar("T")
@@ -45,6 +47,7 @@ class RecordingContext:
     progress: str | None = None
     additions_running: set[str] = field(default_factory=set)
     records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    recorded_at: list[float] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
     alarms: dict[str, tuple[Level, str]] = field(default_factory=dict)
     cleared: list[str] = field(default_factory=list)
@@ -67,6 +70,7 @@ class RecordingContext:
 
     def record(self, kind: str, data: dict[str, Any], *, durable: bool = True) -> None:
         self.records.append((kind, data))
+        self.recorded_at.append(self.t)
 
     async def send(self, device: str, command: str, call: Awaitable[T], **data: Any) -> T:
         self.sent.append(Sent(device, command, data))
@@ -100,7 +104,9 @@ class RecordingContext:
         self.pauses.append(reason)
 
     def addition_blockers(self) -> list[str]:
-        return list(self.blockers)
+        """As the engine's: a pause a step asked for holds every addition until a person resumes (a test empties
+        `pauses`)."""
+        return list(self.blockers) + (["run paused"] if self.pauses else [])
 
     async def stop_additions(self, because: str) -> None:
         self.stops.append(because)
@@ -126,6 +132,9 @@ class RecordingContext:
 
     def data(self, kind: str) -> list[dict[str, Any]]:
         return [data for k, data in self.records if k == kind]
+
+    def times(self, kind: str) -> list[float]:
+        return [t for (k, _), t in zip(self.records, self.recorded_at, strict=True) if k == kind]
 
 
 def as_step_context(ctx: RecordingContext) -> StepContext:
@@ -166,3 +175,23 @@ async def advance(
             return False
         ctx.t += period_s
     return True
+
+
+async def drive_on_bench(
+    moves: AsyncGenerator[None, None],
+    ctx: RecordingContext,
+    bench: Bench,
+    supervisor: Supervisor,
+    *,
+    limit: int = 10_000,
+) -> int:
+    """As `drive`, against the simulated rig: each cycle lets one second of the bench pass and polls it, so
+    the step sees the instruments' real answers."""
+    ctx.t, ctx.snapshot = bench.clock.now(), await supervisor.poll()
+    cycles = 0
+    async for _ in moves:
+        cycles += 1
+        assert cycles <= limit, f"the step was still waiting after {limit} cycles"
+        await bench.clock.sleep(1.0)
+        ctx.t, ctx.snapshot = bench.clock.now(), await supervisor.poll()
+    return cycles
