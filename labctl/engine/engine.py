@@ -144,7 +144,7 @@ class Engine:
         """The first write the journal refused: from then on the run only makes the rig safe and ends."""
         self.sent_unjournalled: list[str] = []
 
-    # --- what steps use --------------------------------------------------------------------------------------
+    # --- StepContext (what steps use) and the guards' contexts -----------------------------------------------
 
     def now(self) -> float:
         return self.clock.now()
