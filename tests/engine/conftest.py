@@ -1,37 +1,15 @@
-"""A simulated rig served over real sockets, with labctl's drivers connected to it: for the engine's parts that
-talk to instruments (the supervisor, the chiller guard, the dosing and pumping steps)."""
+"""The simulated bench as a fixture (tests/engine/bench.py)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from labctl.dryrun.clock import FastForwardClock
-from labctl.protocol.loader import LoadedProtocol
-from labctl.rig.connect import RigDevices
-from simulators.rig import SimulatedRig
-from tests.dryrun.wired import wired
-
-PROTOCOL = Path(__file__).parents[2] / "protocols" / "kmno4-dihydroxylation-5mmol.yaml"
-
-
-@dataclass
-class Bench:
-    sim: SimulatedRig
-    devices: RigDevices
-    clock: FastForwardClock
-    loaded: LoadedProtocol
+from tests.engine.bench import Bench, open_bench
 
 
 @pytest.fixture
 async def bench() -> AsyncIterator[Bench]:
-    rig = await wired(PROTOCOL)
-    devices = await rig.devices()
-    try:
-        yield Bench(rig.sim, devices, rig.clock, rig.loaded)
-    finally:
-        await devices.close()
-        await rig.sim.close()
+    async with open_bench() as opened:
+        yield opened

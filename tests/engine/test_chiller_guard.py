@@ -15,7 +15,7 @@ from labctl.engine.snapshot import Snapshot
 from labctl.engine.supervisor import Supervisor
 from labctl.protocol.model import Protocol
 from labctl.rig.connect import RigDevices
-from tests.engine.conftest import Bench
+from tests.engine.bench import Bench
 
 T = TypeVar("T")
 

@@ -9,7 +9,7 @@ from labctl.engine.control import CommandResult, RunState, Verb
 from labctl.engine.engine import Engine
 from labctl.journal import Journal, Record
 from tests.dryrun.wired import wired
-from tests.engine.conftest import PROTOCOL
+from tests.engine.bench import PROTOCOL
 
 
 class Script:

@@ -16,7 +16,7 @@ from labctl.engine.snapshot import Snapshot
 from labctl.engine.stirring_guard import LOSS_GRACE_S, LOST_ALARM, StirringContext, StirringGuard
 from labctl.engine.supervisor import Supervisor
 from labctl.rig.connect import RigDevices
-from tests.engine.conftest import Bench
+from tests.engine.bench import Bench
 
 T = TypeVar("T")
 

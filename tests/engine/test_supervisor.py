@@ -10,7 +10,7 @@ import pytest
 from labctl.engine.accumulation import OxidantModel
 from labctl.engine.supervisor import SETPOINT_EVERY, Supervisor, reading_record
 from simulators.clock import ManualClock
-from tests.engine.conftest import Bench
+from tests.engine.bench import Bench
 
 
 def supervisor(

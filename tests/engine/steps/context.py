@@ -17,7 +17,7 @@ from labctl.engine.supervisor import Supervisor
 from labctl.journal import Record
 from labctl.protocol.model import Material
 from labctl.rig.connect import RigDevices
-from tests.engine.conftest import Bench
+from tests.engine.bench import Bench
 from tests.engine.snapshots import snap
 
 T = TypeVar("T")

@@ -11,7 +11,7 @@ import pytest
 from labctl.engine.steps.dosing import dose_solid
 from labctl.engine.supervisor import Supervisor
 from labctl.protocol.steps import DoseSolid
-from tests.engine.conftest import Bench
+from tests.engine.bench import Bench
 from tests.engine.steps.context import RecordingContext, advance, drive_on_bench
 
 

@@ -9,7 +9,7 @@ from labctl.engine.alarms import Level
 from labctl.engine.steps.pumping import SHORT_ALARM, pump
 from labctl.engine.supervisor import Supervisor
 from labctl.protocol.steps import Pump
-from tests.engine.conftest import Bench
+from tests.engine.bench import Bench
 from tests.engine.steps.context import RecordingContext, advance, drive_on_bench
 
 STEP = Pump.model_validate({"step": "pump", "material": "quench", "volume": "5 mL", "rate": "10 mL/min"})

@@ -10,7 +10,7 @@ import pytest
 from labctl.engine.steps.quench import UNCONFIRMED_ALARM, quench
 from labctl.engine.supervisor import Supervisor
 from labctl.protocol.steps import Quench
-from tests.engine.conftest import Bench
+from tests.engine.bench import Bench
 from tests.engine.steps.context import RecordingContext, advance
 
 
