@@ -4,21 +4,51 @@ labctl runs, full cooling on a trip, and the watchdog disarmed when labctl ends 
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING
+import typing
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from devices.errors import DeviceError, NotSupported
+from devices.rig_devices import RigDevices
 from labctl.engine.alarms import Level
+from labctl.engine.snapshot import Snapshot
+from labctl.engine.supervisor import Supervisor
+from labctl.protocol.model import Protocol
 
-if TYPE_CHECKING:
-    from labctl.engine.engine import Engine
+T = TypeVar("T")
 
 WATCHDOG_S = 60
 """Chiller fallback watchdog: process seconds without labctl before the unit goes to the safe setpoint."""
 WATCHDOG_FEED_S = 10.0
 
 
+class GuardContext(typing.Protocol):
+    """What the chiller guard uses of the run (the engine implements it)."""
+
+    @property
+    def devices(self) -> RigDevices: ...
+
+    @property
+    def protocol(self) -> Protocol: ...
+
+    @property
+    def supervisor(self) -> Supervisor: ...
+
+    @property
+    def snapshot(self) -> Snapshot: ...
+
+    @property
+    def step_setpoint(self) -> float | None: ...
+
+    def now(self) -> float: ...
+
+    async def send(self, device: str, command: str, call: Awaitable[T], **data: Any) -> T: ...
+
+    def raise_alarm(self, alarm_id: str, level: Level, message: str) -> None: ...
+
+
 class ChillerGuard:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: GuardContext) -> None:
         self._eng = engine
         self._fed: float | None = None
         self.cooling_unsent = False

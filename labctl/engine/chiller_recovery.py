@@ -17,15 +17,15 @@ reads again and a person has acknowledged that alarm.
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from devices.errors import DeviceError
-from labctl.engine.alarms import Level
+from labctl.engine.alarms import AlarmBoard, Level
+from labctl.engine.chiller_guard import ChillerGuard
+from labctl.engine.run_context import RunContext
 from labctl.engine.snapshot import Snapshot
-
-if TYPE_CHECKING:
-    from labctl.engine.engine import Engine
+from labctl.engine.step_temperature import StepTemperature
 
 RETRY_S = 60.0
 ATTEMPTS = 3
@@ -42,8 +42,23 @@ class JacketControl:
     setpoint: float
 
 
+class RecoveryContext(RunContext, typing.Protocol):
+    """What bringing the chiller back uses of the run besides the common part."""
+
+    @property
+    def alarms(self) -> AlarmBoard: ...
+
+    @property
+    def step_temperature(self) -> StepTemperature: ...
+
+    @property
+    def chiller_guard(self) -> ChillerGuard: ...
+
+    async def apply_temperature(self, target: float, control: str, *, start: bool = False) -> None: ...
+
+
 class ChillerRecovery:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: RecoveryContext) -> None:
         self._eng = engine
         self.jacket: JacketControl | None = None
         self._attempts = 0

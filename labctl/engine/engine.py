@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
@@ -27,23 +27,21 @@ from labctl.engine.chiller_recovery import ChillerRecovery
 from labctl.engine.clock import EngineClock
 from labctl.engine.control import CommandResult, Delivery, Prompt, RunState, Verb
 from labctl.engine.errors import EngineError, JournalLost, RunAborted
+from labctl.engine.estimators import Estimators
 from labctl.engine.identities import identify_instruments
 from labctl.engine.interlocks import Change, InterlockMonitor
-from labctl.engine.mgbr import COMPROMISED_LOSS, MgBrDecay
 from labctl.engine.notices import notice
 from labctl.engine.resume import ResumePoint, step_bands, step_ids
 from labctl.engine.snapshot import Snapshot
 from labctl.engine.step_temperature import StepTemperature
-from labctl.engine.steps import handler_for
+from labctl.engine.steps import HANDLERS
 from labctl.engine.stirring_guard import StirringGuard
 from labctl.engine.supervisor import Supervisor, reading_record
+from labctl.engine.transitions import check_transition
 from labctl.journal import Journal, JournalWriteError, Record
-from labctl.protocol.checks.charge import dosing_heat_capacity
-from labctl.protocol.checks.chemistry import classes_of
-from labctl.protocol.checks.config import CheckerConfig
-from labctl.protocol.checks.timeline import presence
 from labctl.protocol.loader import LoadedProtocol
-from labctl.protocol.model import Action, MaterialClass, Protocol
+from labctl.protocol.model import Action, Material, Protocol
+from labctl.protocol.steps import Step
 
 log = structlog.get_logger("labctl.engine")
 T = TypeVar("T")
@@ -113,14 +111,13 @@ class Engine:
         self.step_id: str | None = None
         self.alarms = AlarmBoard()
         self.prompt: Prompt | None = None
-        self.oxidant = _oxidant_model(self.protocol)
-        self.mgbr = _mgbr_decay(self.protocol)
+        self.estimators = Estimators(self.protocol)
         self._step_index = 0
         self.supervisor = Supervisor(
             devices.chiller,
             clock,
             self.options.period_s,
-            self.oxidant,
+            self.estimators.oxidant,
             balance=devices.balance,
             balance_busy=lambda: "doser" in self.additions_running,
             stirrer=devices.stirrer,
@@ -147,7 +144,7 @@ class Engine:
         """The first write the journal refused: from then on the run only makes the rig safe and ends."""
         self.sent_unjournalled: list[str] = []
 
-    # --- what steps use --------------------------------------------------------------------------------------
+    # --- StepContext (what steps use) and the guards' contexts -----------------------------------------------
 
     def now(self) -> float:
         return self.clock.now()
@@ -155,6 +152,26 @@ class Engine:
     @property
     def snapshot(self) -> Snapshot:
         return self.supervisor.snapshot
+
+    @property
+    def oxidant(self) -> OxidantModel | None:
+        return self.estimators.oxidant
+
+    @property
+    def run_id(self) -> str | None:
+        return self.journal.run_id
+
+    def material(self, material_id: str) -> Material | None:
+        return self.protocol.material(material_id)
+
+    async def run_stirrer(self, rpm: float | None) -> None:
+        await self.stirring_guard.run_at(rpm)
+
+    def set_doser_fault(self, fault: str) -> None:
+        self.supervisor.set_doser_fault(fault)
+
+    def doser_answered(self) -> None:
+        self.supervisor.doser_answered()
 
     def record(self, kind: str, data: dict[str, Any], *, durable: bool = True) -> None:
         """A record the journal refuses ends the run (JournalLost): the thing it announced does not happen. Once
@@ -377,6 +394,7 @@ class Engine:
     def _set_state(self, state: RunState, reason: str, by: str) -> None:
         if state is self.state:
             return
+        check_transition(self.state, state)
         log.info("run.state", state=str(state), reason=reason, by=by)
         self.record("run.state", {"from": str(self.state), "to": str(state), "reason": reason, "by": by})
         self.state = state
@@ -444,7 +462,7 @@ class Engine:
             for index in range(first, len(ids)):
                 self._step_index = index
                 step = self.protocol.steps[index]
-                await self._run_step(ids[index], step, handler_for(step))
+                await self._run_step(ids[index], step)
             self._set_state(*self._outcome())
         except RunAborted as exc:
             await self._stop_additions(because="abort")
@@ -472,11 +490,9 @@ class Engine:
         return RunState.COMPLETED, "all steps done", "labctl"
 
     def _restore(self, resume: ResumePoint, instruments: dict[str, dict[str, str | None]]) -> None:
-        self.state = RunState.STARTING
         self._previous = resume.previous
         self.compromised = resume.compromised
-        if self.oxidant is not None:
-            self.oxidant.unreacted_mol = resume.unreacted_mol  # no decay counted over the downtime
+        self.estimators.restore(resume.unreacted_mol)
         for record in resume.alarms:
             data = record.data
             alarm = Alarm(
@@ -518,20 +534,16 @@ class Engine:
         for task in list(self._spawned):
             task.cancel()
 
-    async def _run_step(
-        self, step_id: str, step: Any, handler: Callable[[Any, Engine], AsyncGenerator[None, None]]
-    ) -> None:
+    async def _run_step(self, step_id: str, step: Step) -> None:
         if self.state is not RunState.RUNNING:
             await self._cycle()  # a step never begins while the run is paused or tripped
         self.step_id = step_id
         self.progress = None
         self.record("step.started", {"kind": step.step})
-        async with contextlib.aclosing(handler(step, self)) as moves:
+        async with contextlib.aclosing(HANDLERS.moves(step, self)) as moves:
             async for _ in moves:
                 await self._cycle()
-        for material in step.consumes:
-            if self.oxidant is not None and _is_oxidant(self.protocol, material):
-                self.oxidant.consumed()
+        self.estimators.step_completed(step)
         self.record("step.completed", {"kind": step.step})
 
     async def _cycle(self) -> None:
@@ -557,27 +569,18 @@ class Engine:
         self._last_poll = self.now()
         await self.chiller_guard.feed()
         snap = await self.supervisor.poll()
-        reading = reading_record(snap)
-        if self.oxidant is not None:
-            reading["unreacted_mol"] = round(self.oxidant.unreacted_mol, 6)
-        if self.mgbr is not None:
-            self._watch_mgbr(self.mgbr, snap)
-            reading["mgbr_lost_pct"] = round(100 * self.mgbr.lost, 3)
-        self.record("reading", reading, durable=False)
+        compromise = self.estimators.observe(snap, self._step_index)
+        if compromise is not None and not self.compromised:
+            self.raise_alarm(compromise.alarm_id, Level.COMPROMISED, compromise.message)
+            self.compromised = True
+            self.record("batch.compromised", compromise.facts)
+        self.record("reading", reading_record(snap) | self.estimators.reading_fields(), durable=False)
         for change in self.interlocks.evaluate(snap, self.step_id):
             await self._interlock_changed(change)
         if self.state is RunState.RUNNING:
             await self.step_temperature.advance()  # after the interlocks: a trip's stops go out first
         await self.chiller_recovery.check()
         await self.stirring_guard.check()
-
-    def _watch_mgbr(self, mgbr: MgBrDecay, snap: Snapshot) -> None:
-        mgbr.advance(snap.at, snap.tr_value(), self._step_index)
-        if mgbr.lost > COMPROMISED_LOSS and not self.compromised:
-            lost = f"{100 * mgbr.lost:.0f} % (over {100 * COMPROMISED_LOSS:g} %)"
-            self.raise_alarm("mgbr-decay", Level.COMPROMISED, f"the decay model puts the MgBr lost at {lost}")
-            self.compromised = True
-            self.record("batch.compromised", {"cause": "mgbr-decay", "lost_pct": round(100 * mgbr.lost, 2)})
 
     async def _interlock_changed(self, change: Change) -> None:
         lock = change.interlock
@@ -634,31 +637,3 @@ def _plain(value: object) -> object:
 def _reading(snap: Snapshot) -> dict[str, Any]:
     rec = reading_record(snap)
     return {k: rec[k] for k in ("Tr_C", "Tj_C", "dTr_dt_K_min", "MTSR_C")}
-
-
-def _is_oxidant(protocol: Protocol, material_id: str) -> bool:
-    material = protocol.material(material_id)
-    return material is not None and bool(
-        {MaterialClass.OXIDANT, MaterialClass.PERMANGANATE} & classes_of(material)
-    )
-
-
-def _mgbr_decay(protocol: Protocol) -> MgBrDecay | None:
-    """A decay estimate for a protocol that ever has metastable MgBr in the vessel."""
-    mgbr = {m.id for m in protocol.materials if MaterialClass.MG_I_HALIDE in classes_of(m)}
-    steps = [bool(here & mgbr) for here in presence(protocol)]
-    reacting = [bool(set(step.consumes) & mgbr) for step in protocol.steps]
-    return MgBrDecay(steps, reacting) if any(steps) else None
-
-
-def _oxidant_model(protocol: Protocol) -> OxidantModel | None:
-    """Only a protocol that doses an oxidant into a vessel of known heat capacity has an MTSR."""
-    heat_capacity = dosing_heat_capacity(protocol)  # the checker's safer figure, not a typo's
-    if heat_capacity is None:
-        return None
-    cfg = CheckerConfig()
-    return OxidantModel(
-        heat_capacity_j_k=heat_capacity * 1000.0,
-        enthalpy_j_mol=cfg.dosing_enthalpy * 1000.0,
-        tau_0c_s=cfg.consumption_tau,
-    )

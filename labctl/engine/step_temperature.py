@@ -10,14 +10,14 @@ the step's band is journalled.
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from devices.errors import DeviceError
 from labctl.engine.alarms import Level
-
-if TYPE_CHECKING:
-    from labctl.engine.engine import Engine
+from labctl.engine.chiller_guard import ChillerGuard
+from labctl.engine.run_context import RunContext
+from labctl.protocol.model import Protocol
 
 WARM_BACK_K_MIN = 0.25
 """The pace of the way back up: half the dosing gate's dTr/dt limit."""
@@ -35,8 +35,23 @@ class Approach:
     high: float
 
 
+class TemperatureContext(RunContext, typing.Protocol):
+    """What the step's temperature uses of the run besides the common part."""
+
+    @property
+    def protocol(self) -> Protocol: ...
+
+    @property
+    def step_id(self) -> str | None: ...
+
+    @property
+    def chiller_guard(self) -> ChillerGuard: ...
+
+    async def apply_temperature(self, target: float, control: str, *, start: bool = False) -> None: ...
+
+
 class StepTemperature:
-    def __init__(self, engine: Engine, bands: dict[str, tuple[float, float]]) -> None:
+    def __init__(self, engine: TemperatureContext, bands: dict[str, tuple[float, float]]) -> None:
         self._eng = engine
         self._bands = bands
         self.setpoint: float | None = None

@@ -16,17 +16,17 @@ A stirrer whose link is down is unknown, never assumed to stir: the permit holds
 from __future__ import annotations
 
 import contextlib
+import typing
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from devices.errors import DeviceError
+from labctl.engine.accumulation import OxidantModel
 from labctl.engine.alarms import Level
-from labctl.engine.control import Prompt, RunState
+from labctl.engine.control import Delivery, Prompt, RunState
 from labctl.engine.resume import HeldStirrer
+from labctl.engine.run_context import RunContext
 from labctl.engine.snapshot import Snapshot
-
-if TYPE_CHECKING:
-    from labctl.engine.engine import Engine
 
 LOSS_GRACE_S = 5.0
 """A speed change ramps for a second or two; a stall or a stop stays. The permit holds portions meanwhile."""
@@ -48,8 +48,38 @@ class HeldRestart:
     restarted_at: float | None = None
 
 
+class StirringContext(RunContext, typing.Protocol):
+    """What the stirring guard uses of the run: whether a solid is at risk, and the trip it may decide."""
+
+    @property
+    def state(self) -> RunState: ...
+
+    @property
+    def prompt(self) -> Prompt | None: ...
+
+    @property
+    def step_kind(self) -> str | None: ...
+
+    @property
+    def oxidant(self) -> OxidantModel | None: ...
+
+    @property
+    def additions_running(self) -> set[str]: ...
+
+    def open_prompt(
+        self,
+        message: str,
+        delivery: Delivery | None = None,
+        on_decline: Callable[[str], None] | None = None,
+    ) -> Prompt: ...
+
+    async def stop_additions(self, because: str) -> None: ...
+
+    async def trip(self, why: str) -> None: ...
+
+
 class StirringGuard:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: StirringContext) -> None:
         self._eng = engine
         self.expected = False
         """labctl started the stirrer or saw it stirring: from then on a stop is a loss."""

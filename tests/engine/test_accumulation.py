@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from labctl.engine.accumulation import OxidantModel
-from labctl.engine.engine import _oxidant_model as oxidant_model
+from labctl.engine.estimators import oxidant_model
 from labctl.protocol.loader import parse_protocol
 from labctl.protocol.model import Protocol
 

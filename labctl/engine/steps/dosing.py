@@ -10,21 +10,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from devices.errors import DeviceError, DeviceReplyError, DosingFailed, OutcomeUnknown
 from devices.roles import DoseEnd, Doser, DoseResult
 from labctl.engine.alarms import Level
 from labctl.engine.errors import EngineError
 from labctl.engine.permit import DosingPermit
+from labctl.engine.step_context import StepContext
 from labctl.engine.steps.manual import confirmed
 from labctl.journal import Record
 from labctl.protocol.checks.chemistry import classes_of
 from labctl.protocol.model import MaterialClass
 from labctl.protocol.steps import DoseSolid
-
-if TYPE_CHECKING:
-    from labctl.engine.engine import Engine
 
 UNJOURNALLED_ALARM = "doser-ahead-of-journal"
 _STIR_BY_HAND = (
@@ -61,8 +58,8 @@ async def _dose(doser: Doser) -> DoseOutcome:
 
 
 class Dosing:
-    def __init__(self, step: DoseSolid, eng: Engine, doser: Doser) -> None:
-        self.step, self.eng, self.doser = step, eng, doser
+    def __init__(self, step: DoseSolid, ctx: StepContext, doser: Doser) -> None:
+        self.step, self.ctx, self.doser = step, ctx, doser
         self.count = step.portion_count()
         self.done = 0
         self.dispensed_g = 0.0
@@ -70,7 +67,7 @@ class Dosing:
         self.last_start: float | None = None
         self.first_start: float | None = None
         self.window_noted = False
-        material = eng.protocol.material(step.material)
+        material = ctx.material(step.material)
         oxidant = material is not None and bool(
             {MaterialClass.OXIDANT, MaterialClass.PERMANGANATE} & classes_of(material)
         )
@@ -79,7 +76,7 @@ class Dosing:
         self.starts = 0
         self.lost_starts = False
         """The doser holds a dose of this run the journal does not: nothing more is dosed in this run."""
-        self._tag = (eng.journal.run_id or "run")[-6:]
+        self._tag = (ctx.run_id or "run")[-6:]
         self.unresolved: tuple[float, str] | None = None
         """(target, sample id) of a portion whose result the doser did not give: asked again, never re-sent."""
         self._asked_at = 0.0
@@ -104,7 +101,7 @@ class Dosing:
         """The doser's own last record against the journal, before any start: a journal that lost its tail (a
         damaged WAL) would otherwise re-send a start the doser already carried out."""
         try:
-            last = await self.eng.send("doser", "last-dose", self.doser.last_dose())
+            last = await self.ctx.send("doser", "last-dose", self.doser.last_dose())
         except DeviceReplyError:
             return True  # `I`: no finished dose on record (or one still running, which refuses a new start)
         return not self.ahead_of_journal(last)
@@ -113,24 +110,24 @@ class Dosing:
         """One of this run's sample ids numbered beyond the journalled starts: starts were lost with the tail of
         the journal, and what they dispensed is unknown (the doser keeps only its last dose). No portion starts;
         a person decides."""
-        eng = self.eng
+        ctx = self.ctx
         number = _sample_number(last.sample_id, self._tag)
         if self.lost_starts or number is None or number <= self.starts:
             return self.lost_starts
         self.lost_starts = True
-        eng.record(
+        ctx.record(
             "portion.unjournalled",
             {"doser_last_sample_id": last.sample_id, "grams": last.grams, "journalled_starts": self.starts},
         )
-        eng.supervisor.set_doser_fault("the doser holds a dose the journal lost")
-        eng.raise_alarm(
+        ctx.set_doser_fault("the doser holds a dose the journal lost")
+        ctx.raise_alarm(
             UNJOURNALLED_ALARM,
             Level.ALARM,
             f"the doser's last dose {last.sample_id} ({last.grams:g} g) is not in the journal, which records "
             f"{self.starts} start(s): records were lost; no portion starts. Weigh what is in the flask and "
             "finish the dosing by hand",
         )
-        eng.pause_for_operator("the doser holds a dose the journal lost")
+        ctx.pause_for_operator("the doser holds a dose the journal lost")
         return True
 
     def next_target(self) -> float:
@@ -142,32 +139,32 @@ class Dosing:
         rise = self._rise_k(
             self.next_target() * (1 + self.step.tolerance / 100)
         )  # as much as it may overdose
-        reasons = self.eng.addition_blockers() + self.permit.blockers(
-            self.eng.snapshot, self.last_start, rise
+        reasons = self.ctx.addition_blockers() + self.permit.blockers(
+            self.ctx.snapshot, self.last_start, rise
         )
         waits = f" waits for {', '.join(reasons)}" if reasons else " released"
-        self.eng.progress = f"portion {self.done + 1}/{self.count}{waits}; {self.dispensed_g:.2f} g dosed"
+        self.ctx.progress = f"portion {self.done + 1}/{self.count}{waits}; {self.dispensed_g:.2f} g dosed"
         if reasons != self._blockers:
             self._blockers = reasons
             if reasons:
-                self.eng.record("portion.waiting", {"portion": self.done + 1, "for": reasons})
+                self.ctx.record("portion.waiting", {"portion": self.done + 1, "for": reasons})
         return reasons
 
     async def start_portion(self, target: float) -> str:
         """Journals the start (with the sample id the doser will record) before it can go out; returns the id."""
-        eng, n = self.eng, self.done + 1
-        eng.record("portion.planned", {"portion": n, "target_g": round(target, 4), "of": self.count})
-        await eng.send("doser", "target", self.doser.set_target(target), grams=round(target, 4))
+        ctx, n = self.ctx, self.done + 1
+        ctx.record("portion.planned", {"portion": n, "target_g": round(target, 4), "of": self.count})
+        await ctx.send("doser", "target", self.doser.set_target(target), grams=round(target, 4))
         self.starts += 1
         sample = f"{self._tag}-{self.starts}"
-        await eng.send("doser", "sample-id", self.doser.set_sample_id(sample), sample_id=sample)
-        tr = eng.snapshot.tr_value()
-        eng.record(
+        await ctx.send("doser", "sample-id", self.doser.set_sample_id(sample), sample_id=sample)
+        tr = ctx.snapshot.tr_value()
+        ctx.record(
             "portion.start", {"portion": n, "target_g": round(target, 4), "Tr_C": tr, "sample_id": sample}
         )
-        eng.additions_running.add("doser")
+        ctx.additions_running.add("doser")
         self._count_oxidant(target)
-        now = eng.now()
+        now = ctx.now()
         self.last_start = now
         self.first_start = self.first_start if self.first_start is not None else now
         return sample
@@ -180,45 +177,45 @@ class Dosing:
         return outcome
 
     def _rise_k(self, grams: float) -> float:
-        oxidant = self.eng.oxidant
+        oxidant = self.ctx.oxidant
         return 0.0 if oxidant is None or self.mol_per_g is None else oxidant.rise_k(grams * self.mol_per_g)
 
     def _count_oxidant(self, grams: float) -> None:
         """Dosed oxidant into the MTSR estimate: the target at the start, the difference once the mass is known."""
-        if self.eng.oxidant is not None and self.mol_per_g is not None:
-            self.eng.oxidant.add(grams * self.mol_per_g)
+        if self.ctx.oxidant is not None and self.mol_per_g is not None:
+            self.ctx.oxidant.add(grams * self.mol_per_g)
 
     async def settle(self, target: float, sample: str, outcome: DoseOutcome) -> None:
         """Record what the doser really dispensed; pause for a person on anything but a clean end."""
-        eng, n = self.eng, self.done + 1
-        eng.additions_running.discard("doser")
+        ctx, n = self.ctx, self.done + 1
+        ctx.additions_running.discard("doser")
         try:
-            last = await eng.send("doser", "last-dose", self.doser.last_dose())
+            last = await ctx.send("doser", "last-dose", self.doser.last_dose())
         except DeviceError as exc:
-            eng.raise_alarm("doser-result-unknown", Level.ALARM, f"portion {n}: result unreadable: {exc}")
+            ctx.raise_alarm("doser-result-unknown", Level.ALARM, f"portion {n}: result unreadable: {exc}")
             self.record_result(target, outcome, None, _how(outcome))
-            self.unresolved, self._asked_at = (target, sample), eng.now()
-            eng.additions_running.add("doser")  # it may still be dosing: a trip must be able to stop it
+            self.unresolved, self._asked_at = (target, sample), ctx.now()
+            ctx.additions_running.add("doser")  # it may still be dosing: a trip must be able to stop it
             return
         self.conclude(target, sample, outcome, last, _how(outcome))
 
     async def resolve(self) -> None:
         """Ask the doser again for the portion it could not account for: a person resumed, so the next portion
         waits only for this answer. Its own record settles it as after a restart (`reconcile`)."""
-        eng = self.eng
-        if self.unresolved is None or eng.now() - self._asked_at < RESOLVE_EVERY_S:
+        ctx = self.ctx
+        if self.unresolved is None or ctx.now() - self._asked_at < RESOLVE_EVERY_S:
             return
-        self._asked_at = eng.now()
+        self._asked_at = ctx.now()
         target, sample = self.unresolved
         try:
-            last = await eng.send("doser", "last-dose", self.doser.last_dose())
+            last = await ctx.send("doser", "last-dose", self.doser.last_dose())
         except DeviceError:
             return  # still busy or unreachable: the permit keeps waiting ("last result unknown")
         self.unresolved = None
-        eng.additions_running.discard("doser")
+        ctx.additions_running.discard("doser")
         if self.ahead_of_journal(last):
             return
-        eng.supervisor.doser_answered()
+        ctx.doser_answered()
         mine = last.sample_id == sample  # another dose's end says nothing about this portion
         self._conclude_from_record(target, sample, last, _code(last) if mine else None)
 
@@ -235,9 +232,9 @@ class Dosing:
         """The doser's last record settles the portion only if it carries this portion's sample id; otherwise
         the start never reached the doser (a refusal such as `I 5`, a link lost before the send) and nothing
         was dispensed: the earlier portion's mass is not counted twice."""
-        eng, n = self.eng, self.done + 1
+        ctx, n = self.ctx, self.done + 1
         if last.sample_id != sample:
-            eng.record(
+            ctx.record(
                 "portion.not-started",
                 {"portion": n, "sample_id": sample, "doser_last_sample_id": last.sample_id},
             )
@@ -247,8 +244,8 @@ class Dosing:
         self.record_result(target, outcome, last.grams, how)
 
     def record_result(self, target: float, outcome: DoseOutcome, mass: float | None, how: str) -> None:
-        eng, n = self.eng, self.done + 1
-        eng.record(
+        ctx, n = self.ctx, self.done + 1
+        ctx.record(
             "portion.result",
             {
                 "portion": n,
@@ -257,7 +254,7 @@ class Dosing:
                 "code": outcome.code,
                 "outcome": how,
                 "detail": outcome.unknown or outcome.error,
-                "Tr_C": eng.snapshot.tr_value(),
+                "Tr_C": ctx.snapshot.tr_value(),
             },
         )
         if mass is not None:
@@ -265,7 +262,7 @@ class Dosing:
         self.dispensed_g += mass or 0.0
         if outcome.code is None and outcome.unknown is None:
             self.done += 1
-            eng.supervisor.doser_answered()
+            ctx.doser_answered()
             return
         self._after_failure(n, outcome, mass)
 
@@ -273,47 +270,47 @@ class Dosing:
         """A start was journalled before the restart and nothing after it: ask the doser what its last dose was.
         Its sample id says whether that dose is this portion (record it) or an earlier one (the start never went
         out, nothing was dispensed). Never re-sent either way."""
-        eng, sample = self.eng, pending.data["sample_id"]
-        eng.record("portion.reconciling", {"portion": pending.data["portion"], "sample_id": sample})
-        eng.additions_running.add("doser")  # it may still be dosing: a trip must be able to stop it
-        asked_since = eng.now()
+        ctx, sample = self.ctx, pending.data["sample_id"]
+        ctx.record("portion.reconciling", {"portion": pending.data["portion"], "sample_id": sample})
+        ctx.additions_running.add("doser")  # it may still be dosing: a trip must be able to stop it
+        asked_since = ctx.now()
         while True:
             try:
-                last = await eng.send("doser", "last-dose", self.doser.last_dose())
+                last = await ctx.send("doser", "last-dose", self.doser.last_dose())
                 break
             except DeviceError as exc:  # busy finishing that dose (`I`), or the link still coming back
-                if eng.now() - asked_since > RECONCILE_ALARM_S:
-                    eng.raise_alarm(
+                if ctx.now() - asked_since > RECONCILE_ALARM_S:
+                    ctx.raise_alarm(
                         "doser-result-unknown",
                         Level.ALARM,
                         f"portion {pending.data['portion']}: the doser has not said what it dispensed for "
                         f"{RECONCILE_ALARM_S / 60:g} min ({exc}); check the balance before going on",
                     )
                 yield
-        eng.additions_running.discard("doser")
+        ctx.additions_running.discard("doser")
         if self.ahead_of_journal(last):
             return
         self._conclude_from_record(pending.data["target_g"], sample, last, _code(last))
 
     def _after_failure(self, n: int, outcome: DoseOutcome, mass: float | None) -> None:
-        eng = self.eng
+        ctx = self.ctx
         if mass is None:
-            eng.supervisor.set_doser_fault("last result unknown")
+            ctx.set_doser_fault("last result unknown")
         if outcome.stopped:
             return  # the trip or abort that stopped it is already the operator's business
         what = outcome.unknown or outcome.error or "dose failed"
-        eng.raise_alarm("doser-error", Level.ALARM, f"portion {n}: {what}; dispensed {mass} g")
-        eng.pause_for_operator(f"doser error on portion {n}")
+        ctx.raise_alarm("doser-error", Level.ALARM, f"portion {n}: {what}; dispensed {mass} g")
+        ctx.pause_for_operator(f"doser error on portion {n}")
 
     def note_window(self) -> None:
         window = self.step.window
         if window is None or self.window_noted or self.first_start is None:
             return
-        if self.eng.now() - self.first_start > window:
+        if self.ctx.now() - self.first_start > window:
             self.window_noted = True
-            self.eng.record("dose.window-exceeded", {"window_s": window, "portions_done": self.done})
+            self.ctx.record("dose.window-exceeded", {"window_s": window, "portions_done": self.done})
             if self.step.on_window_exceeded == "pause":
-                self.eng.pause_for_operator("dosing window exceeded")
+                self.ctx.pause_for_operator("dosing window exceeded")
 
 
 def _sample_number(sample_id: str | None, tag: str) -> int | None:
@@ -335,21 +332,21 @@ def _code(last: DoseResult) -> int | None:
     return 0 if last.code is None else last.code
 
 
-async def dose_solid(step: DoseSolid, eng: Engine) -> AsyncGenerator[None, None]:
-    doser = eng.devices.doser
+async def dose_solid(step: DoseSolid, ctx: StepContext) -> AsyncGenerator[None, None]:
+    doser = ctx.devices.doser
     if doser is None:
         raise EngineError("dose_solid needs a doser and the rig has none")
-    run = Dosing(step, eng, doser)
-    pending = run.restore(eng.previous())
+    run = Dosing(step, ctx, doser)
+    pending = run.restore(ctx.previous())
     if pending is not None:  # first: the doser may still be finishing that dose and refuse settings
         async for move in run.reconcile(pending):
             yield move
-    await eng.send("doser", "tolerance", doser.set_tolerance(step.tolerance), percent=step.tolerance)
+    await ctx.send("doser", "tolerance", doser.set_tolerance(step.tolerance), percent=step.tolerance)
     if run.lost_starts or not await run.doser_agrees():
         while True:  # never another start in this run: the person ends it
             yield
-    if eng.devices.stirrer is None:
-        async for move in confirmed(eng, _STIR_BY_HAND.format(material=step.material)):
+    if ctx.devices.stirrer is None:
+        async for move in confirmed(ctx, _STIR_BY_HAND.format(material=step.material)):
             yield move
     while run.done < run.count:
         run.note_window()
@@ -359,18 +356,18 @@ async def dose_solid(step: DoseSolid, eng: Engine) -> AsyncGenerator[None, None]
             continue
         target = run.next_target()
         sample = await run.start_portion(target)
-        task = eng.spawn(run.portion(target, sample))
+        task = ctx.spawn(run.portion(target, sample))
         while not task.done():
             yield
         yield
-    eng.record(
+    ctx.record(
         "dose.completed",
         {"planned_g": step.total, "dispensed_g": round(run.dispensed_g, 4), "portions": run.count},
     )
     tolerance_g = step.total * step.tolerance / 100
     if abs(run.dispensed_g - step.total) > tolerance_g:
-        eng.raise_alarm(
-            f"{eng.step_id}-total",
+        ctx.raise_alarm(
+            f"{ctx.step_id}-total",
             Level.WARNING,
             f"dosed {run.dispensed_g:.2f} g of {step.total:g} g planned",
         )

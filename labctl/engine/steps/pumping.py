@@ -7,19 +7,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING
 
 from devices.errors import DeviceError, OutcomeUnknown
 from devices.roles import Pump, PumpMode, PumpStop
 from labctl.engine.alarms import Level
 from labctl.engine.errors import EngineError
+from labctl.engine.step_context import StepContext
 from labctl.engine.supervisor import OFFLINE_EVERY
 from labctl.journal import Record
 from labctl.protocol.steps import ONE_PORTION
 from labctl.protocol.steps import Pump as PumpStep
-
-if TYPE_CHECKING:
-    from labctl.engine.engine import Engine
 
 MIN_VOLUME_ML = 0.05
 SHORT_FRACTION = 0.01
@@ -30,8 +27,8 @@ SILENT_PAUSE_S = 60.0
 
 
 class Transfer:
-    def __init__(self, eng: Engine, pump: Pump, volume: float, rate: float | str) -> None:
-        self.eng, self.pump, self.volume, self.rate = eng, pump, volume, rate
+    def __init__(self, ctx: StepContext, pump: Pump, volume: float, rate: float | str) -> None:
+        self.ctx, self.pump, self.volume, self.rate = ctx, pump, volume, rate
         self.moved_ml = 0.0
         self.requested_ml = 0.0
         self.stopped_short = False
@@ -45,13 +42,13 @@ class Transfer:
 
     async def start(self) -> bool:
         """False when the pump refused or the start's outcome is unknown (an alarm and a pause say why)."""
-        eng, pump = self.eng, self.pump
+        ctx, pump = self.ctx, self.pump
         try:
             rate_in_force, before = await self._prepare()
         except DeviceError as exc:  # settings only: nothing was started
             self._fail(f"the pump did not take its settings ({exc}); nothing was started")
             return False
-        eng.record(
+        ctx.record(
             "pump.start",
             {
                 "volume_ml": round(self.remaining, 2),
@@ -59,35 +56,35 @@ class Transfer:
                 "counter_before_ml": before,
             },
         )
-        eng.additions_running.add("pump")
+        ctx.additions_running.add("pump")
         try:
-            await eng.send("pump", "start", pump.start())
+            await ctx.send("pump", "start", pump.start())
         except OutcomeUnknown as exc:
             with contextlib.suppress(DeviceError):  # a count it cannot read stays uncounted: a person decides
                 await self.settle()
             self._fail(f"start outcome unknown: {exc.message}")
             return False
         except DeviceError as exc:
-            eng.additions_running.discard("pump")
+            ctx.additions_running.discard("pump")
             self._fail(f"pump did not start: {exc}")
             return False
-        eng.clear_alarm(SHORT_ALARM)  # a person resumed and the pump runs again
+        ctx.clear_alarm(SHORT_ALARM)  # a person resumed and the pump runs again
         return True
 
     async def _prepare(self) -> tuple[float, float | None]:
         """Mode, rate and volume written, and the counter read just before the start: (rate in force, counter)."""
-        eng, pump = self.eng, self.pump
+        ctx, pump = self.ctx, self.pump
         rate = await pump.max_flow() if self.rate == ONE_PORTION else float(self.rate)
-        await eng.send("pump", "mode", pump.set_mode(PumpMode.VOLUME_AT_RATE))
-        applied = await eng.send("pump", "rate", pump.set_rate(rate), ml_min=rate)
+        await ctx.send("pump", "mode", pump.set_mode(PumpMode.VOLUME_AT_RATE))
+        applied = await ctx.send("pump", "rate", pump.set_rate(rate), ml_min=rate)
         if applied.limited:
-            eng.raise_alarm(
+            ctx.raise_alarm(
                 "pump-rate-limited", Level.WARNING, f"pump runs at {applied.in_force} mL/min, not {rate}"
             )
         self.requested_ml = round(self.remaining, 2)
         self.stopped_short = False
-        await eng.send("pump", "volume", pump.set_volume(self.requested_ml), ml=self.requested_ml)
-        before = (await eng.send("pump", "dispensed", pump.dispensed_volume())).value
+        await ctx.send("pump", "volume", pump.set_volume(self.requested_ml), ml=self.requested_ml)
+        before = (await ctx.send("pump", "dispensed", pump.dispensed_volume())).value
         return applied.in_force, before
 
     async def finished(self) -> bool:
@@ -109,16 +106,16 @@ class Transfer:
         return not running
 
     async def _silent(self, exc: DeviceError) -> None:
-        eng = self.eng
-        eng.raise_alarm("pump-offline", Level.ALARM, f"pump not answering: {exc}")
+        ctx = self.ctx
+        ctx.raise_alarm("pump-offline", Level.ALARM, f"pump not answering: {exc}")
         self._skip = OFFLINE_EVERY - 1
         if self._silent_since is None:
-            self._silent_since = eng.now()
-        silent_s = eng.now() - self._silent_since
+            self._silent_since = ctx.now()
+        silent_s = ctx.now() - self._silent_since
         if silent_s >= SILENT_PAUSE_S:
             self._silent_since = None
-            await eng.stop_additions("pump not answering")
-            eng.pause_for_operator(
+            await ctx.stop_additions("pump not answering")
+            ctx.pause_for_operator(
                 f"the pump has not answered for {silent_s:.0f} s while it pumps: it may still be running, and "
                 "what it delivered is unknown. Check the pump and the line, then resume"
             )
@@ -127,7 +124,7 @@ class Transfer:
         """False when the pump did not confirm its stop, or its count after it: it may still be running, or
         has moved an unknown volume, so an alarm and a pause leave it to a person."""
         try:
-            await self.eng.send("pump", "stop", self.pump.stop())
+            await self.ctx.send("pump", "stop", self.pump.stop())
             await self.settle()
         except DeviceError as exc:
             self._fail(f"the pump did not confirm its stop and count ({exc}): check that it has stopped")
@@ -149,9 +146,9 @@ class Transfer:
         """The Reglo keeps no id per run, so its volume counter is compared with the value journalled just before
         the start: unchanged means the start never went out; otherwise that run is waited for and counted.
         The start is never re-sent blindly."""
-        eng = self.eng
-        eng.record("pump.reconciling", {"counter_before_ml": pending.data["counter_before_ml"]})
-        eng.additions_running.add("pump")
+        ctx = self.ctx
+        ctx.record("pump.reconciling", {"counter_before_ml": pending.data["counter_before_ml"]})
+        ctx.additions_running.add("pump")
         while True:
             try:
                 if not await self.pump.is_running():
@@ -159,23 +156,23 @@ class Transfer:
             except DeviceError:
                 pass
             yield
-        eng.additions_running.discard("pump")
-        counter = (await eng.send("pump", "dispensed", self.pump.dispensed_volume())).value
+        ctx.additions_running.discard("pump")
+        counter = (await ctx.send("pump", "dispensed", self.pump.dispensed_volume())).value
         if counter == pending.data["counter_before_ml"]:
-            eng.record("pump.not-started", {"counter_ml": counter, "total_ml": round(self.moved_ml, 3)})
+            ctx.record("pump.not-started", {"counter_ml": counter, "total_ml": round(self.moved_ml, 3)})
             return
         self.moved_ml += counter or 0.0
-        eng.record(
+        ctx.record(
             "pump.result", {"moved_ml": counter, "total_ml": round(self.moved_ml, 3), "reconciled": True}
         )
 
     async def settle(self) -> float | None:
         """Count what the run moved; None when the pump's counter has no value (nothing is counted then)."""
-        self.eng.additions_running.discard("pump")
-        moved = await self.eng.send("pump", "dispensed", self.pump.dispensed_volume())
+        self.ctx.additions_running.discard("pump")
+        moved = await self.ctx.send("pump", "dispensed", self.pump.dispensed_volume())
         if moved.value is not None:
             self.moved_ml += moved.value
-        self.eng.record("pump.result", {"moved_ml": moved.value, "total_ml": round(self.moved_ml, 3)})
+        self.ctx.record("pump.result", {"moved_ml": moved.value, "total_ml": round(self.moved_ml, 3)})
         return moved.value
 
     async def _judge(self, moved: float | None) -> None:
@@ -187,7 +184,7 @@ class Transfer:
         stop = await self._stop_cause()
         cause = "the pump gave no reason" if stop is None else f"pump says: {stop.meaning}"
         moved_text = "an unknown volume" if moved is None else f"{moved:g} mL"
-        self.eng.record(
+        self.ctx.record(
             "pump.stopped-short",
             {
                 "requested_ml": wanted,
@@ -203,41 +200,41 @@ class Transfer:
             f"{self.moved_ml:g} of {self.volume:g} mL delivered. Check the tubing and the reservoir, "
             "acknowledge, then resume to pump the rest"
         )
-        self.eng.raise_alarm(SHORT_ALARM, Level.ALARM, why)
-        self.eng.pause_for_operator(why)
+        self.ctx.raise_alarm(SHORT_ALARM, Level.ALARM, why)
+        self.ctx.pause_for_operator(why)
 
     async def _stop_cause(self) -> PumpStop | None:
         try:
-            return await self.eng.send("pump", "last-stop", self.pump.last_stop())
+            return await self.ctx.send("pump", "last-stop", self.pump.last_stop())
         except DeviceError:
             return None
 
     def _fail(self, why: str) -> None:
-        self.eng.raise_alarm("pump-error", Level.ALARM, why)
-        self.eng.pause_for_operator(why)
+        self.ctx.raise_alarm("pump-error", Level.ALARM, why)
+        self.ctx.pause_for_operator(why)
 
 
-def pump_of(eng: Engine) -> Pump:
-    if eng.devices.pump is None:
+def pump_of(ctx: StepContext) -> Pump:
+    if ctx.devices.pump is None:
         raise EngineError("this step needs the quench pump and the rig has none")
-    return eng.devices.pump
+    return ctx.devices.pump
 
 
-async def resumed(transfer: Transfer, eng: Engine) -> AsyncGenerator[None, None]:
-    pending = transfer.restore(eng.previous())
+async def resumed(transfer: Transfer, ctx: StepContext) -> AsyncGenerator[None, None]:
+    pending = transfer.restore(ctx.previous())
     if pending is not None:
         async for move in transfer.reconcile(pending):
             yield move
 
 
-async def pump(step: PumpStep, eng: Engine) -> AsyncGenerator[None, None]:
-    transfer = Transfer(eng, pump_of(eng), step.volume, step.rate)
-    async for move in resumed(transfer, eng):
+async def pump(step: PumpStep, ctx: StepContext) -> AsyncGenerator[None, None]:
+    transfer = Transfer(ctx, pump_of(ctx), step.volume, step.rate)
+    async for move in resumed(transfer, ctx):
         yield move
     while transfer.remaining > MIN_VOLUME_ML:
-        if eng.addition_blockers() or not await transfer.start():
+        if ctx.addition_blockers() or not await transfer.start():
             yield
             continue
         while not await transfer.finished():
             yield
-    eng.record("pump.completed", {"planned_ml": step.volume, "moved_ml": round(transfer.moved_ml, 3)})
+    ctx.record("pump.completed", {"planned_ml": step.volume, "moved_ml": round(transfer.moved_ml, 3)})

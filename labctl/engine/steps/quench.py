@@ -14,17 +14,15 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from labctl.engine.alarms import Level
 from labctl.engine.conditions import holds
 from labctl.engine.control import Delivery
+from labctl.engine.step_context import StepContext
 from labctl.engine.steps.pumping import MIN_VOLUME_ML, Transfer, pump_of, resumed
 from labctl.journal import Record
 from labctl.protocol.steps import Quench, QuenchConfirmation
-
-if TYPE_CHECKING:
-    from labctl.engine.engine import Engine
 
 UNCONFIRMED_ALARM = "quench-unconfirmed"
 
@@ -77,34 +75,34 @@ class QuenchWatch:
         return rise is not None and rise >= confirm.rise
 
 
-async def quench(step: Quench, eng: Engine) -> AsyncGenerator[None, None]:
-    transfer = Transfer(eng, pump_of(eng), step.volume, step.rate)
-    async for move in resumed(transfer, eng):
+async def quench(step: Quench, ctx: StepContext) -> AsyncGenerator[None, None]:
+    transfer = Transfer(ctx, pump_of(ctx), step.volume, step.rate)
+    async for move in resumed(transfer, ctx):
         yield move
-    watch = QuenchWatch.from_records(eng.previous())
-    if _unconfirmed_before(eng.previous()):
+    watch = QuenchWatch.from_records(ctx.previous())
+    if _unconfirmed_before(ctx.previous()):
         transfer.moved_ml = 0.0
     while True:
-        async for move in _deliver(step, eng, transfer, watch):
+        async for move in _deliver(step, ctx, transfer, watch):
             yield move
         if step.confirm is not None:
-            async for move in _await_rise(step.confirm, eng, watch):
+            async for move in _await_rise(step.confirm, ctx, watch):
                 yield move
             if not watch.confirmed(step.confirm):
-                _not_confirmed(step, step.confirm, eng, transfer, watch)
+                _not_confirmed(step, step.confirm, ctx, transfer, watch)
                 transfer.moved_ml, watch = 0.0, QuenchWatch()
                 continue
-        looked = eng.open_prompt(
+        looked = ctx.open_prompt(
             _look_at_the_reservoir(step, transfer, watch),
-            _delivery(step, eng, watch),
-            on_decline=partial(_not_seen, step, eng, transfer, watch),
+            _delivery(step, ctx, watch),
+            on_decline=partial(_not_seen, step, ctx, transfer, watch),
         )
         while not (looked.answered or looked.declined):
             yield
         if looked.answered:
             break
         transfer.moved_ml, watch = 0.0, QuenchWatch()
-    eng.record(
+    ctx.record(
         "quench.completed",
         {
             "planned_ml": step.volume,
@@ -117,49 +115,49 @@ async def quench(step: Quench, eng: Engine) -> AsyncGenerator[None, None]:
 
 
 async def _deliver(
-    step: Quench, eng: Engine, transfer: Transfer, watch: QuenchWatch
+    step: Quench, ctx: StepContext, transfer: Transfer, watch: QuenchWatch
 ) -> AsyncGenerator[None, None]:
     while transfer.remaining > MIN_VOLUME_ML:
-        if not _permitted(step, eng, watch.paused) or not await transfer.start():
+        if not _permitted(step, ctx, watch.paused) or not await transfer.start():
             yield
             continue
-        eng.clear_alarm(UNCONFIRMED_ALARM)  # a person resumed: the quench is pumped again
-        tr = eng.snapshot.tr_value()
-        eng.record("quench.started", {"Tr_C": tr, "remaining_ml": round(transfer.remaining, 2)})
-        watch.started(tr, eng.now())
+        ctx.clear_alarm(UNCONFIRMED_ALARM)  # a person resumed: the quench is pumped again
+        tr = ctx.snapshot.tr_value()
+        ctx.record("quench.started", {"Tr_C": tr, "remaining_ml": round(transfer.remaining, 2)})
+        watch.started(tr, ctx.now())
         watch.paused = False
         while True:
             yield
-            tr = eng.snapshot.tr_value()
+            tr = ctx.snapshot.tr_value()
             watch.observe(tr)
             if await transfer.finished():
                 if transfer.stopped_short:
-                    _incomplete(step, eng, transfer)
+                    _incomplete(step, ctx, transfer)
                 break
             if step.pause_above is not None and (tr is None or tr > step.pause_above):
                 await transfer.stop()
                 watch.paused = True
-                eng.record("quench.paused", {"Tr_C": tr, "above_C": step.pause_above})
+                ctx.record("quench.paused", {"Tr_C": tr, "above_C": step.pause_above})
                 break
 
 
 async def _await_rise(
-    confirm: QuenchConfirmation, eng: Engine, watch: QuenchWatch
+    confirm: QuenchConfirmation, ctx: StepContext, watch: QuenchWatch
 ) -> AsyncGenerator[None, None]:
     """After the pump's last run, up to `within` for Tr to show the quench; a missing reading shows nothing."""
-    until = eng.now() + confirm.within
-    while not watch.confirmed(confirm) and eng.now() < until:
+    until = ctx.now() + confirm.within
+    while not watch.confirmed(confirm) and ctx.now() < until:
         yield
-        watch.observe(eng.snapshot.tr_value())
+        watch.observe(ctx.snapshot.tr_value())
     if watch.confirmed(confirm):
-        eng.record(
+        ctx.record(
             "quench.confirmed",
             {"rise_K": watch.rise_k, "Tr_start_C": watch.start_c, "Tr_peak_C": watch.peak_c},
         )
 
 
-def _incomplete(step: Quench, eng: Engine, transfer: Transfer) -> None:
-    eng.record(
+def _incomplete(step: Quench, ctx: StepContext, transfer: Transfer) -> None:
+    ctx.record(
         "quench.incomplete",
         {
             "planned_ml": step.volume,
@@ -171,12 +169,12 @@ def _incomplete(step: Quench, eng: Engine, transfer: Transfer) -> None:
 
 
 def _not_confirmed(
-    step: Quench, confirm: QuenchConfirmation, eng: Engine, transfer: Transfer, watch: QuenchWatch
+    step: Quench, confirm: QuenchConfirmation, ctx: StepContext, transfer: Transfer, watch: QuenchWatch
 ) -> None:
     rise = "no reading" if watch.rise_k is None else f"{watch.rise_k:g} K"
     _record_unconfirmed(
         step,
-        eng,
+        ctx,
         transfer,
         watch,
         expected_rise_K=confirm.rise,
@@ -188,8 +186,8 @@ def _not_confirmed(
         f"within {confirm.within / 60:g} min): the quench was not seen arriving and the batch is NOT quenched. "
         f"Check the reservoir and the line, acknowledge, then resume to pump {step.volume:g} mL again"
     )
-    eng.raise_alarm(UNCONFIRMED_ALARM, Level.ALARM, why)
-    eng.pause_for_operator(why)
+    ctx.raise_alarm(UNCONFIRMED_ALARM, Level.ALARM, why)
+    ctx.pause_for_operator(why)
 
 
 def _look_at_the_reservoir(step: Quench, transfer: Transfer, watch: QuenchWatch) -> str:
@@ -201,15 +199,15 @@ def _look_at_the_reservoir(step: Quench, transfer: Transfer, watch: QuenchWatch)
     )
 
 
-def _delivery(step: Quench, eng: Engine, watch: QuenchWatch) -> Delivery:
-    since = watch.since_s if watch.since_s is not None else eng.now()
+def _delivery(step: Quench, ctx: StepContext, watch: QuenchWatch) -> Delivery:
+    since = watch.since_s if watch.since_s is not None else ctx.now()
     return Delivery("pump", step.volume, since)
 
 
-def _not_seen(step: Quench, eng: Engine, transfer: Transfer, watch: QuenchWatch, by: str) -> None:
+def _not_seen(step: Quench, ctx: StepContext, transfer: Transfer, watch: QuenchWatch, by: str) -> None:
     why = "a person saw less than the volume leave the reservoir"
-    _record_unconfirmed(step, eng, transfer, watch, seen_by=by, why=why)
-    eng.raise_alarm(
+    _record_unconfirmed(step, ctx, transfer, watch, seen_by=by, why=why)
+    ctx.raise_alarm(
         UNCONFIRMED_ALARM,
         Level.ALARM,
         f"{by} saw less than {step.volume:g} mL leave the reservoir (the pump counted {transfer.moved_ml:g} mL): "
@@ -219,10 +217,10 @@ def _not_seen(step: Quench, eng: Engine, transfer: Transfer, watch: QuenchWatch,
 
 
 def _record_unconfirmed(
-    step: Quench, eng: Engine, transfer: Transfer, watch: QuenchWatch, **what_says_so: Any
+    step: Quench, ctx: StepContext, transfer: Transfer, watch: QuenchWatch, **what_says_so: Any
 ) -> None:
     """`quench.unconfirmed`, whether the rise or a person said it did not arrive: pumped again in full."""
-    eng.record(
+    ctx.record(
         "quench.unconfirmed",
         {
             "planned_ml": step.volume,
@@ -247,11 +245,11 @@ def _unconfirmed_before(records: list[Record]) -> bool:
     return bool(kinds) and kinds[-1] == "quench.unconfirmed"
 
 
-def _permitted(step: Quench, eng: Engine, paused: bool) -> bool:
+def _permitted(step: Quench, ctx: StepContext, paused: bool) -> bool:
     """The permissive; after a pause also Tr below resume_below."""
-    if eng.addition_blockers():
+    if ctx.addition_blockers():
         return False
-    snap = eng.snapshot
+    snap = ctx.snapshot
     if not all(holds(cond, snap) for cond in step.permissive):
         return False
     if not paused or step.resume_below is None:

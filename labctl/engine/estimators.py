@@ -1,0 +1,102 @@
+"""The chemistry the run estimates as it goes: oxidant dosed but not yet reacted (the MTSR it implies), and
+the MgBr lost to decay. The cycle feeds them each snapshot; they add their figures to the reading record and
+say when the batch is compromised. Which ones a run has follows from its protocol's materials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from labctl.engine.accumulation import OxidantModel
+from labctl.engine.mgbr import COMPROMISED_LOSS, MgBrDecay
+from labctl.engine.snapshot import Snapshot
+from labctl.protocol.checks.charge import dosing_heat_capacity
+from labctl.protocol.checks.chemistry import classes_of
+from labctl.protocol.checks.config import CheckerConfig
+from labctl.protocol.checks.timeline import presence
+from labctl.protocol.model import MaterialClass, Protocol
+from labctl.protocol.steps import StepBase
+
+MGBR_ALARM = "mgbr-decay"
+
+
+@dataclass(frozen=True)
+class Compromise:
+    """An estimate that puts the batch outside what makes the product: the alarm to raise and the facts."""
+
+    alarm_id: str
+    message: str
+    facts: dict[str, Any]
+
+
+class Estimators:
+    def __init__(self, protocol: Protocol) -> None:
+        self._protocol = protocol
+        self.oxidant = oxidant_model(protocol)
+        self.mgbr = mgbr_decay(protocol)
+
+    def restore(self, unreacted_mol: float) -> None:
+        """After a restart: what the journal last said was unreacted (no decay counted over the downtime)."""
+        if self.oxidant is not None:
+            self.oxidant.unreacted_mol = unreacted_mol
+
+    def observe(self, snap: Snapshot, step_index: int) -> Compromise | None:
+        """One cycle's snapshot; a Compromise for as long as the MgBr lost is past the line. (The oxidant model
+        is advanced by the supervisor's poll, which needs its MTSR in the same snapshot.)"""
+        mgbr = self.mgbr
+        if mgbr is None:
+            return None
+        mgbr.advance(snap.at, snap.tr_value(), step_index)
+        if mgbr.lost <= COMPROMISED_LOSS:
+            return None
+        lost = f"{100 * mgbr.lost:.0f} % (over {100 * COMPROMISED_LOSS:g} %)"
+        return Compromise(
+            MGBR_ALARM,
+            f"the decay model puts the MgBr lost at {lost}",
+            {"cause": MGBR_ALARM, "lost_pct": round(100 * mgbr.lost, 2)},
+        )
+
+    def reading_fields(self) -> dict[str, float]:
+        """The estimates' columns of the reading record; absent for a protocol without them."""
+        fields: dict[str, float] = {}
+        if self.oxidant is not None:
+            fields["unreacted_mol"] = round(self.oxidant.unreacted_mol, 6)
+        if self.mgbr is not None:
+            fields["mgbr_lost_pct"] = round(100 * self.mgbr.lost, 3)
+        return fields
+
+    def step_completed(self, step: StepBase) -> None:
+        """A step that consumes the oxidant (the quench) ends with none of it left unreacted."""
+        if self.oxidant is None:
+            return
+        for material in step.consumes:
+            if is_oxidant(self._protocol, material):
+                self.oxidant.consumed()
+
+
+def is_oxidant(protocol: Protocol, material_id: str) -> bool:
+    material = protocol.material(material_id)
+    return material is not None and bool(
+        {MaterialClass.OXIDANT, MaterialClass.PERMANGANATE} & classes_of(material)
+    )
+
+
+def mgbr_decay(protocol: Protocol) -> MgBrDecay | None:
+    """A decay estimate for a protocol that ever has metastable MgBr in the vessel."""
+    mgbr = {m.id for m in protocol.materials if MaterialClass.MG_I_HALIDE in classes_of(m)}
+    steps = [bool(here & mgbr) for here in presence(protocol)]
+    reacting = [bool(set(step.consumes) & mgbr) for step in protocol.steps]
+    return MgBrDecay(steps, reacting) if any(steps) else None
+
+
+def oxidant_model(protocol: Protocol) -> OxidantModel | None:
+    """Only a protocol that doses an oxidant into a vessel of known heat capacity has an MTSR."""
+    heat_capacity = dosing_heat_capacity(protocol)  # the checker's safer figure, not a typo's
+    if heat_capacity is None:
+        return None
+    cfg = CheckerConfig()
+    return OxidantModel(
+        heat_capacity_j_k=heat_capacity * 1000.0,
+        enthalpy_j_mol=cfg.dosing_enthalpy * 1000.0,
+        tau_0c_s=cfg.consumption_tau,
+    )
