@@ -26,6 +26,7 @@ from labctl.engine.chiller_guard import ChillerGuard
 from labctl.engine.run_context import RunContext
 from labctl.engine.snapshot import Snapshot
 from labctl.engine.step_temperature import StepTemperature
+from labctl.journal.kinds import RecordKind
 
 RETRY_S = 60.0
 ATTEMPTS = 3
@@ -94,7 +95,7 @@ class ChillerRecovery:
             return
         restarted = not snap.status.no_restart_since_last_read
         if restarted:
-            eng.record("chiller.restarted", {"status": snap.status.raw})
+            eng.record(RecordKind.CHILLER_RESTARTED, {"status": snap.status.raw})
             eng.raise_alarm(
                 RESTART_ALARM,
                 Level.ALARM,
@@ -126,7 +127,7 @@ class ChillerRecovery:
         self._last_attempt = eng.now()
         setpoint, control = wanted
         eng.record(
-            "chiller.recovering",
+            RecordKind.CHILLER_RECOVERING,
             {
                 "attempt": self._attempts,
                 "error": snap.chiller_error,
@@ -143,19 +144,20 @@ class ChillerRecovery:
             status = (await chiller.status()).value
             error = (await chiller.faults()).error
         except DeviceError as exc:
-            eng.record("chiller.recovery-failed", {"attempt": self._attempts, "error": str(exc)})
+            eng.record(RecordKind.CHILLER_RECOVERY_FAILED, {"attempt": self._attempts, "error": str(exc)})
             return  # the poll sees the link; the next cycle tries again
         if status is None or status.error or error != 0 or not status.temperature_control:
             self._refuse(error)
             return
         eng.record(
-            "chiller.recovered", {"attempt": self._attempts, "setpoint_C": setpoint, "control": control}
+            RecordKind.CHILLER_RECOVERED,
+            {"attempt": self._attempts, "setpoint_C": setpoint, "control": control},
         )
         eng.clear_alarm(REFUSED_ALARM)
 
     def _refuse(self, error: int) -> None:
         eng = self._eng
-        eng.record("chiller.recovery-refused", {"attempt": self._attempts, "error": error})
+        eng.record(RecordKind.CHILLER_RECOVERY_REFUSED, {"attempt": self._attempts, "error": error})
         if self._refused != error:
             self._refused = error
             eng.raise_alarm(
@@ -170,7 +172,9 @@ class ChillerRecovery:
             setpoint = self._jacket_setpoint()
             self.jacket = JacketControl(eng.now(), setpoint)
             self._attempts, self._last_attempt = 0, None
-            eng.record("chiller.jacket-control", {"setpoint_C": setpoint, "reason": "process probe missing"})
+            eng.record(
+                RecordKind.CHILLER_JACKET_CONTROL, {"setpoint_C": setpoint, "reason": "process probe missing"}
+            )
             eng.raise_alarm(
                 JACKET_ALARM,
                 Level.ALARM,
@@ -183,7 +187,7 @@ class ChillerRecovery:
             return
         self.jacket = None
         self._attempts, self._last_attempt = 0, None
-        eng.record("chiller.process-control", {"by": alarm.acknowledged_by})
+        eng.record(RecordKind.CHILLER_PROCESS_CONTROL, {"by": alarm.acknowledged_by})
         eng.clear_alarm(JACKET_ALARM)
 
     def _jacket_setpoint(self) -> float:

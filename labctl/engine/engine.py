@@ -39,6 +39,7 @@ from labctl.engine.stirring_guard import StirringGuard
 from labctl.engine.supervisor import Supervisor, reading_record
 from labctl.engine.transitions import check_transition
 from labctl.journal import Journal, JournalWriteError, Record
+from labctl.journal.kinds import RecordKind
 from labctl.protocol.loader import LoadedProtocol
 from labctl.protocol.model import Action, Material, Protocol
 from labctl.protocol.steps import Step
@@ -173,7 +174,7 @@ class Engine:
     def doser_answered(self) -> None:
         self.supervisor.doser_answered()
 
-    def record(self, kind: str, data: dict[str, Any], *, durable: bool = True) -> None:
+    def record(self, kind: RecordKind, data: dict[str, Any], *, durable: bool = True) -> None:
         """A record the journal refuses ends the run (JournalLost): the thing it announced does not happen. Once
         it has failed, later records are still offered (they land once the disk has room) but no longer stop
         anything, so the safe state can still be commanded."""
@@ -196,16 +197,16 @@ class Engine:
 
     async def send(self, device: str, command: str, call: Awaitable[T], **data: Any) -> T:
         """Journal a command before it goes out and its reply after: what changes the world is written first."""
-        self.record("command", {"device": device, "command": command, **data})
+        self.record(RecordKind.COMMAND, {"device": device, "command": command, **data})
         try:
             result = await call
         except DeviceError as exc:
-            self.record("command.failed", {"device": device, "command": command, "error": str(exc)})
+            self.record(RecordKind.COMMAND_FAILED, {"device": device, "command": command, "error": str(exc)})
             raise
         if self.journal_failure is not None:
             facts = " ".join(f"{name}={value}" for name, value in data.items())
             self.sent_unjournalled.append(f"{device} {command} {facts}".strip())
-        self.record("command.reply", {"device": device, "command": command, "reply": _plain(result)})
+        self.record(RecordKind.COMMAND_REPLY, {"device": device, "command": command, "reply": _plain(result)})
         return result
 
     def spawn(self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
@@ -219,7 +220,7 @@ class Engine:
         alarm = Alarm(alarm_id, level, message, self.now(), _reading(self.snapshot))
         if self.alarms.raise_(alarm):
             log.warning("alarm.raised", alarm=alarm_id, level=str(level), message=message)
-            self.record("alarm.raised", alarm.as_dict())
+            self.record(RecordKind.ALARM_RAISED, alarm.as_dict())
 
     def clear_alarm(self, alarm_id: str) -> None:
         """The alarm's condition is gone; nothing to say when it was never raised or already gone."""
@@ -227,7 +228,9 @@ class Engine:
         if alarm is None or not alarm.active:
             return
         cleared = self.alarms.condition_gone(alarm_id)
-        self.record("alarm.cleared" if cleared else "alarm.condition-gone", {"id": alarm_id})
+        self.record(
+            RecordKind.ALARM_CLEARED if cleared else RecordKind.ALARM_CONDITION_GONE, {"id": alarm_id}
+        )
 
     def open_prompt(
         self, message: str, delivery: Delivery | None = None, on_decline: Callable[[str], None] | None = None
@@ -245,7 +248,7 @@ class Engine:
         facts: dict[str, Any] = {"id": prompt.id, "message": message}
         if delivery is not None:
             facts["delivery"] = asdict(delivery)
-        self.record("prompt.opened", facts)
+        self.record(RecordKind.PROMPT_OPENED, facts)
         return prompt
 
     def pause_for_operator(self, reason: str) -> None:
@@ -283,7 +286,7 @@ class Engine:
         if self.devices.chiller is None:
             raise EngineError("this step needs a chiller and the rig has none")
         self.step_temperature.chosen(target, control)
-        self.record("setpoint.step", {"setpoint_C": target, "control": control})
+        self.record(RecordKind.SETPOINT_STEP, {"setpoint_C": target, "control": control})
         await self.apply_temperature(target, control)
 
     async def apply_temperature(self, target: float, control: str, *, start: bool = False) -> None:
@@ -314,7 +317,7 @@ class Engine:
     def command(self, verb: Verb, by: str, target: str | None = None) -> CommandResult:
         result = self._decide(verb, by, target)
         self.record(
-            "operator.command",
+            RecordKind.OPERATOR_COMMAND,
             {
                 "verb": str(verb),
                 "by": by,
@@ -346,7 +349,7 @@ class Engine:
                     return CommandResult.no(verb, "no such prompt is waiting")
                 prompt.answered_by = by
                 self.prompt = None
-                self.record("prompt.confirmed", {"id": prompt.id, "by": by})
+                self.record(RecordKind.PROMPT_CONFIRMED, {"id": prompt.id, "by": by})
         return CommandResult.ok(verb)
 
     def _decline_delivery(self, by: str) -> None:
@@ -356,7 +359,7 @@ class Engine:
             return
         prompt.declined_by = by
         self.prompt = None
-        self.record("prompt.declined", {"id": prompt.id, "by": by})
+        self.record(RecordKind.PROMPT_DECLINED, {"id": prompt.id, "by": by})
         if prompt.on_decline is not None:
             prompt.on_decline(by)
 
@@ -382,9 +385,9 @@ class Engine:
         alarm = self.alarms.acknowledge(alarm_id, by)
         if alarm is None:
             return CommandResult.no(Verb.ACK_ALARM, f"no unacknowledged alarm {alarm_id!r}")
-        self.record("alarm.acknowledged", {"id": alarm_id, "by": by})
+        self.record(RecordKind.ALARM_ACKNOWLEDGED, {"id": alarm_id, "by": by})
         if not alarm.active:
-            self.record("alarm.cleared", {"id": alarm_id})
+            self.record(RecordKind.ALARM_CLEARED, {"id": alarm_id})
         if self.state in (RunState.TRIPPED, RunState.EMERGENCY) and not self.alarms.unacknowledged(
             Level.TRIP, Level.EMERGENCY
         ):
@@ -396,7 +399,9 @@ class Engine:
             return
         check_transition(self.state, state)
         log.info("run.state", state=str(state), reason=reason, by=by)
-        self.record("run.state", {"from": str(self.state), "to": str(state), "reason": reason, "by": by})
+        self.record(
+            RecordKind.RUN_STATE, {"from": str(self.state), "to": str(state), "reason": reason, "by": by}
+        )
         self.state = state
         self._waiting_since = None if state is RunState.RUNNING else self.now()
 
@@ -406,7 +411,7 @@ class Engine:
         instruments = await identify_instruments(self.devices)
         if resume is None:
             self.record(
-                "run.started",
+                RecordKind.RUN_STARTED,
                 {
                     "protocol": self.protocol.metadata.name,
                     "rig": self.devices.name,
@@ -433,7 +438,7 @@ class Engine:
         finally:
             self._tasks = None
             await self._leave_safe()
-            self.record("run.ended", {"state": str(self.state), "compromised": self.compromised})
+            self.record(RecordKind.RUN_ENDED, {"state": str(self.state), "compromised": self.compromised})
         if self.journal_failure is not None:
             self._say_what_went_unjournalled()
             raise JournalLost(self.journal_failure, self.sent_unjournalled)
@@ -442,7 +447,9 @@ class Engine:
     def _say_what_went_unjournalled(self) -> None:
         """Offered to the journal in case the disk has room again by now; the error names it either way."""
         failure = str(self.journal_failure)
-        self.record("journal.commands-unjournalled", {"sent": self.sent_unjournalled, "failure": failure})
+        self.record(
+            RecordKind.JOURNAL_COMMANDS_UNJOURNALLED, {"sent": self.sent_unjournalled, "failure": failure}
+        )
 
     async def _steps(self, resume: ResumePoint | None) -> None:
         """All steps in order (from the resume point on); an abort or an absent operator ends the run here, with
@@ -504,7 +511,7 @@ class Engine:
             self.step_temperature.chosen(*resume.step_setpoint)
         self.stirring_guard.restore(resume.stirrer_held, self.now())
         self.record(
-            "run.resumed",
+            RecordKind.RUN_RESUMED,
             {
                 "step_index": resume.step_index,
                 "state": str(resume.state),
@@ -539,12 +546,12 @@ class Engine:
             await self._cycle()  # a step never begins while the run is paused or tripped
         self.step_id = step_id
         self.progress = None
-        self.record("step.started", {"kind": step.step})
+        self.record(RecordKind.STEP_STARTED, {"kind": step.step})
         async with contextlib.aclosing(HANDLERS.moves(step, self)) as moves:
             async for _ in moves:
                 await self._cycle()
         self.estimators.step_completed(step)
-        self.record("step.completed", {"kind": step.step})
+        self.record(RecordKind.STEP_COMPLETED, {"kind": step.step})
 
     async def _cycle(self) -> None:
         while True:
@@ -573,8 +580,10 @@ class Engine:
         if compromise is not None and not self.compromised:
             self.raise_alarm(compromise.alarm_id, Level.COMPROMISED, compromise.message)
             self.compromised = True
-            self.record("batch.compromised", compromise.facts)
-        self.record("reading", reading_record(snap) | self.estimators.reading_fields(), durable=False)
+            self.record(RecordKind.BATCH_COMPROMISED, compromise.facts)
+        self.record(
+            RecordKind.READING, reading_record(snap) | self.estimators.reading_fields(), durable=False
+        )
         for change in self.interlocks.evaluate(snap, self.step_id):
             await self._interlock_changed(change)
         if self.state is RunState.RUNNING:
@@ -587,7 +596,7 @@ class Engine:
         stopping = change.active and lock.action in (Action.TRIP, Action.EMERGENCY)
         if stopping:
             await self._stop_additions(because=lock.id)  # before anything else is written: latency matters
-        self.record("interlock", {"id": lock.id, "when": str(lock.when), "active": change.active})
+        self.record(RecordKind.INTERLOCK, {"id": lock.id, "when": str(lock.when), "active": change.active})
         if not change.active:
             self.clear_alarm(lock.id)
             return
@@ -596,7 +605,7 @@ class Engine:
             await self._trip(lock.id, RunState.TRIPPED if lock.action is Action.TRIP else RunState.EMERGENCY)
         elif lock.action is Action.COMPROMISE and not self.compromised:
             self.compromised = True
-            self.record("batch.compromised", {"interlock": lock.id})
+            self.record(RecordKind.BATCH_COMPROMISED, {"interlock": lock.id})
 
     async def _trip(self, why: str, state: RunState) -> None:
         """Additions are already stopped; full cooling, and wait for a person: never resumes by itself."""

@@ -12,6 +12,7 @@ from devices.rig_devices import RigDevices
 from labctl.engine.alarms import Level
 from labctl.engine.snapshot import Snapshot
 from labctl.engine.supervisor import Supervisor
+from labctl.journal.kinds import RecordKind
 
 T = TypeVar("T")
 
@@ -28,7 +29,7 @@ class RunContext(typing.Protocol):
 
     def now(self) -> float: ...
 
-    def record(self, kind: str, data: dict[str, Any], *, durable: bool = True) -> None: ...
+    def record(self, kind: RecordKind, data: dict[str, Any], *, durable: bool = True) -> None: ...
 
     async def send(self, device: str, command: str, call: Awaitable[T], **data: Any) -> T: ...
 

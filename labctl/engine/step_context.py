@@ -17,6 +17,7 @@ from labctl.engine.alarms import Level
 from labctl.engine.control import Delivery, Prompt
 from labctl.engine.snapshot import Snapshot
 from labctl.journal import Record
+from labctl.journal.kinds import RecordKind
 from labctl.protocol.model import Material
 
 T = TypeVar("T")
@@ -59,7 +60,7 @@ class StepContext(Protocol):
         """The current step's records from before a restart; empty on a first run."""
         ...
 
-    def record(self, kind: str, data: dict[str, Any], *, durable: bool = True) -> None: ...
+    def record(self, kind: RecordKind, data: dict[str, Any], *, durable: bool = True) -> None: ...
 
     async def send(self, device: str, command: str, call: Awaitable[T], **data: Any) -> T: ...
 

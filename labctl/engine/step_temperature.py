@@ -17,6 +17,7 @@ from devices.errors import DeviceError
 from labctl.engine.alarms import Level
 from labctl.engine.chiller_guard import ChillerGuard
 from labctl.engine.run_context import RunContext
+from labctl.journal.kinds import RecordKind
 from labctl.protocol.model import Protocol
 
 WARM_BACK_K_MIN = 0.25
@@ -84,7 +85,7 @@ class StepTemperature:
         tr = eng.snapshot.tr_value()
         start = self._first_setpoint(tr)
         eng.record(
-            "setpoint.restored",
+            RecordKind.SETPOINT_RESTORED,
             {
                 "setpoint_C": self.setpoint,
                 "control": self.control,
@@ -169,7 +170,7 @@ class StepTemperature:
             return
         self._approach = None
         eng.record(
-            "setpoint.back-in-band",
+            RecordKind.SETPOINT_BACK_IN_BAND,
             {
                 "Tr_C": round(tr, 3),
                 "band_C": [approach.low, approach.high],

@@ -27,6 +27,7 @@ from labctl.engine.control import Delivery, Prompt, RunState
 from labctl.engine.resume import HeldStirrer
 from labctl.engine.run_context import RunContext
 from labctl.engine.snapshot import Snapshot
+from labctl.journal.kinds import RecordKind
 
 LOSS_GRACE_S = 5.0
 """A speed change ramps for a second or two; a stall or a stop stays. The permit holds portions meanwhile."""
@@ -142,7 +143,7 @@ class StirringGuard:
             self.expected = True
             if self.lost:
                 self.lost = False
-                eng.record("stirring.restored", _facts(snap))
+                eng.record(RecordKind.STIRRING_RESTORED, _facts(snap))
                 eng.clear_alarm(LOST_ALARM)
             return
         if stirring is None or not self.expected or self.lost:
@@ -181,7 +182,10 @@ class StirringGuard:
         facts = _facts(snap)
         oxidant = eng.oxidant
         unreacted = None if oxidant is None else round(oxidant.unreacted_mol, 5)
-        eng.record("stirring.lost", {**facts, "unreacted_mol": unreacted, "rise_K": round(self._rise_k(), 2)})
+        eng.record(
+            RecordKind.STIRRING_LOST,
+            {**facts, "unreacted_mol": unreacted, "rise_K": round(self._rise_k(), 2)},
+        )
         shaft = f"{_rpm(snap.stir_speed_value())} of {_rpm(snap.stir_setpoint)} rpm"
         if not at_risk:
             eng.raise_alarm(LOST_ALARM, Level.ALARM, f"stirring lost ({shaft}); no solid at risk")
@@ -224,7 +228,7 @@ class StirringGuard:
         eng, stirrer = self._eng, self._eng.devices.stirrer
         assert stirrer is not None
         assert held.prompt is not None
-        eng.record("stirrer.restart", {"by": held.prompt.answered_by, "rpm": held.speed_rpm})
+        eng.record(RecordKind.STIRRER_RESTART, {"by": held.prompt.answered_by, "rpm": held.speed_rpm})
         held.restarted_at = eng.now()
         with contextlib.suppress(DeviceError):  # not seen turning in time below: asked again
             if held.speed_rpm > 0:
@@ -239,7 +243,8 @@ class StirringGuard:
         assert held.restarted_at is not None
         if snap.stirring():
             eng.record(
-                "stirring.restored", {**_facts(snap), "after_s": round(eng.now() - held.restarted_at, 1)}
+                RecordKind.STIRRING_RESTORED,
+                {**_facts(snap), "after_s": round(eng.now() - held.restarted_at, 1)},
             )
             self.held, self.lost, self._unverified_since = None, False, None
             eng.clear_alarm(NOT_TURNING_ALARM)

@@ -15,6 +15,7 @@ from labctl.engine.chiller_guard import ChillerGuard, GuardContext
 from labctl.engine.snapshot import Snapshot
 from labctl.engine.step_temperature import LEAD_K, WARM_BACK_K_MIN, StepTemperature, TemperatureContext
 from labctl.engine.supervisor import Supervisor
+from labctl.journal.kinds import RecordKind
 from labctl.protocol.model import Protocol
 from tests.engine.bench import Bench
 from tests.engine.snapshots import snap
@@ -57,7 +58,7 @@ class TemperatureRun:
     def now(self) -> float:
         return self.t
 
-    def record(self, kind: str, data: dict[str, Any], *, durable: bool = True) -> None:
+    def record(self, kind: RecordKind, data: dict[str, Any], *, durable: bool = True) -> None:
         self.records.append((kind, data))
 
     async def send(self, device: str, command: str, call: Awaitable[T], **data: Any) -> T:

@@ -16,6 +16,7 @@ from labctl.engine.control import Delivery, Prompt, RunState
 from labctl.engine.snapshot import Snapshot
 from labctl.engine.stirring_guard import LOSS_GRACE_S, LOST_ALARM, StirringContext, StirringGuard
 from labctl.engine.supervisor import Supervisor
+from labctl.journal.kinds import RecordKind
 from tests.engine.bench import Bench
 
 T = TypeVar("T")
@@ -49,7 +50,7 @@ class StirringRun:
     def now(self) -> float:
         return self.bench.clock.now()
 
-    def record(self, kind: str, data: dict[str, Any], *, durable: bool = True) -> None:
+    def record(self, kind: RecordKind, data: dict[str, Any], *, durable: bool = True) -> None:
         self.records.append((kind, data))
 
     async def send(self, device: str, command: str, call: Awaitable[T], **data: Any) -> T:

@@ -19,6 +19,8 @@ from labctl.engine.permit import DosingPermit
 from labctl.engine.step_context import StepContext
 from labctl.engine.steps.manual import confirmed
 from labctl.journal import Record
+from labctl.journal.kinds import RecordKind
+from labctl.masses import grams
 from labctl.protocol.checks.chemistry import classes_of
 from labctl.protocol.model import MaterialClass
 from labctl.protocol.steps import DoseSolid
@@ -116,14 +118,14 @@ class Dosing:
             return self.lost_starts
         self.lost_starts = True
         ctx.record(
-            "portion.unjournalled",
+            RecordKind.PORTION_UNJOURNALLED,
             {"doser_last_sample_id": last.sample_id, "grams": last.grams, "journalled_starts": self.starts},
         )
         ctx.set_doser_fault("the doser holds a dose the journal lost")
         ctx.raise_alarm(
             UNJOURNALLED_ALARM,
             Level.ALARM,
-            f"the doser's last dose {last.sample_id} ({last.grams:g} g) is not in the journal, which records "
+            f"the doser's last dose {last.sample_id} ({grams(last.grams)}) is not in the journal, which records "
             f"{self.starts} start(s): records were lost; no portion starts. Weigh what is in the flask and "
             "finish the dosing by hand",
         )
@@ -143,24 +145,25 @@ class Dosing:
             self.ctx.snapshot, self.last_start, rise
         )
         waits = f" waits for {', '.join(reasons)}" if reasons else " released"
-        self.ctx.progress = f"portion {self.done + 1}/{self.count}{waits}; {self.dispensed_g:.2f} g dosed"
+        self.ctx.progress = f"portion {self.done + 1}/{self.count}{waits}; {grams(self.dispensed_g)} dosed"
         if reasons != self._blockers:
             self._blockers = reasons
             if reasons:
-                self.ctx.record("portion.waiting", {"portion": self.done + 1, "for": reasons})
+                self.ctx.record(RecordKind.PORTION_WAITING, {"portion": self.done + 1, "for": reasons})
         return reasons
 
     async def start_portion(self, target: float) -> str:
         """Journals the start (with the sample id the doser will record) before it can go out; returns the id."""
         ctx, n = self.ctx, self.done + 1
-        ctx.record("portion.planned", {"portion": n, "target_g": round(target, 4), "of": self.count})
+        ctx.record(RecordKind.PORTION_PLANNED, {"portion": n, "target_g": round(target, 4), "of": self.count})
         await ctx.send("doser", "target", self.doser.set_target(target), grams=round(target, 4))
         self.starts += 1
         sample = f"{self._tag}-{self.starts}"
         await ctx.send("doser", "sample-id", self.doser.set_sample_id(sample), sample_id=sample)
         tr = ctx.snapshot.tr_value()
         ctx.record(
-            "portion.start", {"portion": n, "target_g": round(target, 4), "Tr_C": tr, "sample_id": sample}
+            RecordKind.PORTION_START,
+            {"portion": n, "target_g": round(target, 4), "Tr_C": tr, "sample_id": sample},
         )
         ctx.additions_running.add("doser")
         self._count_oxidant(target)
@@ -235,7 +238,7 @@ class Dosing:
         ctx, n = self.ctx, self.done + 1
         if last.sample_id != sample:
             ctx.record(
-                "portion.not-started",
+                RecordKind.PORTION_NOT_STARTED,
                 {"portion": n, "sample_id": sample, "doser_last_sample_id": last.sample_id},
             )
             if outcome.code is not None or outcome.unknown is not None:
@@ -246,7 +249,7 @@ class Dosing:
     def record_result(self, target: float, outcome: DoseOutcome, mass: float | None, how: str) -> None:
         ctx, n = self.ctx, self.done + 1
         ctx.record(
-            "portion.result",
+            RecordKind.PORTION_RESULT,
             {
                 "portion": n,
                 "target_g": round(target, 4),
@@ -271,7 +274,7 @@ class Dosing:
         Its sample id says whether that dose is this portion (record it) or an earlier one (the start never went
         out, nothing was dispensed). Never re-sent either way."""
         ctx, sample = self.ctx, pending.data["sample_id"]
-        ctx.record("portion.reconciling", {"portion": pending.data["portion"], "sample_id": sample})
+        ctx.record(RecordKind.PORTION_RECONCILING, {"portion": pending.data["portion"], "sample_id": sample})
         ctx.additions_running.add("doser")  # it may still be dosing: a trip must be able to stop it
         asked_since = ctx.now()
         while True:
@@ -308,7 +311,7 @@ class Dosing:
             return
         if self.ctx.now() - self.first_start > window:
             self.window_noted = True
-            self.ctx.record("dose.window-exceeded", {"window_s": window, "portions_done": self.done})
+            self.ctx.record(RecordKind.DOSE_WINDOW_EXCEEDED, {"window_s": window, "portions_done": self.done})
             if self.step.on_window_exceeded == "pause":
                 self.ctx.pause_for_operator("dosing window exceeded")
 
@@ -361,7 +364,7 @@ async def dose_solid(step: DoseSolid, ctx: StepContext) -> AsyncGenerator[None, 
             yield
         yield
     ctx.record(
-        "dose.completed",
+        RecordKind.DOSE_COMPLETED,
         {"planned_g": step.total, "dispensed_g": round(run.dispensed_g, 4), "portions": run.count},
     )
     tolerance_g = step.total * step.tolerance / 100
@@ -369,5 +372,5 @@ async def dose_solid(step: DoseSolid, ctx: StepContext) -> AsyncGenerator[None, 
         ctx.raise_alarm(
             f"{ctx.step_id}-total",
             Level.WARNING,
-            f"dosed {run.dispensed_g:.2f} g of {step.total:g} g planned",
+            f"dosed {grams(run.dispensed_g)} of {grams(step.total)} planned",
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 from labctl.engine.step_context import StepContext
+from labctl.journal.kinds import RecordKind
 from labctl.protocol.steps import Charge, Prompt
 
 
@@ -17,7 +18,7 @@ async def confirmed(ctx: StepContext, message: str) -> AsyncGenerator[None, None
 async def charge(step: Charge, ctx: StepContext) -> AsyncGenerator[None, None]:
     async for move in confirmed(ctx, step.instruction):
         yield move
-    ctx.record("charge.confirmed", {"materials": step.materials})
+    ctx.record(RecordKind.CHARGE_CONFIRMED, {"materials": step.materials})
 
 
 async def prompt(step: Prompt, ctx: StepContext) -> AsyncGenerator[None, None]:

@@ -15,6 +15,7 @@ from labctl.engine.errors import EngineError
 from labctl.engine.step_context import StepContext
 from labctl.engine.supervisor import OFFLINE_EVERY
 from labctl.journal import Record
+from labctl.journal.kinds import RecordKind
 from labctl.protocol.steps import ONE_PORTION
 from labctl.protocol.steps import Pump as PumpStep
 
@@ -49,7 +50,7 @@ class Transfer:
             self._fail(f"the pump did not take its settings ({exc}); nothing was started")
             return False
         ctx.record(
-            "pump.start",
+            RecordKind.PUMP_START,
             {
                 "volume_ml": round(self.remaining, 2),
                 "rate_ml_min": rate_in_force,
@@ -147,7 +148,7 @@ class Transfer:
         the start: unchanged means the start never went out; otherwise that run is waited for and counted.
         The start is never re-sent blindly."""
         ctx = self.ctx
-        ctx.record("pump.reconciling", {"counter_before_ml": pending.data["counter_before_ml"]})
+        ctx.record(RecordKind.PUMP_RECONCILING, {"counter_before_ml": pending.data["counter_before_ml"]})
         ctx.additions_running.add("pump")
         while True:
             try:
@@ -159,11 +160,14 @@ class Transfer:
         ctx.additions_running.discard("pump")
         counter = (await ctx.send("pump", "dispensed", self.pump.dispensed_volume())).value
         if counter == pending.data["counter_before_ml"]:
-            ctx.record("pump.not-started", {"counter_ml": counter, "total_ml": round(self.moved_ml, 3)})
+            ctx.record(
+                RecordKind.PUMP_NOT_STARTED, {"counter_ml": counter, "total_ml": round(self.moved_ml, 3)}
+            )
             return
         self.moved_ml += counter or 0.0
         ctx.record(
-            "pump.result", {"moved_ml": counter, "total_ml": round(self.moved_ml, 3), "reconciled": True}
+            RecordKind.PUMP_RESULT,
+            {"moved_ml": counter, "total_ml": round(self.moved_ml, 3), "reconciled": True},
         )
 
     async def settle(self) -> float | None:
@@ -172,7 +176,9 @@ class Transfer:
         moved = await self.ctx.send("pump", "dispensed", self.pump.dispensed_volume())
         if moved.value is not None:
             self.moved_ml += moved.value
-        self.ctx.record("pump.result", {"moved_ml": moved.value, "total_ml": round(self.moved_ml, 3)})
+        self.ctx.record(
+            RecordKind.PUMP_RESULT, {"moved_ml": moved.value, "total_ml": round(self.moved_ml, 3)}
+        )
         return moved.value
 
     async def _judge(self, moved: float | None) -> None:
@@ -185,7 +191,7 @@ class Transfer:
         cause = "the pump gave no reason" if stop is None else f"pump says: {stop.meaning}"
         moved_text = "an unknown volume" if moved is None else f"{moved:g} mL"
         self.ctx.record(
-            "pump.stopped-short",
+            RecordKind.PUMP_STOPPED_SHORT,
             {
                 "requested_ml": wanted,
                 "moved_ml": moved,
@@ -237,4 +243,6 @@ async def pump(step: PumpStep, ctx: StepContext) -> AsyncGenerator[None, None]:
             continue
         while not await transfer.finished():
             yield
-    ctx.record("pump.completed", {"planned_ml": step.volume, "moved_ml": round(transfer.moved_ml, 3)})
+    ctx.record(
+        RecordKind.PUMP_COMPLETED, {"planned_ml": step.volume, "moved_ml": round(transfer.moved_ml, 3)}
+    )

@@ -22,6 +22,7 @@ from labctl.engine.control import Delivery
 from labctl.engine.step_context import StepContext
 from labctl.engine.steps.pumping import MIN_VOLUME_ML, Transfer, pump_of, resumed
 from labctl.journal import Record
+from labctl.journal.kinds import RecordKind
 from labctl.protocol.steps import Quench, QuenchConfirmation
 
 UNCONFIRMED_ALARM = "quench-unconfirmed"
@@ -103,7 +104,7 @@ async def quench(step: Quench, ctx: StepContext) -> AsyncGenerator[None, None]:
             break
         transfer.moved_ml, watch = 0.0, QuenchWatch()
     ctx.record(
-        "quench.completed",
+        RecordKind.QUENCH_COMPLETED,
         {
             "planned_ml": step.volume,
             "moved_ml": round(transfer.moved_ml, 3),
@@ -123,7 +124,7 @@ async def _deliver(
             continue
         ctx.clear_alarm(UNCONFIRMED_ALARM)  # a person resumed: the quench is pumped again
         tr = ctx.snapshot.tr_value()
-        ctx.record("quench.started", {"Tr_C": tr, "remaining_ml": round(transfer.remaining, 2)})
+        ctx.record(RecordKind.QUENCH_STARTED, {"Tr_C": tr, "remaining_ml": round(transfer.remaining, 2)})
         watch.started(tr, ctx.now())
         watch.paused = False
         while True:
@@ -137,7 +138,7 @@ async def _deliver(
             if step.pause_above is not None and (tr is None or tr > step.pause_above):
                 await transfer.stop()
                 watch.paused = True
-                ctx.record("quench.paused", {"Tr_C": tr, "above_C": step.pause_above})
+                ctx.record(RecordKind.QUENCH_PAUSED, {"Tr_C": tr, "above_C": step.pause_above})
                 break
 
 
@@ -151,14 +152,14 @@ async def _await_rise(
         watch.observe(ctx.snapshot.tr_value())
     if watch.confirmed(confirm):
         ctx.record(
-            "quench.confirmed",
+            RecordKind.QUENCH_CONFIRMED,
             {"rise_K": watch.rise_k, "Tr_start_C": watch.start_c, "Tr_peak_C": watch.peak_c},
         )
 
 
 def _incomplete(step: Quench, ctx: StepContext, transfer: Transfer) -> None:
     ctx.record(
-        "quench.incomplete",
+        RecordKind.QUENCH_INCOMPLETE,
         {
             "planned_ml": step.volume,
             "delivered_ml": round(transfer.moved_ml, 3),
@@ -221,7 +222,7 @@ def _record_unconfirmed(
 ) -> None:
     """`quench.unconfirmed`, whether the rise or a person said it did not arrive: pumped again in full."""
     ctx.record(
-        "quench.unconfirmed",
+        RecordKind.QUENCH_UNCONFIRMED,
         {
             "planned_ml": step.volume,
             "counted_ml": round(transfer.moved_ml, 3),

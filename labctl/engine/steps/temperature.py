@@ -12,6 +12,7 @@ from labctl.engine.alarms import Level
 from labctl.engine.errors import RunAborted
 from labctl.engine.step_context import StepContext
 from labctl.engine.steps.timed import Progress, elapsed_before
+from labctl.journal.kinds import RecordKind
 from labctl.protocol.steps import Hold, Ramp, SetTemperature, WaitUntil
 
 RAMP_RESOLUTION_K = 0.1
@@ -32,7 +33,7 @@ async def wait_until(step: WaitUntil, ctx: StepContext) -> AsyncGenerator[None, 
         if value is not None and abs(value - step.target) <= step.tolerance:
             settled_since = now if settled_since is None else settled_since
             if now - settled_since >= step.settle:
-                ctx.record("wait_until.reached", {"signal": step.signal, "value_C": round(value, 3)})
+                ctx.record(RecordKind.WAIT_UNTIL_REACHED, {"signal": step.signal, "value_C": round(value, 3)})
                 return
         else:
             settled_since = None
@@ -60,7 +61,8 @@ async def hold(step: Hold, ctx: StepContext) -> AsyncGenerator[None, None]:
         if tr is not None and low <= tr <= high:
             if outside_since is not None:
                 ctx.record(
-                    "hold.back-in-band", {"Tr_C": round(tr, 3), "outside_s": round(now - outside_since, 1)}
+                    RecordKind.HOLD_BACK_IN_BAND,
+                    {"Tr_C": round(tr, 3), "outside_s": round(now - outside_since, 1)},
                 )
                 ctx.clear_alarm(alarm_id)
             outside_since = None
@@ -68,7 +70,7 @@ async def hold(step: Hold, ctx: StepContext) -> AsyncGenerator[None, None]:
             continue
         if outside_since is None:
             outside_since = now - dt
-            ctx.record("hold.left-band", {"Tr_C": None if tr is None else round(tr, 3)})
+            ctx.record(RecordKind.HOLD_LEFT_BAND, {"Tr_C": None if tr is None else round(tr, 3)})
         beyond_grace = now - outside_since > step.grace
         if not (beyond_grace and step.on_excursion == "extend"):
             remaining -= dt

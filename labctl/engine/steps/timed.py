@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 from labctl.engine.step_context import StepContext
+from labctl.journal.kinds import RecordKind
 from labctl.protocol.steps import Stir, Wait
 
 PROGRESS_EVERY_S = 60.0
@@ -26,7 +27,7 @@ class Progress:
     def note(self, elapsed_s: float) -> None:
         now = self._ctx.now()
         if now - self._noted >= PROGRESS_EVERY_S:
-            self._ctx.record("step.progress", {"elapsed_s": round(elapsed_s, 3)})
+            self._ctx.record(RecordKind.STEP_PROGRESS, {"elapsed_s": round(elapsed_s, 3)})
             self._noted = now
 
 
@@ -49,7 +50,7 @@ async def stir(step: Stir, ctx: StepContext) -> AsyncGenerator[None, None]:
     """The stirrer at the step's speed (or its own) and running; it keeps running after the step. A manual
     stirrer is set by a person: the speed is journalled, the time is kept."""
     driver = ctx.devices.drivers.get("stirrer", "manual") if ctx.devices.stirrer is not None else "manual"
-    ctx.record("stir", {"speed_rpm": step.speed, "stirrer": driver})
+    ctx.record(RecordKind.STIR, {"speed_rpm": step.speed, "stirrer": driver})
     if ctx.devices.stirrer is not None:
         await ctx.run_stirrer(step.speed)
     async for move in timer(ctx, step.duration):

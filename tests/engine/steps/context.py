@@ -16,6 +16,7 @@ from labctl.engine.snapshot import Snapshot
 from labctl.engine.step_context import StepContext
 from labctl.engine.supervisor import Supervisor
 from labctl.journal import Record
+from labctl.journal.kinds import RecordKind
 from labctl.protocol.model import Material
 from tests.engine.bench import Bench
 from tests.engine.snapshots import snap
@@ -68,7 +69,7 @@ class RecordingContext:
     def previous(self) -> list[Record]:
         return self.earlier
 
-    def record(self, kind: str, data: dict[str, Any], *, durable: bool = True) -> None:
+    def record(self, kind: RecordKind, data: dict[str, Any], *, durable: bool = True) -> None:
         self.records.append((kind, data))
         self.recorded_at.append(self.t)
 
