@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from labctl.checked_start import refuse_unless_clean
-from labctl.console import out, print_problems
-from labctl.dryrun.run import dry_run
-from labctl.engine.control import exit_code
-from labctl.errors import InputFileError
-from labctl.journal import Journal
-from labctl.journal.summary import summarize
 from labctl.operator_name import OperatorOption, operator_name
-from labctl.parameters import parse_parameters
-from labctl.protocol.loader import load_protocol
-from labctl.protocol.steps import DoseSolid
-from labctl.report import ReportError, write_report
-from labctl.sim.faults import FaultSchedule, load_fault_schedule, simulated_fault_names
-from labctl.summary_view import print_summary
 from labctl.telemetry.options import (
     HomeAssistant,
     MqttCa,
@@ -32,6 +18,10 @@ from labctl.telemetry.options import (
     MqttUrl,
     mqtt_settings,
 )
+
+if TYPE_CHECKING:
+    from labctl.journal import Journal
+    from labctl.sim.faults import FaultSchedule
 
 DEFAULT_JOURNAL = Path(".labctl/journal.sqlite")
 
@@ -69,6 +59,20 @@ def dry_run_command(
     ] = None,
 ) -> None:
     """Run PROTOCOL against in-process simulators on a fast-forward clock and print the run's summary."""
+    import asyncio
+
+    from labctl.checked_start import refuse_unless_clean
+    from labctl.console import out, print_problems
+    from labctl.dryrun.run import dry_run
+    from labctl.engine.control import exit_code
+    from labctl.errors import InputFileError
+    from labctl.journal import Journal
+    from labctl.journal.summary import summarize
+    from labctl.parameters import parse_parameters
+    from labctl.protocol.loader import load_protocol
+    from labctl.protocol.steps import DoseSolid
+    from labctl.summary_view import print_summary
+
     link = mqtt_settings(
         mqtt,
         rig=mqtt_rig,
@@ -112,6 +116,9 @@ def dry_run_command(
 
 def _write_report(journal: Journal, run_id: str, target: Path) -> bool:
     """A report that cannot be written is said (exit 1), and the run stays in the journal to report later."""
+    from labctl.console import out
+    from labctl.report import ReportError, write_report
+
     try:
         write_report(journal, run_id, target)
     except ReportError as exc:
@@ -122,6 +129,8 @@ def _write_report(journal: Journal, run_id: str, target: Path) -> bool:
 
 
 def _schedule(path: Path | None) -> FaultSchedule | None:
+    from labctl.sim.faults import load_fault_schedule, simulated_fault_names
+
     if path is None:
         return None
     return load_fault_schedule(path, simulated_fault_names())

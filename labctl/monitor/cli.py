@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import aiomqtt
 import typer
-from rich.live import Live
 
-from labctl.console import out
-from labctl.monitor.fleet import SUBSCRIPTIONS, Fleet
-from labctl.monitor.table import fleet_table
 from labctl.telemetry.options import MqttCa, MqttCert, MqttConfig, MqttKey, MqttUrl, mqtt_settings
-from labctl.telemetry.settings import MqttSettings
+
+if TYPE_CHECKING:
+    import aiomqtt
+
+    from labctl.monitor.fleet import Fleet
+    from labctl.telemetry.settings import MqttSettings
 
 RETRY_S = 2.0
 
@@ -33,6 +31,14 @@ def monitor_command(
     mqtt_config: MqttConfig = None,
 ) -> None:
     """Every rig publishing under labctl/ on the broker: state, protocol, step, temperatures, alarms, prompt."""
+    import asyncio
+
+    import aiomqtt
+
+    from labctl.console import out
+    from labctl.monitor.fleet import Fleet
+    from labctl.monitor.table import fleet_table
+
     settings = mqtt_settings(mqtt, ca=mqtt_ca, cert=mqtt_cert, key=mqtt_key, config=mqtt_config)
     if settings is None:
         out.print("error: which broker? give --mqtt mqtt://host[:port] or --mqtt-config FILE")
@@ -52,6 +58,8 @@ def monitor_command(
 
 
 def _client(settings: MqttSettings) -> aiomqtt.Client:
+    import aiomqtt
+
     return aiomqtt.Client(
         settings.host,
         settings.port,
@@ -62,6 +70,8 @@ def _client(settings: MqttSettings) -> aiomqtt.Client:
 
 
 async def _follow(client: aiomqtt.Client, fleet: Fleet) -> None:
+    from labctl.monitor.fleet import SUBSCRIPTIONS
+
     for topic in SUBSCRIPTIONS:
         await client.subscribe(topic, qos=1)
     async for message in client.messages:
@@ -70,6 +80,9 @@ async def _follow(client: aiomqtt.Client, fleet: Fleet) -> None:
 
 
 async def _snapshot(settings: MqttSettings, fleet: Fleet, wait_s: float) -> None:
+    import asyncio
+    import contextlib
+
     async with _client(settings) as client:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(wait_s):
@@ -77,6 +90,14 @@ async def _snapshot(settings: MqttSettings, fleet: Fleet, wait_s: float) -> None
 
 
 async def _live(settings: MqttSettings, fleet: Fleet) -> None:
+    import asyncio
+
+    import aiomqtt
+    from rich.live import Live
+
+    from labctl.console import out
+    from labctl.monitor.table import fleet_table
+
     with Live(fleet_table(fleet), console=out, refresh_per_second=4) as live:
         while True:
             try:

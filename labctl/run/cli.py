@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from labctl.checked_start import refuse_unless_clean
-from labctl.console import out, print_problems
-from labctl.engine.control import RunState, exit_code
-from labctl.errors import InputFileError
 from labctl.operator_name import OperatorOption, operator_name
-from labctl.parameters import parse_parameters
-from labctl.protocol.loader import load_protocol
-from labctl.rig import load_rig
-from labctl.run.session import resume_run, start_run
 from labctl.telemetry.options import (
     HomeAssistant,
     MqttCa,
@@ -28,6 +19,9 @@ from labctl.telemetry.options import (
     MqttUrl,
     mqtt_settings,
 )
+
+if TYPE_CHECKING:
+    from labctl.engine.control import RunState
 
 DEFAULT_JOURNAL = Path(".labctl/journal.sqlite")
 
@@ -53,6 +47,14 @@ def run_command(
     """Run PROTOCOL on the rig's instruments (real ports or `labctl sim serve` endpoints).
 
     Type `pause`, `resume`, `abort [reason]`, `ack ALARM` or `confirm` (a prompt) and Enter while it runs."""
+    from labctl.checked_start import refuse_unless_clean
+    from labctl.console import out, print_problems
+    from labctl.errors import InputFileError
+    from labctl.parameters import parse_parameters
+    from labctl.protocol.loader import load_protocol
+    from labctl.rig import load_rig
+    from labctl.run.session import start_run
+
     link = mqtt_settings(
         mqtt,
         rig=mqtt_rig,
@@ -90,6 +92,11 @@ def resume_command(
 ) -> None:
     """Continue a run after labctl was killed or the power failed: completed steps are not repeated, a dose
     whose result was never recorded is settled from the doser's own record and never re-sent."""
+    from labctl.console import out, print_problems
+    from labctl.errors import InputFileError
+    from labctl.rig import load_rig
+    from labctl.run.session import resume_run
+
     link = mqtt_settings(
         mqtt,
         rig=mqtt_rig,
@@ -113,6 +120,10 @@ def resume_command(
 
 def _interruptible(run: Coroutine[Any, Any, RunState]) -> RunState:
     """Ctrl-C cancels the run: the engine stops additions and sets the safe setpoint on its way out."""
+    import asyncio
+
+    from labctl.console import out
+
     try:
         return asyncio.run(run)
     except KeyboardInterrupt:
@@ -123,6 +134,9 @@ def _interruptible(run: Coroutine[Any, Any, RunState]) -> RunState:
 
 
 def _exit_for(state: RunState) -> None:
+    from labctl.console import out
+    from labctl.engine.control import exit_code
+
     out.print(f"run {state}")
     if not state.clean:
         raise typer.Exit(exit_code(state))

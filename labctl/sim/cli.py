@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from labctl.console import out, print_problems
-from labctl.errors import InputFileError
-from labctl.sim.faults import FaultSchedule, load_fault_schedule, simulated_fault_names
-from labctl.sim.serve import ServeOptions, serve
 from labctl.telemetry.options import MqttCa, MqttCert, MqttConfig, MqttKey, MqttUrl, mqtt_settings
-from simulators.rig import Ports
 
 sim_app = typer.Typer(help="Simulated rigs: serve one for a real controller, list faults, read ledgers.")
 
@@ -60,6 +52,16 @@ def sim_serve(
 
     With --mqtt, the world's truth (true Tr, jacket, bath, KMnO4 undissolved, dosed mass) and each injected
     fault go to labctl/sim/simulator, next to what a controller publishes under labctl/sim/."""
+    import asyncio
+
+    from rich.markup import escape
+
+    from labctl.console import out, print_problems
+    from labctl.errors import InputFileError
+    from labctl.sim.faults import FaultSchedule, load_fault_schedule, simulated_fault_names
+    from labctl.sim.serve import ServeOptions, serve
+    from simulators.rig import Ports
+
     known = simulated_fault_names()
     try:
         schedule = load_fault_schedule(faults, known) if faults is not None else FaultSchedule()
@@ -94,6 +96,9 @@ def sim_serve(
 @sim_app.command("faults")
 def sim_faults() -> None:
     """List the faults a simulated rig can suffer (names for --faults schedules)."""
+    from labctl.console import out
+    from labctl.sim.faults import simulated_fault_names
+
     for name in simulated_fault_names():
         out.print(name)
 
@@ -105,6 +110,12 @@ def sim_ledger(
     ),
 ) -> None:
     """What the simulated doser and pump physically dispensed, by their own records."""
+    import json
+
+    from rich.markup import escape
+
+    from labctl.console import out
+
     try:
         data = json.loads(ledger.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

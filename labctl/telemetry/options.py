@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from labctl.console import out, print_problems
-from labctl.errors import InputFileError
-from labctl.telemetry.config_file import load_mqtt_config
-from labctl.telemetry.errors import TelemetryError
-from labctl.telemetry.settings import MqttSettings, parse_mqtt_url
+if TYPE_CHECKING:
+    from labctl.telemetry.settings import MqttSettings
 
 _PANEL = "MQTT"
 
@@ -72,6 +68,14 @@ def mqtt_settings(
 ) -> MqttSettings | None:
     """None without --mqtt or --mqtt-config; a bad URL or file ends the command with one message, before
     anything starts."""
+    from rich.markup import escape  # noqa: PLC0415
+
+    from labctl.console import out, print_problems  # noqa: PLC0415
+    from labctl.errors import InputFileError  # noqa: PLC0415
+    from labctl.telemetry.config_file import load_mqtt_config  # noqa: PLC0415
+    from labctl.telemetry.errors import TelemetryError  # noqa: PLC0415
+    from labctl.telemetry.settings import parse_mqtt_url  # noqa: PLC0415
+
     try:
         file = load_mqtt_config(config) if config is not None else None
     except InputFileError as exc:
