@@ -7,25 +7,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from labctl.cli_options import DEFAULT_JOURNAL, input_file, mqtt_options, mqtt_settings
 from labctl.operator_name import OperatorOption, operator_name
-from labctl.telemetry.options import (
-    HomeAssistant,
-    MqttCa,
-    MqttCert,
-    MqttConfig,
-    MqttKey,
-    MqttRig,
-    MqttUrl,
-    mqtt_settings,
-)
+from labctl.telemetry.configured import MqttOptions
 
 if TYPE_CHECKING:
     from labctl.journal import Journal
     from labctl.sim.faults import FaultSchedule
 
-DEFAULT_JOURNAL = Path(".labctl/journal.sqlite")
 
-
+@mqtt_options(run=True)
 def dry_run_command(
     protocol: Annotated[Path, typer.Argument(help="Protocol file to run.", show_default=False)],
     seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated rig (noise, doser error).")] = 1,
@@ -46,13 +37,8 @@ def dry_run_command(
             help="Pace process time at this many times wall time (default: as fast as possible).",
         ),
     ] = None,
-    mqtt: MqttUrl = None,
-    mqtt_rig: MqttRig = None,
-    mqtt_ca: MqttCa = None,
-    mqtt_cert: MqttCert = None,
-    mqtt_key: MqttKey = None,
-    home_assistant: HomeAssistant = False,
-    mqtt_config: MqttConfig = None,
+    *,
+    mqtt: MqttOptions,
     operator: OperatorOption = None,
     report: Annotated[
         Path | None, typer.Option("--report", help="Also write the run's batch record (HTML) to this file.")
@@ -62,10 +48,9 @@ def dry_run_command(
     import asyncio
 
     from labctl.checked_start import refuse_unless_clean
-    from labctl.console import out, print_problems
+    from labctl.console import out
     from labctl.dryrun.run import dry_run
     from labctl.engine.control import exit_code
-    from labctl.errors import InputFileError
     from labctl.journal import Journal
     from labctl.journal.summary import summarize
     from labctl.parameters import parse_parameters
@@ -73,21 +58,9 @@ def dry_run_command(
     from labctl.protocol.steps import DoseSolid
     from labctl.summary_view import print_summary
 
-    link = mqtt_settings(
-        mqtt,
-        rig=mqtt_rig,
-        ca=mqtt_ca,
-        cert=mqtt_cert,
-        key=mqtt_key,
-        home_assistant=home_assistant,
-        config=mqtt_config,
-    )
-    try:
-        loaded = load_protocol(protocol, parse_parameters(set_values or []))
-        schedule = _schedule(faults)
-    except InputFileError as exc:
-        print_problems(exc)
-        raise typer.Exit(1) from None
+    link = mqtt_settings(mqtt)
+    loaded = input_file(lambda: load_protocol(protocol, parse_parameters(set_values or [])))
+    schedule = input_file(lambda: _schedule(faults))
     refuse_unless_clean(loaded, None, protocol)  # a rehearsal of a protocol that may not run proves nothing
     result = asyncio.run(
         dry_run(

@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
+from labctl.cli_options import DEFAULT_JOURNAL, JournalOption
+
 if TYPE_CHECKING:
     from labctl.journal import Journal, RunOverview
-
-DEFAULT_JOURNAL = Path(".labctl/journal.sqlite")
-JournalOption = Annotated[Path, typer.Option("--journal", help="SQLite journal of the runs.")]
 
 
 def _open(path: Path, *, incomplete_ok: bool = False) -> Journal:

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from labctl.telemetry.options import MqttCa, MqttCert, MqttConfig, MqttKey, MqttUrl, mqtt_settings
+from labctl.cli_options import mqtt_options, mqtt_settings
+from labctl.telemetry.configured import MqttOptions
 
 if TYPE_CHECKING:
     import aiomqtt
@@ -17,18 +18,16 @@ if TYPE_CHECKING:
 RETRY_S = 2.0
 
 
+@mqtt_options(run=False)
 def monitor_command(
-    mqtt: MqttUrl = None,
     once: Annotated[
         bool, typer.Option("--once", help="Print one table after --wait seconds and exit (for scripts).")
     ] = False,
     wait: Annotated[
         float, typer.Option("--wait", min=0.1, help="Seconds to listen before --once prints.")
     ] = 1.0,
-    mqtt_ca: MqttCa = None,
-    mqtt_cert: MqttCert = None,
-    mqtt_key: MqttKey = None,
-    mqtt_config: MqttConfig = None,
+    *,
+    mqtt: MqttOptions,
 ) -> None:
     """Every rig publishing under labctl/ on the broker: state, protocol, step, temperatures, alarms, prompt."""
     import asyncio
@@ -39,7 +38,7 @@ def monitor_command(
     from labctl.monitor.fleet import Fleet
     from labctl.monitor.table import fleet_table
 
-    settings = mqtt_settings(mqtt, ca=mqtt_ca, cert=mqtt_cert, key=mqtt_key, config=mqtt_config)
+    settings = mqtt_settings(mqtt)
     if settings is None:
         out.print("error: which broker? give --mqtt mqtt://host[:port] or --mqtt-config FILE")
         raise typer.Exit(2)

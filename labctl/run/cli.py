@@ -8,26 +8,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from labctl.cli_options import DEFAULT_JOURNAL, JournalOption, input_file, mqtt_options, mqtt_settings
 from labctl.operator_name import OperatorOption, operator_name
-from labctl.telemetry.options import (
-    HomeAssistant,
-    MqttCa,
-    MqttCert,
-    MqttConfig,
-    MqttKey,
-    MqttRig,
-    MqttUrl,
-    mqtt_settings,
-)
+from labctl.telemetry.configured import MqttOptions
 
 if TYPE_CHECKING:
     from labctl.engine.control import RunState
 
-DEFAULT_JOURNAL = Path(".labctl/journal.sqlite")
 
-JournalOption = Annotated[Path, typer.Option("--journal", help="SQLite journal of the runs.")]
-
-
+@mqtt_options(run=True)
 def run_command(
     protocol: Annotated[Path, typer.Argument(help="Protocol file to run.", show_default=False)],
     rig_file: Annotated[Path, typer.Option("--rig", help="Rig file: which instrument on which port.")],
@@ -35,45 +24,28 @@ def run_command(
     set_values: Annotated[
         list[str] | None, typer.Option("--set", help="Set a protocol parameter: NAME=VALUE (repeatable).")
     ] = None,
-    mqtt: MqttUrl = None,
-    mqtt_rig: MqttRig = None,
-    mqtt_ca: MqttCa = None,
-    mqtt_cert: MqttCert = None,
-    mqtt_key: MqttKey = None,
-    home_assistant: HomeAssistant = False,
-    mqtt_config: MqttConfig = None,
+    *,
+    mqtt: MqttOptions,
     operator: OperatorOption = None,
 ) -> None:
     """Run PROTOCOL on the rig's instruments (real ports or `labctl sim serve` endpoints).
 
     Type `pause`, `resume`, `abort [reason]`, `ack ALARM` or `confirm` (a prompt) and Enter while it runs."""
     from labctl.checked_start import refuse_unless_clean
-    from labctl.console import out, print_problems
-    from labctl.errors import InputFileError
+    from labctl.console import out
     from labctl.parameters import parse_parameters
     from labctl.protocol.loader import load_protocol
     from labctl.rig import load_rig
     from labctl.run.session import start_run
 
-    link = mqtt_settings(
-        mqtt,
-        rig=mqtt_rig,
-        ca=mqtt_ca,
-        cert=mqtt_cert,
-        key=mqtt_key,
-        home_assistant=home_assistant,
-        config=mqtt_config,
-    )
-    try:
-        loaded = load_protocol(protocol, parse_parameters(set_values or []))
-        rig = load_rig(rig_file)
-    except InputFileError as exc:
-        print_problems(exc)
-        raise typer.Exit(1) from None
+    link = mqtt_settings(mqtt)
+    loaded = input_file(lambda: load_protocol(protocol, parse_parameters(set_values or [])))
+    rig = input_file(lambda: load_rig(rig_file))
     refuse_unless_clean(loaded, rig.rig, protocol)
     _exit_for(_interruptible(start_run(loaded, rig, journal, out, link, operator=operator_name(operator))))
 
 
+@mqtt_options(run=True)
 def resume_command(
     run_id: Annotated[str, typer.Argument(help="The run to continue, as `labctl run` printed it.")],
     journal: JournalOption = DEFAULT_JOURNAL,
@@ -81,38 +53,18 @@ def resume_command(
         Path | None,
         typer.Option("--rig", help="Rig file, if the instruments moved; default: the run's own rig."),
     ] = None,
-    mqtt: MqttUrl = None,
-    mqtt_rig: MqttRig = None,
-    mqtt_ca: MqttCa = None,
-    mqtt_cert: MqttCert = None,
-    mqtt_key: MqttKey = None,
-    home_assistant: HomeAssistant = False,
-    mqtt_config: MqttConfig = None,
+    *,
+    mqtt: MqttOptions,
     operator: OperatorOption = None,
 ) -> None:
     """Continue a run after labctl was killed or the power failed: completed steps are not repeated, a dose
     whose result was never recorded is settled from the doser's own record and never re-sent."""
-    from labctl.console import out, print_problems
-    from labctl.errors import InputFileError
+    from labctl.console import out
     from labctl.rig import load_rig
     from labctl.run.session import resume_run
 
-    link = mqtt_settings(
-        mqtt,
-        rig=mqtt_rig,
-        ca=mqtt_ca,
-        cert=mqtt_cert,
-        key=mqtt_key,
-        home_assistant=home_assistant,
-        config=mqtt_config,
-    )
-    source = None
-    if rig_file is not None:
-        try:
-            source = load_rig(rig_file)
-        except InputFileError as exc:
-            print_problems(exc)
-            raise typer.Exit(1) from None
+    link = mqtt_settings(mqtt)
+    source = input_file(lambda: load_rig(rig_file)) if rig_file is not None else None
     _exit_for(
         _interruptible(resume_run(run_id, journal, source, out, link, operator=operator_name(operator)))
     )

@@ -7,12 +7,14 @@ from typing import Annotated
 
 import typer
 
-from labctl.telemetry.options import MqttCa, MqttCert, MqttConfig, MqttKey, MqttUrl, mqtt_settings
+from labctl.cli_options import input_file, mqtt_options, mqtt_settings
+from labctl.telemetry.configured import MqttOptions
 
 sim_app = typer.Typer(help="Simulated rigs: serve one for a real controller, list faults, read ledgers.")
 
 
 @sim_app.command("serve")
+@mqtt_options(run=False)
 def sim_serve(
     speed: Annotated[
         float, typer.Option("--speed", min=0.001, help="Process seconds per wall second.")
@@ -42,11 +44,8 @@ def sim_serve(
         float | None,
         typer.Option("--duration", help="Stop after this many process seconds (default: run until Ctrl-C)."),
     ] = None,
-    mqtt: MqttUrl = None,
-    mqtt_ca: MqttCa = None,
-    mqtt_cert: MqttCert = None,
-    mqtt_key: MqttKey = None,
-    mqtt_config: MqttConfig = None,
+    *,
+    mqtt: MqttOptions,
 ) -> None:
     """Serve a simulated rig (world + Huber + Mettler/Quantos + Reglo) on TCP ports, like terminal servers.
 
@@ -56,21 +55,18 @@ def sim_serve(
 
     from rich.markup import escape
 
-    from labctl.console import out, print_problems
-    from labctl.errors import InputFileError
+    from labctl.console import out
     from labctl.sim.faults import FaultSchedule, load_fault_schedule, simulated_fault_names
     from labctl.sim.serve import ServeOptions, serve
     from simulators.rig import Ports
 
     known = simulated_fault_names()
-    try:
-        schedule = load_fault_schedule(faults, known) if faults is not None else FaultSchedule()
-    except InputFileError as exc:
-        print_problems(exc)
-        raise typer.Exit(1) from None
+    schedule = (
+        input_file(lambda: load_fault_schedule(faults, known)) if faults is not None else FaultSchedule()
+    )
     b = port_base
     ports = Ports(b, b + 1, b + 2, b + 3, b + 4) if b else Ports()
-    link = mqtt_settings(mqtt, ca=mqtt_ca, cert=mqtt_cert, key=mqtt_key, config=mqtt_config)
+    link = mqtt_settings(mqtt)
     options = ServeOptions(host, ports, speed, seed, pty, rig_out, ledger_out, duration, link)
     ready = asyncio.Event()
 
