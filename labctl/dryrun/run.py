@@ -21,6 +21,7 @@ from labctl.rig.loader import parse_rig
 from labctl.run.wiring import RunWiring
 from labctl.sim.faults import FaultSchedule
 from labctl.sim.serve import rig_yaml
+from labctl.telemetry.attach import publishing
 from labctl.telemetry.settings import MqttSettings
 from simulators.clock import ManualClock
 from simulators.rig import Endpoints, SimulatedRig
@@ -91,8 +92,8 @@ async def dry_run(
         journal = opened.journal(journal_path)
         run_id = begin_run(journal, loaded, rig, mode="dry-run", now=clock.now(), seed=seed)
         name = loaded.protocol.metadata.name
-        commands = await opened.publisher(
-            mqtt, journal, run_id, rig=rig.rig.rig, mode="dry-run", protocol=name
+        commands = await stack.enter_async_context(
+            publishing(mqtt, journal, run_id, rig=rig.rig.rig, mode="dry-run", protocol=name)
         )
         engine = Engine(
             loaded,

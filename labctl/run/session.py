@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from labctl.rig.connect import RigDevices
 from labctl.rig.loader import LoadedRig, parse_rig
 from labctl.run.console import RunConsole
 from labctl.run.wiring import RunWiring
-from labctl.telemetry.commands import CommandIntake
+from labctl.telemetry.attach import publishing
 from labctl.telemetry.settings import MqttSettings
 
 
@@ -44,21 +45,9 @@ async def start_run(
         console.print(
             f"run {run_id} (journal {journal_path}); resume with: labctl resume {run_id}", markup=False
         )
-        commands = await opened.publisher(
-            mqtt, journal, run_id, rig=devices.name, mode="run", protocol=loaded.protocol.metadata.name
-        )
+        link = _Link(mqtt, run_id, "run", resumed=False)
         options = EngineOptions(period_s=rig.rig.poll, started_by=operator)
-        return await _drive(
-            opened,
-            loaded,
-            devices,
-            journal,
-            console,
-            options=options,
-            clock=clock,
-            resume=None,
-            commands=commands,
-        )
+        return await _drive(opened, loaded, devices, journal, console, options, clock, None, link)
 
 
 async def resume_run(
@@ -88,41 +77,43 @@ async def resume_run(
         )
         clock = WallClock(rig.rig.speed, start=start)
         devices = await opened.devices(rig.rig, clock.now)
-        commands = await opened.publisher(
-            mqtt,
-            journal,
-            run_id,
-            rig=devices.name,
-            mode=info.mode,
-            protocol=loaded.protocol.metadata.name,
-            resumed=True,
-        )
+        link = _Link(mqtt, run_id, info.mode, resumed=True)
         options = EngineOptions(period_s=rig.rig.poll, started_by=operator)
-        return await _drive(
-            opened,
-            loaded,
-            devices,
-            journal,
-            console,
-            options=options,
-            clock=clock,
-            resume=point,
-            commands=commands,
-        )
+        return await _drive(opened, loaded, devices, journal, console, options, clock, point, link)
 
 
-async def _drive(
+@dataclass(frozen=True)
+class _Link:
+    """What the MQTT publisher of this run needs besides the journal."""
+
+    settings: MqttSettings | None
+    run_id: str
+    mode: str
+    resumed: bool
+
+
+async def _drive(  # noqa: PLR0917  # the run's parts, each opened by its caller
     opened: RunWiring,
     loaded: LoadedProtocol,
     devices: RigDevices,
     journal: Journal,
     console: Console,
-    *,
     options: EngineOptions,
     clock: WallClock,
     resume: ResumePoint | None,
-    commands: CommandIntake | None,
+    link: _Link,
 ) -> RunState:
+    commands = await opened.stack.enter_async_context(
+        publishing(
+            link.settings,
+            journal,
+            link.run_id,
+            rig=devices.name,
+            mode=link.mode,
+            protocol=loaded.protocol.metadata.name,
+            resumed=link.resumed,
+        )
+    )
     view = RunConsole(console)
     opened.stack.push_async_callback(view.stop)
     engine = Engine(loaded, devices, journal, clock, options=options, operator=operators(view, commands))

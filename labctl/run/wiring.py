@@ -10,17 +10,15 @@ from typing import TYPE_CHECKING
 
 from labctl.journal import Journal
 from labctl.rig.connect import RigDevices, connect_rig
-from labctl.telemetry.attach import publishing
 
 if TYPE_CHECKING:
     from devices.reading import Clock
     from labctl.rig.model import Rig
-    from labctl.telemetry.commands import CommandIntake
-    from labctl.telemetry.settings import MqttSettings
 
 
 class RunWiring:
-    """Each method opens one thing and leaves its closing to the stack."""
+    """Each method opens one thing and leaves its closing to the stack; what opens as a context manager (the
+    MQTT link, the bench) enters the stack itself."""
 
     def __init__(self, stack: AsyncExitStack) -> None:
         self.stack = stack
@@ -36,19 +34,3 @@ class RunWiring:
         journal = Journal(path)
         self.stack.callback(journal.close)
         return journal
-
-    async def publisher(
-        self,
-        settings: MqttSettings | None,
-        journal: Journal,
-        run_id: str,
-        *,
-        rig: str,
-        mode: str,
-        protocol: str,
-        resumed: bool = False,
-    ) -> CommandIntake | None:
-        """The run's MQTT link (None without MQTT): an unreachable broker is retried in the background, never
-        a reason for the run not to start."""
-        link = publishing(settings, journal, run_id, rig=rig, mode=mode, protocol=protocol, resumed=resumed)
-        return await self.stack.enter_async_context(link)
