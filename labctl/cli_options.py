@@ -25,7 +25,7 @@ JournalOption = Annotated[Path, typer.Option("--journal", help="SQLite journal o
 
 _PANEL = "MQTT"
 
-_BROKER: dict[str, tuple[str, Any, object]] = {
+_OPTIONS: dict[str, tuple[str, Any, object]] = {
     "mqtt": (
         "url",
         Annotated[
@@ -102,7 +102,7 @@ _BROKER: dict[str, tuple[str, Any, object]] = {
         None,
     ),
 }
-"""Each option: the command-line parameter's name, the MqttOptions field it fills, its declaration, default."""
+"""Each option by its parameter name: the MqttOptions field it fills, its declaration, its default."""
 
 _RUN_ONLY = frozenset({"mqtt_rig", "home_assistant"})
 """What only a run's publisher uses: its topic name and Home Assistant discovery."""
@@ -114,7 +114,7 @@ def mqtt_options(*, run: bool) -> Callable[[Callable[..., None]], Callable[..., 
     only reaches the broker (address, TLS files, config file).
 
     typer reads a command's options from its signature, so the options are spliced into the signature it sees."""
-    names = [name for name in _BROKER if run or name not in _RUN_ONLY]
+    names = [name for name in _OPTIONS if run or name not in _RUN_ONLY]
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
         signature = inspect.signature(command, eval_str=True)
@@ -124,7 +124,9 @@ def mqtt_options(*, run: bool) -> Callable[[Callable[..., None]], Callable[..., 
                 parameters.append(parameter)
                 continue
             parameters += [
-                inspect.Parameter(name, parameter.kind, default=_BROKER[name][2], annotation=_BROKER[name][1])
+                inspect.Parameter(
+                    name, parameter.kind, default=_OPTIONS[name][2], annotation=_OPTIONS[name][1]
+                )
                 for name in names
             ]
         if len(parameters) != len(signature.parameters) + len(names) - 1:
@@ -132,7 +134,7 @@ def mqtt_options(*, run: bool) -> Callable[[Callable[..., None]], Callable[..., 
 
         @functools.wraps(command)
         def with_mqtt_options(**values: Any) -> None:
-            fields = {_BROKER[name][0]: values.pop(name) for name in names}
+            fields = {_OPTIONS[name][0]: values.pop(name) for name in names}
             command(**values, mqtt=MqttOptions(**fields))
 
         with_mqtt_options.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
