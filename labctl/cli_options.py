@@ -1,6 +1,6 @@
-"""What more than one command takes, declared once: the journal option, the `--mqtt…` options of every command
-that talks to a broker (run, resume, dry-run, sim serve, monitor), and the one way an unusable input file or
-broker setting ends a command."""
+"""What more than one command takes, declared once: the journal and operator options, the `--mqtt…` options of
+every command that talks to a broker (run, resume, dry-run, sim serve, monitor), and the one way an unusable input
+file or broker setting ends a command."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ T = TypeVar("T")
 DEFAULT_JOURNAL = Path(".labctl/journal.sqlite")
 
 JournalOption = Annotated[Path, typer.Option("--journal", help="SQLite journal of the runs.")]
+
+OperatorOption = Annotated[
+    str | None,
+    typer.Option("--operator", help="Who is responsible for this run (default: your login name)."),
+]
 
 _PANEL = "MQTT"
 

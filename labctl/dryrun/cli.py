@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from labctl.cli_options import DEFAULT_JOURNAL, input_file, mqtt_options, mqtt_settings
-from labctl.operator_name import OperatorOption, operator_name
+from labctl.cli_options import DEFAULT_JOURNAL, OperatorOption, input_file, mqtt_options, mqtt_settings
+from labctl.operator_name import operator_name
 from labctl.telemetry.configured import MqttOptions
 
 if TYPE_CHECKING:
