@@ -3,14 +3,6 @@
 from __future__ import annotations
 
 import getpass
-from typing import Annotated
-
-import typer
-
-OperatorOption = Annotated[
-    str | None,
-    typer.Option("--operator", help="Who is responsible for this run (default: your login name)."),
-]
 
 
 def operator_name(given: str | None) -> str | None:

@@ -351,3 +351,80 @@ def test_schema_of_an_unknown_kind_is_a_usage_error() -> None:
     result = labctl("schema", "--kind", "reactor")
     assert result.returncode == 2
     assert "expected one of protocol, rig" in result.stderr
+
+
+# --- starting up: the CLI answers at once ---------------------------------------------------------------------
+
+HEAVY = (
+    "matplotlib",
+    "jinja2",
+    "rdkit",
+    "pymodbus",
+    "aiomqtt",
+    "pydantic",
+    "structlog",
+    "simulators",
+    "devices",
+)
+
+
+def test_importing_the_cli_leaves_the_heavy_modules_to_the_commands_that_need_them() -> None:
+    """Every command's module is imported to build the CLI; what they run with is imported when they run."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import labctl.cli, sys, json; print(json.dumps(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    modules = set(json.loads(done.stdout))
+    assert "labctl.cli" in modules
+    assert {m for m in modules if m.split(".")[0] in HEAVY} == set()
+    heavy_labctl = ("labctl.engine", "labctl.report", "labctl.protocol", "labctl.rig", "labctl.journal")
+    assert {m for m in modules if m.startswith(heavy_labctl)} == set()
+
+
+def test_version_needs_no_heavy_module() -> None:
+    """`--version` answers from labctl itself: the same check on the running command, by its modules."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.argv = ['labctl', '--version']\n"
+            "from labctl.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "import json\nprint(json.dumps(sorted(sys.modules)))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    version_line, modules_line = done.stdout.splitlines()
+    assert version_line == f"labctl {version('labctl')}"
+    modules = set(json.loads(modules_line))
+    assert {m for m in modules if m.split(".")[0] in (*HEAVY, "rich")} == set()
+
+
+MQTT_OPTIONS = "--mqtt --mqtt-rig --mqtt-ca --mqtt-cert --mqtt-key --home-assistant --mqtt-config"
+BROKER_OPTIONS = "--mqtt --mqtt-ca --mqtt-cert --mqtt-key --mqtt-config"
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ("dry-run", f"--seed --faults --journal --set --speed {MQTT_OPTIONS} --operator --report"),
+        ("run", f"--rig --journal --set {MQTT_OPTIONS} --operator"),
+        ("resume", f"--journal --rig {MQTT_OPTIONS} --operator"),
+        (
+            "sim serve",
+            f"--speed --faults --host --port-base --pty --seed --rig-out --ledger --duration {BROKER_OPTIONS}",
+        ),
+        ("monitor", f"--once --wait {BROKER_OPTIONS}"),
+    ],
+)
+def test_a_command_s_help_lists_every_option(command: str, options: str) -> None:
+    result = labctl(*command.split(), "--help")
+    assert result.returncode == 0, result.stdout
+    listed = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", result.stdout))
+    assert listed == {*options.split(), "--help"}, result.stdout

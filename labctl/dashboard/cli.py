@@ -6,10 +6,6 @@ from typing import Annotated
 
 import typer
 
-from labctl.console import out
-from labctl.dashboard.server import make_server
-from labctl.dashboard.settings import DashboardError, broker_address, listen_address
-
 
 def dashboard_command(
     mqtt: Annotated[
@@ -26,6 +22,10 @@ def dashboard_command(
 ) -> None:
     """Serve the live dashboard: every rig's state, step, temperatures with the band, dosing, alarms, prompt and
     pause / resume / abort. People sign in on the page with their broker login; the broker's ACL decides."""
+    from labctl.console import out
+    from labctl.dashboard.server import make_server
+    from labctl.dashboard.settings import DashboardError, broker_address, listen_address
+
     try:
         broker = broker_address(mqtt)
         host, port = listen_address(listen)

@@ -2,40 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from labctl.checked_start import refuse_unless_clean
-from labctl.console import out, print_problems
-from labctl.dryrun.run import dry_run
-from labctl.engine.control import exit_code
-from labctl.errors import InputFileError
-from labctl.journal import Journal
-from labctl.journal.summary import summarize
-from labctl.operator_name import OperatorOption, operator_name
-from labctl.parameters import parse_parameters
-from labctl.protocol.loader import load_protocol
-from labctl.protocol.steps import DoseSolid
-from labctl.report import ReportError, write_report
-from labctl.sim.faults import FaultSchedule, load_fault_schedule, simulated_fault_names
-from labctl.summary_view import print_summary
-from labctl.telemetry.options import (
-    HomeAssistant,
-    MqttCa,
-    MqttCert,
-    MqttConfig,
-    MqttKey,
-    MqttRig,
-    MqttUrl,
-    mqtt_settings,
-)
+from labctl.cli_options import DEFAULT_JOURNAL, OperatorOption, input_file, mqtt_options, mqtt_settings
+from labctl.operator_name import operator_name
+from labctl.telemetry.configured import MqttOptions
 
-DEFAULT_JOURNAL = Path(".labctl/journal.sqlite")
+if TYPE_CHECKING:
+    from labctl.journal import Journal
+    from labctl.sim.faults import FaultSchedule
 
 
+@mqtt_options(run=True)
 def dry_run_command(
     protocol: Annotated[Path, typer.Argument(help="Protocol file to run.", show_default=False)],
     seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated rig (noise, doser error).")] = 1,
@@ -56,34 +37,30 @@ def dry_run_command(
             help="Pace process time at this many times wall time (default: as fast as possible).",
         ),
     ] = None,
-    mqtt: MqttUrl = None,
-    mqtt_rig: MqttRig = None,
-    mqtt_ca: MqttCa = None,
-    mqtt_cert: MqttCert = None,
-    mqtt_key: MqttKey = None,
-    home_assistant: HomeAssistant = False,
-    mqtt_config: MqttConfig = None,
+    *,
+    mqtt: MqttOptions,
     operator: OperatorOption = None,
     report: Annotated[
         Path | None, typer.Option("--report", help="Also write the run's batch record (HTML) to this file.")
     ] = None,
 ) -> None:
     """Run PROTOCOL against in-process simulators on a fast-forward clock and print the run's summary."""
-    link = mqtt_settings(
-        mqtt,
-        rig=mqtt_rig,
-        ca=mqtt_ca,
-        cert=mqtt_cert,
-        key=mqtt_key,
-        home_assistant=home_assistant,
-        config=mqtt_config,
-    )
-    try:
-        loaded = load_protocol(protocol, parse_parameters(set_values or []))
-        schedule = _schedule(faults)
-    except InputFileError as exc:
-        print_problems(exc)
-        raise typer.Exit(1) from None
+    import asyncio
+
+    from labctl.checked_start import refuse_unless_clean
+    from labctl.console import out
+    from labctl.dryrun.run import dry_run
+    from labctl.engine.control import exit_code
+    from labctl.journal import Journal
+    from labctl.journal.summary import summarize
+    from labctl.parameters import parse_parameters
+    from labctl.protocol.loader import load_protocol
+    from labctl.protocol.steps import DoseSolid
+    from labctl.summary_view import print_summary
+
+    link = mqtt_settings(mqtt)
+    loaded = input_file(lambda: load_protocol(protocol, parse_parameters(set_values or [])))
+    schedule = input_file(lambda: _schedule(faults))
     refuse_unless_clean(loaded, None, protocol)  # a rehearsal of a protocol that may not run proves nothing
     result = asyncio.run(
         dry_run(
@@ -112,6 +89,9 @@ def dry_run_command(
 
 def _write_report(journal: Journal, run_id: str, target: Path) -> bool:
     """A report that cannot be written is said (exit 1), and the run stays in the journal to report later."""
+    from labctl.console import out
+    from labctl.report import ReportError, write_report
+
     try:
         write_report(journal, run_id, target)
     except ReportError as exc:
@@ -122,6 +102,8 @@ def _write_report(journal: Journal, run_id: str, target: Path) -> bool:
 
 
 def _schedule(path: Path | None) -> FaultSchedule | None:
+    from labctl.sim.faults import load_fault_schedule, simulated_fault_names
+
     if path is None:
         return None
     return load_fault_schedule(path, simulated_fault_names())

@@ -3,6 +3,7 @@ engine on a fast-forward clock, and a journal like any other run's."""
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,12 +14,11 @@ from labctl.dryrun.operator import SimulatedOperator
 from labctl.engine.begin import begin_run
 from labctl.engine.control import RunState
 from labctl.engine.engine import Engine, EngineOptions, Operator, operators
-from labctl.journal import Journal
 from labctl.protocol.checks.config import CheckerConfig
 from labctl.protocol.loader import LoadedProtocol
 from labctl.protocol.model import Protocol
-from labctl.rig.connect import connect_rig
 from labctl.rig.loader import parse_rig
+from labctl.run.wiring import RunWiring
 from labctl.sim.faults import FaultSchedule
 from labctl.sim.serve import rig_yaml
 from labctl.telemetry.attach import publishing
@@ -82,35 +82,29 @@ async def dry_run(
     `speed` paces process time to that many times wall time (for watching on a dashboard), else it flies."""
     sim_clock = ManualClock()
     sim = SimulatedRig(sim_clock, seed=seed, world_config=world_for(loaded.protocol))
-    endpoints = await sim.serve(huber_reply_delay_s=0.0)
-    try:
+    async with AsyncExitStack() as stack:
+        opened = RunWiring(stack)
+        endpoints = await sim.serve(huber_reply_delay_s=0.0)
+        stack.push_async_callback(sim.close)
         rig = parse_rig(_rig_text(endpoints), "<dry-run rig>")
         clock = FastForwardClock(sim_clock, sim, schedule, speed=speed)
-        devices = await connect_rig(rig.rig, clock.now)
-        journal = Journal(journal_path)
-        try:
-            run_id = begin_run(journal, loaded, rig, mode="dry-run", now=clock.now(), seed=seed)
-            name = loaded.protocol.metadata.name
-            try:
-                async with publishing(
-                    mqtt, journal, run_id, rig=rig.rig.rig, mode="dry-run", protocol=name
-                ) as commands:
-                    engine = Engine(
-                        loaded,
-                        devices,
-                        journal,
-                        clock,
-                        options=EngineOptions(
-                            period_s=period_s, operator_timeout_s=OPERATOR_TIMEOUT_S, started_by=started_by
-                        ),
-                        operator=operators(operator or SimulatedOperator(), commands),
-                    )
-                    with on_the_bench(sim):
-                        state = await engine.run()
-            finally:
-                await devices.close()
-        finally:
-            journal.close()
-        return DryRunResult(run_id, state, journal_path, sim.ledgers(), clock.injected)
-    finally:
-        await sim.close()
+        devices = await opened.devices(rig.rig, clock.now)
+        journal = opened.journal(journal_path)
+        run_id = begin_run(journal, loaded, rig, mode="dry-run", now=clock.now(), seed=seed)
+        name = loaded.protocol.metadata.name
+        commands = await stack.enter_async_context(
+            publishing(mqtt, journal, run_id, rig=rig.rig.rig, mode="dry-run", protocol=name)
+        )
+        engine = Engine(
+            loaded,
+            devices,
+            journal,
+            clock,
+            options=EngineOptions(
+                period_s=period_s, operator_timeout_s=OPERATOR_TIMEOUT_S, started_by=started_by
+            ),
+            operator=operators(operator or SimulatedOperator(), commands),
+        )
+        stack.enter_context(on_the_bench(sim))
+        state = await engine.run()
+    return DryRunResult(run_id, state, journal_path, sim.ledgers(), clock.injected)

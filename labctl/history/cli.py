@@ -6,24 +6,23 @@ from __future__ import annotations
 import sys
 from contextlib import closing, nullcontext
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from labctl.console import out
-from labctl.journal import Journal, JournalError, RunOverview
-from labctl.journal.export import events_csv, jsonl, readings_csv
-from labctl.journal.integrity import check_run
-from labctl.report import ReportError, write_report
+from labctl.cli_options import DEFAULT_JOURNAL, JournalOption
 
-DEFAULT_JOURNAL = Path(".labctl/journal.sqlite")
-JournalOption = Annotated[Path, typer.Option("--journal", help="SQLite journal of the runs.")]
+if TYPE_CHECKING:
+    from labctl.journal import Journal, RunOverview
 
 
 def _open(path: Path, *, incomplete_ok: bool = False) -> Journal:
     """Reading never creates a journal: a mistyped path is an error, not an empty history. A journal behind its
     head file (its tail lost) is an error too, never a shorter history; only `verify` reads it, to say what is
     missing."""
+    from labctl.console import out
+    from labctl.journal import Journal, JournalError
+
     if not path.is_file():
         out.print(
             f"error: {path}: no journal there (labctl run and dry-run write one; see --journal)", markup=False
@@ -38,6 +37,8 @@ def _open(path: Path, *, incomplete_ok: bool = False) -> Journal:
 
 def runs_command(journal: JournalOption = DEFAULT_JOURNAL) -> None:
     """The runs in the journal, oldest first: id, mode, protocol, rig, start, end, outcome and alarms raised."""
+    from labctl.console import out
+
     with closing(_open(journal)) as j:
         runs = j.overview()
     rows = [("RUN", "MODE", "STARTED (UTC)", "ENDED (UTC)", "OUTCOME", "ALARMS", "RIG", "PROTOCOL")]
@@ -65,6 +66,10 @@ def export_command(
     journal: JournalOption = DEFAULT_JOURNAL,
 ) -> None:
     """Write one run's readings or events for analysis elsewhere (absent readings stay empty, never 0)."""
+    from labctl.console import out
+    from labctl.journal import JournalError
+    from labctl.journal.export import events_csv, jsonl, readings_csv
+
     if csv == jsonl_ or (events and not csv):
         out.print("error: give exactly one of --csv or --jsonl (--events goes with --csv)", markup=False)
         raise typer.Exit(2)
@@ -88,6 +93,10 @@ def verify_command(
     """Check the run's hash chain against itself and against the head file beside the journal: exit 0 when every
     record is there as written; else one line saying whether the tail is lost, writing stopped on an error, or a
     record was altered."""
+    from labctl.console import out
+    from labctl.journal import JournalError
+    from labctl.journal.integrity import check_run
+
     with closing(_open(journal, incomplete_ok=True)) as j:
         try:
             integrity = check_run(j, run_id)
@@ -109,6 +118,10 @@ def report_command(
 ) -> None:
     """Write the run's batch record: one HTML file with plots, portions, steps, alarms, actions, deviations
     and the checker's findings, that opens offline."""
+    from labctl.console import out
+    from labctl.journal import JournalError
+    from labctl.report import ReportError, write_report
+
     target = output or Path(f"batch-record-{run_id}.html")
     with closing(_open(journal)) as j:
         try:

@@ -2,91 +2,33 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from typing import Annotated
 
-import aiomqtt
 import typer
-from rich.live import Live
 
-from labctl.console import out
-from labctl.monitor.fleet import SUBSCRIPTIONS, Fleet
-from labctl.monitor.table import fleet_table
-from labctl.telemetry.options import MqttCa, MqttCert, MqttConfig, MqttKey, MqttUrl, mqtt_settings
-from labctl.telemetry.settings import MqttSettings
-
-RETRY_S = 2.0
+from labctl.cli_options import mqtt_options, mqtt_settings
+from labctl.telemetry.configured import MqttOptions
 
 
+@mqtt_options(run=False)
 def monitor_command(
-    mqtt: MqttUrl = None,
     once: Annotated[
         bool, typer.Option("--once", help="Print one table after --wait seconds and exit (for scripts).")
     ] = False,
     wait: Annotated[
         float, typer.Option("--wait", min=0.1, help="Seconds to listen before --once prints.")
     ] = 1.0,
-    mqtt_ca: MqttCa = None,
-    mqtt_cert: MqttCert = None,
-    mqtt_key: MqttKey = None,
-    mqtt_config: MqttConfig = None,
+    *,
+    mqtt: MqttOptions,
 ) -> None:
     """Every rig publishing under labctl/ on the broker: state, protocol, step, temperatures, alarms, prompt."""
-    settings = mqtt_settings(mqtt, ca=mqtt_ca, cert=mqtt_cert, key=mqtt_key, config=mqtt_config)
+    from labctl.console import out
+    from labctl.monitor.watch import watch
+
+    settings = mqtt_settings(mqtt)
     if settings is None:
         out.print("error: which broker? give --mqtt mqtt://host[:port] or --mqtt-config FILE")
         raise typer.Exit(2)
-    fleet = Fleet()
-    try:
-        if once:
-            asyncio.run(_snapshot(settings, fleet, wait))
-            out.print(fleet_table(fleet))
-        else:
-            asyncio.run(_live(settings, fleet))
-    except aiomqtt.MqttError as exc:
-        out.print(f"error: cannot reach the broker {settings.host}:{settings.port}: {exc}", markup=False)
-        raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        pass
-
-
-def _client(settings: MqttSettings) -> aiomqtt.Client:
-    return aiomqtt.Client(
-        settings.host,
-        settings.port,
-        username=settings.username,
-        password=settings.password,
-        tls_params=settings.tls_parameters(),
-    )
-
-
-async def _follow(client: aiomqtt.Client, fleet: Fleet) -> None:
-    for topic in SUBSCRIPTIONS:
-        await client.subscribe(topic, qos=1)
-    async for message in client.messages:
-        payload = message.payload if isinstance(message.payload, bytes) else b""
-        fleet.apply(str(message.topic), payload)
-
-
-async def _snapshot(settings: MqttSettings, fleet: Fleet, wait_s: float) -> None:
-    async with _client(settings) as client:
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(wait_s):
-                await _follow(client, fleet)
-
-
-async def _live(settings: MqttSettings, fleet: Fleet) -> None:
-    with Live(fleet_table(fleet), console=out, refresh_per_second=4) as live:
-        while True:
-            try:
-                async with _client(settings) as client, asyncio.TaskGroup() as tasks:
-                    tasks.create_task(_follow(client, fleet))
-                    while True:
-                        live.update(fleet_table(fleet))
-                        await asyncio.sleep(0.25)
-            except* aiomqtt.MqttError as group:
-                live.console.print(
-                    f"broker lost ({group.exceptions[0]}); retrying in {RETRY_S:g} s", markup=False
-                )
-            await asyncio.sleep(RETRY_S)
+    status = watch(settings, once=once, wait_s=wait)
+    if status:
+        raise typer.Exit(status)

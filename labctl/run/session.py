@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,9 +18,9 @@ from labctl.engine.errors import EngineError
 from labctl.engine.resume import ResumePoint, resume_point
 from labctl.journal import Journal
 from labctl.protocol.loader import LoadedProtocol, parse_protocol
-from labctl.rig.connect import connect_rig
 from labctl.rig.loader import LoadedRig, parse_rig
 from labctl.run.console import RunConsole
+from labctl.run.wiring import RunWiring
 from labctl.telemetry.attach import publishing
 from labctl.telemetry.settings import MqttSettings
 
@@ -35,19 +36,18 @@ async def start_run(
 ) -> RunState:
     """The run enters the journal only once every instrument has answered: a rig that cannot be opened leaves
     nothing behind to resume."""
-    clock = WallClock(rig.rig.speed)
-    devices = await connect_rig(rig.rig, clock.now)
-    journal = Journal(journal_path)
-    try:
+    async with AsyncExitStack() as stack:
+        opened = RunWiring(stack)
+        clock = WallClock(rig.rig.speed)
+        devices = await opened.devices(rig.rig, clock.now)
+        journal = opened.journal(journal_path)
         run_id = begin_run(journal, loaded, rig, mode="run", now=clock.now())
         console.print(
             f"run {run_id} (journal {journal_path}); resume with: labctl resume {run_id}", markup=False
         )
         link = _Link(mqtt, run_id, "run", resumed=False)
         options = EngineOptions(period_s=rig.rig.poll, started_by=operator)
-        return await _drive(loaded, devices, journal, console, options, clock=clock, resume=None, link=link)
-    finally:
-        journal.close()
+        return await _drive(opened, loaded, devices, journal, console, options, clock, None, link)
 
 
 async def resume_run(
@@ -59,8 +59,9 @@ async def resume_run(
     *,
     operator: str | None = None,
 ) -> RunState:
-    journal = Journal(journal_path)
-    try:
+    async with AsyncExitStack() as stack:
+        opened = RunWiring(stack)
+        journal = opened.journal(journal_path)
         info = journal.open_run(run_id)
         parameters = {name: str(value) for name, value in info.parameters.items()}
         loaded = parse_protocol(info.protocol_text, info.protocol_file, parameters)
@@ -75,12 +76,10 @@ async def resume_run(
             markup=False,
         )
         clock = WallClock(rig.rig.speed, start=start)
-        devices = await connect_rig(rig.rig, clock.now)
+        devices = await opened.devices(rig.rig, clock.now)
         link = _Link(mqtt, run_id, info.mode, resumed=True)
         options = EngineOptions(period_s=rig.rig.poll, started_by=operator)
-        return await _drive(loaded, devices, journal, console, options, clock=clock, resume=point, link=link)
-    finally:
-        journal.close()
+        return await _drive(opened, loaded, devices, journal, console, options, clock, point, link)
 
 
 @dataclass(frozen=True)
@@ -93,40 +92,32 @@ class _Link:
     resumed: bool
 
 
-async def _drive(
+async def _drive(  # noqa: PLR0917  # the run's parts, each opened by its caller
+    opened: RunWiring,
     loaded: LoadedProtocol,
     devices: RigDevices,
     journal: Journal,
     console: Console,
     options: EngineOptions,
-    *,
     clock: WallClock,
     resume: ResumePoint | None,
     link: _Link,
 ) -> RunState:
-    async with publishing(
-        link.settings,
-        journal,
-        link.run_id,
-        rig=devices.name,
-        mode=link.mode,
-        protocol=loaded.protocol.metadata.name,
-        resumed=link.resumed,
-    ) as commands:
-        view = RunConsole(console)
-        try:
-            engine = Engine(
-                loaded,
-                devices,
-                journal,
-                clock,
-                options=options,
-                operator=operators(view, commands),
-            )
-            view.start()
-            state = await engine.run(resume)
-            view(engine)  # the last notices
-            return state
-        finally:
-            await view.stop()
-            await devices.close()
+    commands = await opened.stack.enter_async_context(
+        publishing(
+            link.settings,
+            journal,
+            link.run_id,
+            rig=devices.name,
+            mode=link.mode,
+            protocol=loaded.protocol.metadata.name,
+            resumed=link.resumed,
+        )
+    )
+    view = RunConsole(console)
+    opened.stack.push_async_callback(view.stop)
+    engine = Engine(loaded, devices, journal, clock, options=options, operator=operators(view, commands))
+    view.start()
+    state = await engine.run(resume)
+    view(engine)  # the last notices
+    return state

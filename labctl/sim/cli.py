@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from labctl.console import out, print_problems
-from labctl.errors import InputFileError
-from labctl.sim.faults import FaultSchedule, load_fault_schedule, simulated_fault_names
-from labctl.sim.serve import ServeOptions, serve
-from labctl.telemetry.options import MqttCa, MqttCert, MqttConfig, MqttKey, MqttUrl, mqtt_settings
-from simulators.rig import Ports
+from labctl.cli_options import input_file, mqtt_options, mqtt_settings
+from labctl.telemetry.configured import MqttOptions
 
 sim_app = typer.Typer(help="Simulated rigs: serve one for a real controller, list faults, read ledgers.")
 
 
 @sim_app.command("serve")
+@mqtt_options(run=False)
 def sim_serve(
     speed: Annotated[
         float, typer.Option("--speed", min=0.001, help="Process seconds per wall second.")
@@ -50,25 +44,29 @@ def sim_serve(
         float | None,
         typer.Option("--duration", help="Stop after this many process seconds (default: run until Ctrl-C)."),
     ] = None,
-    mqtt: MqttUrl = None,
-    mqtt_ca: MqttCa = None,
-    mqtt_cert: MqttCert = None,
-    mqtt_key: MqttKey = None,
-    mqtt_config: MqttConfig = None,
+    *,
+    mqtt: MqttOptions,
 ) -> None:
     """Serve a simulated rig (world + Huber + Mettler/Quantos + Reglo) on TCP ports, like terminal servers.
 
     With --mqtt, the world's truth (true Tr, jacket, bath, KMnO4 undissolved, dosed mass) and each injected
     fault go to labctl/sim/simulator, next to what a controller publishes under labctl/sim/."""
+    import asyncio
+
+    from rich.markup import escape
+
+    from labctl.console import out
+    from labctl.sim.faults import FaultSchedule, load_fault_schedule, simulated_fault_names
+    from labctl.sim.serve import ServeOptions, serve
+    from simulators.rig import Ports
+
     known = simulated_fault_names()
-    try:
-        schedule = load_fault_schedule(faults, known) if faults is not None else FaultSchedule()
-    except InputFileError as exc:
-        print_problems(exc)
-        raise typer.Exit(1) from None
+    schedule = (
+        input_file(lambda: load_fault_schedule(faults, known)) if faults is not None else FaultSchedule()
+    )
     b = port_base
     ports = Ports(b, b + 1, b + 2, b + 3, b + 4) if b else Ports()
-    link = mqtt_settings(mqtt, ca=mqtt_ca, cert=mqtt_cert, key=mqtt_key, config=mqtt_config)
+    link = mqtt_settings(mqtt)
     options = ServeOptions(host, ports, speed, seed, pty, rig_out, ledger_out, duration, link)
     ready = asyncio.Event()
 
@@ -94,6 +92,9 @@ def sim_serve(
 @sim_app.command("faults")
 def sim_faults() -> None:
     """List the faults a simulated rig can suffer (names for --faults schedules)."""
+    from labctl.console import out
+    from labctl.sim.faults import simulated_fault_names
+
     for name in simulated_fault_names():
         out.print(name)
 
@@ -105,6 +106,12 @@ def sim_ledger(
     ),
 ) -> None:
     """What the simulated doser and pump physically dispensed, by their own records."""
+    import json
+
+    from rich.markup import escape
+
+    from labctl.console import out
+
     try:
         data = json.loads(ledger.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

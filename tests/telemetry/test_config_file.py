@@ -10,7 +10,7 @@ import pytest
 
 from labctl.errors import InputFileError
 from labctl.telemetry.config_file import load_mqtt_config
-from labctl.telemetry.options import mqtt_settings
+from labctl.telemetry.configured import MqttOptions
 
 LABCTL = Path(sys.executable).parent / "labctl"
 SCALE_UP = Path(__file__).resolve().parents[2] / "protocols" / "kmno4-dihydroxylation-scaleup.yaml"
@@ -23,7 +23,7 @@ def test_a_config_file_gives_the_settings_and_tls_files_are_relative_to_it(tmp_p
     config.write_text(
         "url: mqtts://rig1:s3cret@broker.lab\nrig: bench-1\nca: certs/ca.crt\nhome_assistant: true\n"
     )
-    settings = mqtt_settings(None, config=config)
+    settings = MqttOptions(config=config).settings()
     assert settings is not None
     assert (settings.host, settings.port, settings.username, settings.password) == (
         "broker.lab",
@@ -41,7 +41,7 @@ def test_a_config_file_gives_the_settings_and_tls_files_are_relative_to_it(tmp_p
 def test_options_given_on_the_command_line_win_over_the_file(tmp_path: Path) -> None:
     config = tmp_path / "mqtt.yaml"
     config.write_text("url: mqtt://broker.lab\nrig: bench-1\n")
-    settings = mqtt_settings("mqtt://other:1884", rig="bench-2", config=config)
+    settings = MqttOptions("mqtt://other:1884", rig="bench-2", config=config).settings()
     assert settings is not None
     assert (settings.host, settings.port, settings.rig) == ("other", 1884, "bench-2")
 
