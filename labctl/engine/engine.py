@@ -470,6 +470,8 @@ class Engine:
                 self._step_index = index
                 step = self.protocol.steps[index]
                 await self._run_step(ids[index], step)
+            if self.state in (RunState.TRIPPED, RunState.EMERGENCY):
+                await self._cycle()  # a run resumed after its last step, tripped: ends only once a person let it
             self._set_state(*self._outcome())
         except RunAborted as exc:
             await self._stop_additions(because="abort")

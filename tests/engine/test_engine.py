@@ -3,11 +3,14 @@ sent it, and every change of state journalled as the transition it is. A few cyc
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from labctl.engine.control import CommandResult, RunState, Verb
 from labctl.engine.engine import Engine
+from labctl.engine.resume import ResumePoint
 from labctl.journal import Journal, Record
+from labctl.journal.journal import now_iso
 from tests.dryrun.wired import wired
 from tests.engine.bench import PROTOCOL
 
@@ -129,3 +132,49 @@ async def test_a_trip_is_left_only_through_an_acknowledgement_and_never_resumed_
         ("paused", "aborted", "ana"),
     ]
     assert [r.data["kind"] for r in records if r.kind == "step.started"] == []
+
+
+async def test_a_run_resumed_tripped_after_its_last_step_ends_once_a_person_lets_it(tmp_path: Path) -> None:
+    """The controller died after the last step, the run tripped: on resume it waits for the acknowledgement
+    and a resume, then ends with its outcome (a trip never goes straight to completed)."""
+    rig = await wired(PROTOCOL)
+    journal = Journal(tmp_path / "journal.sqlite")
+    run_id = rig.begin(journal)
+    trip = Record(
+        0,
+        run_id,
+        0.0,
+        now_iso(),
+        "alarm.raised",
+        None,
+        {"id": "too-warm", "level": "trip", "message": "Tr > 5 °C"},
+    )
+    point = ResumePoint(
+        step_index=len(rig.loaded.protocol.steps),
+        state=RunState.TRIPPED,
+        last_t_s=0.0,
+        last_wall=datetime.now(UTC),
+        alarms=[trip],
+    )
+    script = Script({2: (Verb.RESUME, None), 3: (Verb.ACK_ALARM, "too-warm"), 5: (Verb.RESUME, None)})
+    devices = await rig.devices()
+    try:
+        state = await rig.run(rig.engine(devices, journal, script), resume=point)
+    finally:
+        await devices.close()
+        await rig.sim.close()
+    records = list(journal.records(run_id))
+    assert [(a.verb, a.accepted) for a in script.answers] == [
+        (Verb.RESUME, False),
+        (Verb.ACK_ALARM, True),
+        (Verb.RESUME, True),
+    ]
+    assert transitions(records) == [
+        ("starting", "tripped", "labctl"),
+        ("tripped", "paused", "ana"),
+        ("paused", "running", "ana"),
+        ("running", "completed", "labctl"),
+    ]
+    assert state is RunState.COMPLETED
+    assert records[-1].kind == "run.ended"
+    assert records[-1].data == {"state": "completed", "compromised": False}
