@@ -7,6 +7,7 @@ from typing import Any
 
 from labctl.engine.resume import step_ids
 from labctl.journal import Journal
+from labctl.journal.kinds import RecordKind
 from labctl.protocol.checks import CheckerConfig, check
 from labctl.protocol.checks.findings import Finding
 from labctl.protocol.loader import LoadedProtocol
@@ -33,9 +34,9 @@ def begin_run(
         rig_text=rig.text,
         seed=seed,
     )
-    journal.append(now, "protocol.loaded", _as_loaded(loaded))
+    journal.append(now, RecordKind.PROTOCOL_LOADED, _as_loaded(loaded))
     findings = check(loaded, rig.rig, CheckerConfig())
-    journal.append(now, "protocol.checked", {"findings": [_finding(f) for f in findings]})
+    journal.append(now, RecordKind.PROTOCOL_CHECKED, {"findings": [_finding(f) for f in findings]})
     return run_id
 
 

@@ -471,7 +471,8 @@ class Engine:
                 step = self.protocol.steps[index]
                 await self._run_step(ids[index], step)
             if self.state in (RunState.TRIPPED, RunState.EMERGENCY):
-                await self._cycle()  # a run resumed after its last step, tripped: ends only once a person let it
+                # resumed tripped after its last step: it ends only once a person has let it go on
+                await self._cycle()
             self._set_state(*self._outcome())
         except RunAborted as exc:
             await self._stop_additions(because="abort")

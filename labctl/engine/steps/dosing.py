@@ -87,12 +87,12 @@ class Dosing:
         """Progress from before a restart; returns a `portion.start` whose outcome was never recorded."""
         pending: Record | None = None
         for r in records:
-            if r.kind == "portion.start":
+            if r.kind == RecordKind.PORTION_START:
                 self.starts += 1
                 pending = r
                 self.last_start = r.t_s
                 self.first_start = r.t_s if self.first_start is None else self.first_start
-            elif r.kind in ("portion.result", "portion.not-started"):
+            elif r.kind in (RecordKind.PORTION_RESULT, RecordKind.PORTION_NOT_STARTED):
                 pending = None
                 self.dispensed_g += r.data.get("dispensed_g") or 0.0
                 if r.data.get("outcome") in ("done", "reconciled"):

@@ -136,9 +136,9 @@ class Transfer:
         """Volume moved before a restart; returns a `pump.start` whose result was never recorded."""
         pending: Record | None = None
         for r in records:
-            if r.kind == "pump.start":
+            if r.kind == RecordKind.PUMP_START:
                 pending = r
-            elif r.kind in ("pump.result", "pump.not-started"):
+            elif r.kind in (RecordKind.PUMP_RESULT, RecordKind.PUMP_NOT_STARTED):
                 pending = None
                 self.moved_ml = r.data.get("total_ml", self.moved_ml)
         return pending

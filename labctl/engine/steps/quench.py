@@ -43,14 +43,14 @@ class QuenchWatch:
         """A restarted controller picks up the reference and the peak from the journal."""
         watch = cls()
         for r in records:
-            if r.kind == "quench.unconfirmed":
+            if r.kind == RecordKind.QUENCH_UNCONFIRMED:
                 watch = cls()
-            elif r.kind == "quench.started":
+            elif r.kind == RecordKind.QUENCH_STARTED:
                 watch.started(r.data.get("Tr_C"), r.t_s)
                 watch.paused = False
-            elif r.kind == "quench.paused":
+            elif r.kind == RecordKind.QUENCH_PAUSED:
                 watch.paused = True
-            elif r.kind == "reading":
+            elif r.kind == RecordKind.READING:
                 watch.observe(r.data.get("Tr_C"))
         return watch
 
@@ -242,8 +242,8 @@ def _confirmed_by(step: Quench, watch: QuenchWatch) -> str:
 
 def _unconfirmed_before(records: list[Record]) -> bool:
     """The last run of this quench before a restart was not confirmed: it is pumped again in full."""
-    kinds = [r.kind for r in records if r.kind in ("quench.unconfirmed", "quench.started")]
-    return bool(kinds) and kinds[-1] == "quench.unconfirmed"
+    kinds = [r.kind for r in records if r.kind in (RecordKind.QUENCH_UNCONFIRMED, RecordKind.QUENCH_STARTED)]
+    return bool(kinds) and kinds[-1] == RecordKind.QUENCH_UNCONFIRMED
 
 
 def _permitted(step: Quench, ctx: StepContext, paused: bool) -> bool:

@@ -13,7 +13,7 @@ PROGRESS_EVERY_S = 60.0
 
 def elapsed_before(ctx: StepContext) -> float:
     """Time this step had already counted before a restart (its last `progress` record)."""
-    marks = [r.data["elapsed_s"] for r in ctx.previous() if r.kind == "step.progress"]
+    marks = [r.data["elapsed_s"] for r in ctx.previous() if r.kind == RecordKind.STEP_PROGRESS]
     return float(marks[-1]) if marks else 0.0
 
 
