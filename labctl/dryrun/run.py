@@ -87,7 +87,7 @@ async def dry_run(
         rig = parse_rig(_rig_text(endpoints), "<dry-run rig>")
         clock = FastForwardClock(sim_clock, sim, schedule, speed=speed)
         devices = await connect_rig(rig.rig, clock.now)
-        journal = Journal(journal_path)
+        journal = Journal(journal_path, sync=False)
         try:
             run_id = begin_run(journal, loaded, rig, mode="dry-run", now=clock.now(), seed=seed)
             name = loaded.protocol.metadata.name
