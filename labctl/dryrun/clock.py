@@ -2,7 +2,9 @@
 
 Time moves only inside `sleep`, one world step at a time; after each step the rig's time-driven behaviour runs
 (a dose ends, a pump stops) and the event loop is given a few turns so the replies those produce reach the
-drivers before the engine looks again. Scheduled faults are injected at their process time.
+drivers before the engine looks again. While no instrument has a job under way and no fault was injected, a
+step produces nothing to carry, so a long sleep (a step that polls every 30 s) settles only at its end.
+Scheduled faults are injected at their process time.
 """
 
 from __future__ import annotations
@@ -49,9 +51,10 @@ class FastForwardClock:
             dt = min(self._step_s, remaining)
             self._clock.advance(dt)
             remaining -= dt
-            self._inject_due()
+            injected = self._inject_due()
             self._rig.tick()
-            await settle()
+            if injected or remaining <= 1e-9 or self._rig.busy():
+                await settle()
             await self._pace()
 
     async def _pace(self) -> None:
@@ -66,13 +69,16 @@ class FastForwardClock:
         if ahead > 0:
             await asyncio.sleep(ahead)
 
-    def _inject_due(self) -> None:
+    def _inject_due(self) -> bool:
         now = self._clock.now()
+        injected = False
         while self._pending and self._pending[0].at <= now + 1e-9:
             fault = self._pending.pop(0)
             self._rig.inject(fault.fault)
             self.injected.append((now, fault.fault))
             log.info("dryrun.fault", fault=fault.fault, at_s=now)
+            injected = True
+        return injected
 
 
 async def settle() -> None:
