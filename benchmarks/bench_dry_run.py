@@ -81,10 +81,13 @@ def one_run(protocol: Path, parameters: dict[str, str], tmp: Path, index: int) -
 async def _round_trips(n: int) -> float:
     """Seconds per request/reply: a line written on a loopback TCP stream, echoed by an asyncio server, read back."""
 
+    finished = asyncio.Event()
+
     async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while line := await reader.readline():
             writer.write(line)
         writer.close()
+        finished.set()
 
     server = await asyncio.start_server(echo, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
@@ -99,6 +102,8 @@ async def _round_trips(n: int) -> float:
         await reader.readline()
     elapsed = time.perf_counter() - started
     writer.close()
+    await writer.wait_closed()
+    await finished.wait()
     server.close()
     await server.wait_closed()
     return elapsed / n

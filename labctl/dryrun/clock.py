@@ -55,12 +55,12 @@ class FastForwardClock:
             self._rig.tick()
             if injected or remaining <= 1e-9 or self._rig.busy():
                 await settle()
-            await self._pace()
+            if self._speed is not None:
+                await self._pace()
 
     async def _pace(self) -> None:
         """At a given speed, process time keeps to wall time × speed (from the first sleep, without drift)."""
-        if self._speed is None:
-            return
+        assert self._speed is not None
         loop = asyncio.get_running_loop()
         if self._origin is None:
             self._origin = (loop.time(), self._clock.now())
@@ -70,6 +70,8 @@ class FastForwardClock:
             await asyncio.sleep(ahead)
 
     def _inject_due(self) -> bool:
+        if not self._pending:
+            return False
         now = self._clock.now()
         injected = False
         while self._pending and self._pending[0].at <= now + 1e-9:

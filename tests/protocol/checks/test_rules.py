@@ -976,8 +976,8 @@ FAILING = [
         "supervision-period-in-the-oxidant-hold",
         "SUPERVISION-PERIOD",
         KS,
-        ("    grace: 1 min\n", "    grace: 1 min\n    supervision:\n      period: 10 s\n"),
-        at="period: 10 s",
+        ("    grace: 1 min\n", "    grace: 1 min\n    supervision:\n      period: 30 s\n"),
+        at="period: 30 s",
     ),
     fails(
         "supervision-period-in-the-mgbr-hold",
@@ -1888,7 +1888,7 @@ PASSING = [
         MS,
         ("    target: -60 °C\n    control: process\n", "    target: -60 °C\n    control: internal\n"),
     ),
-    passes("supervision-period-for-plain-storage", "SUPERVISION-PERIOD", MS),  # ships with period: 10 s
+    passes("supervision-period-for-plain-storage", "SUPERVISION-PERIOD", MS),  # ships with period: 30 s
     passes(
         "supervision-period-after-the-quench",
         "SUPERVISION-PERIOD",
