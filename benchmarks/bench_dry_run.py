@@ -143,6 +143,8 @@ def main() -> None:
     )
     parser.add_argument("--storage-runs", type=int, default=1, help="3-day storage dry runs (default 1)")
     args = parser.parse_args()
+    if args.runs < 1 or args.storage_runs < 1:
+        parser.error("at least one run of each")
     configure_logging(level=logging.WARNING)  # as the CLI does: no per-cycle log lines
     round_trip = asyncio.run(_round_trips(ROUND_TRIPS))
     round_trip_ms = round_trip * 1000
