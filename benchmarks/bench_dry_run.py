@@ -1,11 +1,16 @@
-"""How fast a dry run fast-forwards the scale-up protocol: process seconds per wall second, and wall time per cycle.
+"""How fast a dry run fast-forwards: process seconds per wall second for the KMnO4 scale-up (3.5 h, polled every
+second throughout: the oxidant reacts for most of it) and a 3-day MgBr cold storage (its store step polls every 10 s
+while all is calm), and, measured in the same run, the cost of one bare asyncio request/reply over a loopback
+socket, so a cycle's wall time reads as "this many transactions' worth".
 
-A dry run drives the real engine and drivers over loopback TCP against the in-process simulators, one supervision
-cycle per simulated second, so its speed is bounded by the per-cycle cost (socket round trips, event-loop turns,
-journal writes), not by the physics. Measured in-process (`dry_run()`, protocol loaded beforehand, journal in a
-temp dir) and, separately, once as the whole `labctl dry-run` command, start-up and summary included.
+A dry run drives the real engine and drivers over loopback TCP against the in-process simulators: each poll is
+several request/reply transactions (the chiller's Tr, Tj and status every cycle, the stirrer's speed every other,
+the balance every tenth), so a cycle cannot cost less than a few bare round trips. Measured in-process
+(`dry_run()`, protocol loaded beforehand, journal in a temp dir) and, separately, once as the whole
+`labctl dry-run` command for the scale-up, start-up and summary included. CPU seconds are printed beside wall
+seconds: on a shared machine the wall figure carries the other processes' load.
 
-Run: .venv/bin/python benchmarks/bench_dry_run.py [--runs N]
+Run: .venv/bin/python benchmarks/bench_dry_run.py [--runs N] [--storage-runs N]
 """
 
 from __future__ import annotations
@@ -26,15 +31,19 @@ from labctl.logs import configure_logging
 from labctl.protocol.loader import load_protocol
 
 ROOT = Path(__file__).parent.parent
-PROTOCOL = ROOT / "protocols" / "kmno4-dihydroxylation-scaleup.yaml"
+SCALE_UP = ROOT / "protocols" / "kmno4-dihydroxylation-scaleup.yaml"
+STORAGE = ROOT / "protocols" / "mgbr-cold-storage.yaml"
+STORAGE_TIME = "3 d"
 LABCTL = ROOT / ".venv" / "bin" / "labctl"
 SEED = 1
+ROUND_TRIPS = 5000
 
 
 @dataclass(frozen=True)
 class Figures:
     process_s: float
     wall_s: float
+    cpu_s: float
     cycles: int
     state: str
 
@@ -46,57 +55,120 @@ class Figures:
     def ms_per_cycle(self) -> float:
         return self.wall_s / self.cycles * 1000
 
-    def line(self, label: str) -> str:
+    def line(self, label: str, round_trip_ms: float) -> str:
         return (
-            f"{label:8s} {self.process_s:8.0f} process-s  {self.wall_s:6.2f} wall-s  {self.speed:7.0f}x  "
-            f"{self.cycles:6d} cycles  {self.ms_per_cycle:6.3f} ms/cycle  ({self.state})"
+            f"{label:8s} {self.process_s:8.0f} process-s  {self.wall_s:6.2f} wall-s ({self.cpu_s:6.2f} cpu-s)  "
+            f"{self.speed:7.0f}x  {self.cycles:6d} cycles  {self.ms_per_cycle:6.3f} ms/cycle "
+            f"= {self.ms_per_cycle / round_trip_ms:5.1f} round trips  ({self.state})"
         )
 
 
-def one_run(tmp: Path, index: int) -> Figures:
-    loaded = load_protocol(PROTOCOL)
-    journal_path = tmp / f"run-{index}.sqlite"
-    started = time.perf_counter()
+def one_run(protocol: Path, parameters: dict[str, str], tmp: Path, index: int) -> Figures:
+    loaded = load_protocol(protocol, parameters)
+    journal_path = tmp / f"{protocol.stem}-{index}.sqlite"
+    started, cpu = time.perf_counter(), time.process_time()
     result = asyncio.run(dry_run(loaded, journal_path, seed=SEED))
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     journal = Journal(journal_path)
     try:
         cycles = sum(1 for _ in journal.records(result.run_id, kind="reading"))
         ended = [r.t_s for r in journal.records(result.run_id, kind="run.ended")]
     finally:
         journal.close()
-    return Figures(ended[-1], wall, cycles, str(result.state))
+    return Figures(ended[-1], wall, cpu, cycles, str(result.state))
+
+
+async def _round_trips(n: int) -> float:
+    """Seconds per request/reply: a line written on a loopback TCP stream, echoed by an asyncio server, read back."""
+
+    finished = asyncio.Event()
+
+    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while line := await reader.readline():
+            writer.write(line)
+        writer.close()
+        finished.set()
+
+    server = await asyncio.start_server(echo, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    request = b"IN_PV_00\r\n"
+    for _ in range(100):  # warm-up
+        writer.write(request)
+        await reader.readline()
+    started = time.perf_counter()
+    for _ in range(n):
+        writer.write(request)
+        await reader.readline()
+    elapsed = time.perf_counter() - started
+    writer.close()
+    await writer.wait_closed()
+    await finished.wait()
+    server.close()
+    await server.wait_closed()
+    return elapsed / n
 
 
 def whole_command(tmp: Path) -> tuple[float, int]:
-    cmd = [str(LABCTL), "dry-run", str(PROTOCOL), "--seed", str(SEED), "--journal", str(tmp / "cli.sqlite")]
+    cmd = [str(LABCTL), "dry-run", str(SCALE_UP), "--seed", str(SEED), "--journal", str(tmp / "cli.sqlite")]
     started = time.perf_counter()
     done = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     return time.perf_counter() - started, done.returncode
 
 
+def median(runs: list[Figures]) -> Figures:
+    return Figures(
+        statistics.median(f.process_s for f in runs),
+        statistics.median(f.wall_s for f in runs),
+        statistics.median(f.cpu_s for f in runs),
+        int(statistics.median(f.cycles for f in runs)),
+        "median",
+    )
+
+
+def report(title: str, runs: list[Figures], round_trip_ms: float) -> Figures:
+    print(title)
+    for i, figures in enumerate(runs, 1):
+        print(figures.line(f"run {i}", round_trip_ms))
+    middle = median(runs)
+    if len(runs) > 1:
+        print(middle.line("median", round_trip_ms))
+    return middle
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3, help="in-process dry runs to time (default 3)")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="in-process scale-up dry runs to time (default 3)"
+    )
+    parser.add_argument("--storage-runs", type=int, default=1, help="3-day storage dry runs (default 1)")
     args = parser.parse_args()
+    if args.runs < 1 or args.storage_runs < 1:
+        parser.error("at least one run of each")
     configure_logging(level=logging.WARNING)  # as the CLI does: no per-cycle log lines
-    print(f"{PROTOCOL.name}, seed {SEED}, in-process dry_run():")
+    round_trip = asyncio.run(_round_trips(ROUND_TRIPS))
+    round_trip_ms = round_trip * 1000
+    print(f"bare asyncio request/reply on loopback TCP: {round_trip * 1e6:.1f} us ({ROUND_TRIPS} in a row)")
     with tempfile.TemporaryDirectory(prefix="bench-dry-run-") as tmp_name:
         tmp = Path(tmp_name)
-        runs = [one_run(tmp, i) for i in range(args.runs)]
-        for i, figures in enumerate(runs, 1):
-            print(figures.line(f"run {i}"))
-        median = Figures(
-            statistics.median(f.process_s for f in runs),
-            statistics.median(f.wall_s for f in runs),
-            int(statistics.median(f.cycles for f in runs)),
-            "median",
+        scale_up = report(
+            f"{SCALE_UP.name}, seed {SEED}, in-process dry_run():",
+            [one_run(SCALE_UP, {}, tmp, i) for i in range(args.runs)],
+            round_trip_ms,
         )
-        print(median.line("median"))
+        storage = report(
+            f"{STORAGE.name}, storage_time={STORAGE_TIME}, seed {SEED}, in-process dry_run():",
+            [one_run(STORAGE, {"storage_time": STORAGE_TIME}, tmp, i) for i in range(args.storage_runs)],
+            round_trip_ms,
+        )
         cli_wall, rc = whole_command(tmp)
     print(
-        f"whole `labctl dry-run` command (subprocess, exit {rc}): {cli_wall:.2f} wall-s, "
-        f"{cli_wall - median.wall_s:+.2f} s over the in-process median (interpreter, imports, summary)"
+        f"whole `labctl dry-run` of the scale-up (subprocess, exit {rc}): {cli_wall:.2f} wall-s, "
+        f"{cli_wall - scale_up.wall_s:+.2f} s over the in-process median (interpreter, imports, summary)"
+    )
+    print(
+        f"goals: scale-up {scale_up.speed:.0f}x real time (>= 5000x), "
+        f"3-day storage {storage.wall_s:.1f} s wall (<= 30 s)"
     )
 
 

@@ -3,6 +3,8 @@ missing broker touches the control loop.
 
 1. Throughput: events appended to a journal as fast as the loop allows; time until an independent subscriber
    has all of them (QoS 1), and readings appended the same way (QoS 0, coalesced when the publisher is behind).
+   In the same run, a bare aiomqtt loop publishes as many events of the same size (QoS 1, one after another) to
+   the same broker and subscriber: labctl's publisher is printed as a ratio to it (goal >= 0.8).
 2. Latency: one reading every 20 ms; from `journal.append` to the subscriber's callback (same process and clock).
 3. Control loop: the shortened scale-up dry run paced at 200x wall time, with no MQTT, a healthy broker, a broker
    frozen (SIGSTOP) 1 s into the run, and a broker that is absent (nothing listening). For each reading: how
@@ -15,6 +17,7 @@ Run: .venv/bin/python benchmarks/bench_mqtt.py
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import statistics
 import sys
@@ -26,14 +29,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import aiomqtt  # noqa: E402
+
 from labctl.dryrun.run import dry_run  # noqa: E402
-from labctl.journal import Journal  # noqa: E402
+from labctl.journal import Journal, now_iso  # noqa: E402
 from labctl.logs import configure_logging  # noqa: E402
 from labctl.protocol.loader import load_protocol  # noqa: E402
 from labctl.telemetry.publisher import RunPublisher  # noqa: E402
 from labctl.telemetry.settings import MqttSettings, parse_mqtt_url  # noqa: E402
 from tests.telemetry.broker import Broker, free_port  # noqa: E402
-from tests.telemetry.subscriber import Subscriber  # noqa: E402
+from tests.telemetry.subscriber import Seen, Subscriber  # noqa: E402
 
 SHORT = ROOT / "tests" / "run" / "short-dosing.yaml"
 SPEED = 200.0
@@ -57,7 +62,39 @@ def _settings(broker: Broker) -> MqttSettings:
     return parse_mqtt_url(broker.url, rig="bench")
 
 
-async def throughput(broker: Broker, tmp: Path, n: int = 5000) -> None:
+async def bare_loop(broker: Broker, n: int = 5000) -> float:
+    """Events per second a plain aiomqtt client gets to the subscriber: each publish awaited (QoS 1) before the
+    next, payloads the size of labctl's event messages. What the broker and the client library allow here."""
+    topic = "labctl/bare/events"
+    payloads = [
+        json.dumps(
+            {
+                "run_id": "20261207-000000-abcdef",
+                "seq": i,
+                "t_s": float(i),
+                "wall": now_iso(),
+                "kind": "step.progress",
+            }
+            | {"step": None, "data": {"i": i}}
+        ).encode()
+        for i in range(n)
+    ]
+    async with (
+        Subscriber(broker.port, topic) as sub,
+        aiomqtt.Client("127.0.0.1", broker.port, protocol=aiomqtt.ProtocolVersion.V5) as client,
+    ):
+        await asyncio.sleep(0.3)
+        start = time.perf_counter()
+        for payload in payloads:
+            await client.publish(topic, payload, qos=1)
+        await sub.wait_for(lambda seen: len(seen) >= n, within_s=120)
+        elapsed = time.perf_counter() - start
+    rate = n / elapsed
+    print(f"bare aiomqtt: {n} events (QoS 1) in {elapsed:.2f} s = {rate:,.0f} events/s delivered")
+    return rate
+
+
+async def throughput(broker: Broker, tmp: Path, n: int = 5000) -> float:
     journal, run_id = _journal(tmp / "throughput.sqlite")
     async with (
         Subscriber(broker.port, "labctl/bench/events", "labctl/bench/telemetry") as sub,
@@ -70,7 +107,7 @@ async def throughput(broker: Broker, tmp: Path, n: int = 5000) -> None:
             if i % 50 == 0:
                 await asyncio.sleep(0)
         appended = time.perf_counter() - start
-        await sub.wait_for(lambda seen: sum(s.topic.endswith("/events") for s in seen) >= n, within_s=120)
+        await sub.wait_for(lambda seen: len(seen) >= n and _events(seen) >= n, within_s=120)
         events_s = time.perf_counter() - start
         before = len(sub.seen)
         start = time.perf_counter()
@@ -94,6 +131,11 @@ async def throughput(broker: Broker, tmp: Path, n: int = 5000) -> None:
         f"            {n} readings in {readings_s:.2f} s: {snapshots} snapshots published "
         f"({snapshots / n:.0%}, the rest coalesced), {snapshots / readings_s:,.0f} snapshots/s"
     )
+    return n / events_s
+
+
+def _events(seen: list[Seen]) -> int:
+    return sum(s.topic.endswith("/events") for s in seen)
 
 
 async def latency(broker: Broker, tmp: Path, n: int = 500) -> None:
@@ -188,7 +230,9 @@ async def main() -> None:
         broker = Broker(tmp)
         broker.start()
         try:
-            await throughput(broker, tmp)
+            bare = await bare_loop(broker)
+            labctl = await throughput(broker, tmp)
+            print(f"            labctl's publisher / bare aiomqtt loop: {labctl / bare:.2f} (goal >= 0.8)")
             await latency(broker, tmp)
             await cpu_cost(broker, tmp)
         finally:

@@ -124,6 +124,13 @@ class SimulatedRig:
         self.reglo.update()
         self.eurostar.update()
 
+    def busy(self) -> bool:
+        """An instrument has a job under way (a dose, a door or pin moving, a pump run): its end may produce a
+        reply or an event at any step, so a fast-forward clock lets the loop carry it at once."""
+        return self.mettler.quantos.busy() or any(
+            self.reglo.running(ch) for ch in self.reglo.channels.values()
+        )
+
     def ledgers(self) -> dict[str, list[dict[str, Any]]]:
         """What the doser and the pump physically dispensed, as the instruments themselves recorded it."""
         return {"doser": self.mettler.ledger.as_dicts(), "pump": self.reglo.ledger.as_dicts()}

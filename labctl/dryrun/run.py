@@ -89,7 +89,7 @@ async def dry_run(
         rig = parse_rig(_rig_text(endpoints), "<dry-run rig>")
         clock = FastForwardClock(sim_clock, sim, schedule, speed=speed)
         devices = await opened.devices(rig.rig, clock.now)
-        journal = opened.journal(journal_path)
+        journal = opened.journal(journal_path, sync=False)
         run_id = begin_run(journal, loaded, rig, mode="dry-run", now=clock.now(), seed=seed)
         name = loaded.protocol.metadata.name
         commands = await stack.enter_async_context(

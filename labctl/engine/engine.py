@@ -549,6 +549,7 @@ class Engine:
             await self._cycle()  # a step never begins while the run is paused or tripped
         self.step_id = step_id
         self.progress = None
+        self.supervisor.for_step(step.supervision_period())
         self.record(RecordKind.STEP_STARTED, {"kind": step.step})
         async with contextlib.aclosing(HANDLERS.moves(step, self)) as moves:
             async for _ in moves:
@@ -558,7 +559,10 @@ class Engine:
 
     async def _cycle(self) -> None:
         while True:
-            await self.clock.sleep(self._last_poll + self.options.period_s - self.now())
+            period = self.supervisor.pace(
+                calm=self.state is RunState.RUNNING and not self.alarms.open_alarms()
+            )
+            await self.clock.sleep(self._last_poll + period - self.now())
             await self._observe()
             if self.operator is not None:
                 self.operator(self)

@@ -59,6 +59,9 @@ class Supervisor:
         self._balance_busy = balance_busy
         self._clock = clock
         self.period_s = period_s
+        """The period in force: the rig's, or the current step's own while all is calm (`pace`)."""
+        self._rig_period = period_s
+        self._step_period: float | None = None
         self.oxidant = oxidant
         self.trend = Trend()
         self._polls = 0
@@ -87,6 +90,24 @@ class Supervisor:
         self._polls += 1
         self.snapshot = snap
         return snap
+
+    def for_step(self, period_s: float | None) -> None:
+        """The period the current step asks for (a cold store polled every 10 s); None: the rig's."""
+        self._step_period = period_s
+
+    def pace(self, *, calm: bool) -> float:
+        """The period until the next poll. A step's own period holds only while all is calm (the run running, no
+        alarm open, every link up, no chiller fault); anything else is watched at the rig's pace. Readings go
+        stale after two periods in force, and a change of pace makes the next poll read every instrument."""
+        snap = self.snapshot
+        links_up = snap.chiller.online and snap.doser.online and (not snap.has_stirrer or snap.stirrer.online)
+        quiet = calm and links_up and not snap.chiller_fault()
+        period = self._step_period if quiet and self._step_period is not None else self._rig_period
+        if period != self.period_s:
+            self.period_s = period
+            self._polls = 0
+            self.snapshot = dataclasses.replace(snap, stale_after_s=2 * period)
+        return period
 
     def _due(self, link: LinkState, every: int) -> bool:
         return self._polls % (every if link.online else OFFLINE_EVERY) == 0

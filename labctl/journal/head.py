@@ -137,17 +137,21 @@ def _text(state: HeadState) -> bytes:
     return data + b" " * (size - len(data) + (-size % BLOCK))
 
 
-def write_head(journal: Path, state: HeadState) -> None:
-    """Replace the head file atomically; raises OSError when that is impossible."""
+def write_head(journal: Path, state: HeadState, *, sync: bool = True) -> None:
+    """Replace the head file atomically; raises OSError when that is impossible. Without `sync` the replacement
+    is still atomic against a crash of the process, not against a power cut."""
     path = head_path(journal)
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         os.write(fd, _text(state))
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
     finally:
         os.close(fd)
     os.replace(tmp, path)
+    if not sync:
+        return
     directory = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(directory)

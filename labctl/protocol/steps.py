@@ -27,6 +27,9 @@ from labctl.yamlfile.spec import Identifier, Spec
 
 ONE_PORTION = "one portion"
 MAX_PORTIONS = 1000
+MIN_SUPERVISION_PERIOD_S = 1.0
+MAX_SUPERVISION_PERIOD_S = 30.0
+"""At most half the chiller's 60 s fallback watchdog: each cycle feeds it, so a longer period would let it expire."""
 
 
 class ControlMode(StrEnum):
@@ -48,6 +51,30 @@ class StepBase(Spec):
         """Materials this step puts into the reactor."""
         return []
 
+    def supervision_period(self) -> float | None:
+        """The poll period this step asks for; None: the rig's."""
+        return None
+
+
+class Supervision(Spec):
+    """How often the engine polls the rig during a long, quiet step (a cold store for days need not be read every
+    second). Interlocks are still evaluated on every poll; readings count as stale after two periods."""
+
+    period: Seconds = Field(
+        ge=MIN_SUPERVISION_PERIOD_S,
+        le=MAX_SUPERVISION_PERIOD_S,
+        description="Process time between two polls of the rig during this step (1 s to 30 s).",
+    )
+
+
+class TimedStep(StepBase):
+    supervision: Supervision | None = Field(
+        None, description="Poll the rig less often during this step (the rig's own period otherwise)."
+    )
+
+    def supervision_period(self) -> float | None:
+        return None if self.supervision is None else self.supervision.period
+
 
 class SetTemperature(StepBase):
     step: Literal["set_temperature"]
@@ -55,7 +82,7 @@ class SetTemperature(StepBase):
     control: ControlMode = ControlMode.PROCESS
 
 
-class WaitUntil(StepBase):
+class WaitUntil(TimedStep):
     """Wait for a temperature to reach ``target ± tolerance`` and stay there for ``settle``."""
 
     step: Literal["wait_until"]
@@ -93,7 +120,7 @@ TemperatureBand = Annotated[
 ]
 
 
-class Hold(StepBase):
+class Hold(TimedStep):
     """Keep the reaction mass inside a band for a duration; ``on_excursion`` says what leaving it does."""
 
     step: Literal["hold"]
@@ -103,20 +130,20 @@ class Hold(StepBase):
     grace: Seconds = Field(0.0, ge=0, description="Time outside the band tolerated before the policy acts.")
 
 
-class Ramp(StepBase):
+class Ramp(TimedStep):
     step: Literal["ramp"]
     target: Celsius
     duration: Seconds = Field(gt=0)
     control: ControlMode = ControlMode.PROCESS
 
 
-class Stir(StepBase):
+class Stir(TimedStep):
     step: Literal["stir"]
     duration: Seconds = Field(gt=0)
     speed: Rpm | None = Field(None, gt=0)
 
 
-class Wait(StepBase):
+class Wait(TimedStep):
     step: Literal["wait"]
     duration: Seconds = Field(gt=0)
 

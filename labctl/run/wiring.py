@@ -31,7 +31,9 @@ class RunWiring:
         self.stack.push_async_callback(devices.close)
         return devices
 
-    def journal(self, path: Path) -> Journal:
-        journal = Journal(path)
+    def journal(self, path: Path, *, sync: bool = True) -> Journal:
+        """`sync=False` for a dry run only: its journal need not survive a power cut, and the fsyncs were most
+        of its wall time."""
+        journal = Journal(path, sync=sync)
         self.stack.callback(journal.close)
         return journal

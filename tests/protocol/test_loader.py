@@ -125,3 +125,22 @@ def test_every_problem_is_reported_in_file_order() -> None:
     broken = MINIMAL.replace('version: "1"', "version: 1").replace("5 °C", "5 K")
     problems = _problems(broken)
     assert [p.split(":")[1] for p in problems] == ["1", "8"]
+
+
+def test_the_storage_hold_polls_at_its_own_period() -> None:
+    steps = load_protocol(STORAGE).protocol.steps
+    periods = {step.id: step.supervision_period() for step in steps}
+    assert periods == {"precool": None, "vessel-cold": None, "transfer": None, "store": 30.0, "release": None}
+
+
+@pytest.mark.parametrize(
+    ("period", "says"),
+    [("2 min", "must be at most 30"), ("0.5 s", "must be at least 1"), ("10 g", "a duration")],
+)
+def test_a_supervision_period_out_of_bounds_is_located(period: str, says: str) -> None:
+    text = STORAGE.read_text().replace("      period: 30 s", f"      period: {period}")
+    with pytest.raises(InputFileError) as caught:
+        parse_protocol(text, "s.yaml")
+    (problem,) = caught.value.problems
+    assert says in problem.message
+    assert f"period: {period}" in text.splitlines()[problem.location.line - 1]

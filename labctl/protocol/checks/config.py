@@ -57,6 +57,9 @@ class CheckerConfig(Spec):
     max_hysteresis: Kelvin = Field(3.0, gt=0, description="widest hysteresis of a gate or interlock")
     max_dose_tolerance: Percent = Field(5.0, gt=0, description="loosest dose tolerance")
     max_grace: Seconds = Field(600.0, ge=0, description="longest excursion grace of a hold")
+    max_reacting_period: Seconds = Field(
+        1.0, gt=0, description="longest supervision period of a step where oxidant or MgBr reacts"
+    )
     max_wait_tolerance: Kelvin = Field(5.0, gt=0, description="widest tolerance of a wait_until")
     max_timeout: Seconds = Field(86_400.0, gt=0, description="longest wait_until timeout")
     max_band_width: Kelvin = Field(30.0, gt=0, description="widest hold band")

@@ -117,6 +117,7 @@ RULES: dict[str, Rule] = {
         Rule("HAZARD-CONTROL", "while oxidant or MgBr reacts the setpoint regulates the reaction mass"),
         Rule("HAZARD-STIRRER", "while oxidant or MgBr reacts a stirrer is declared"),
         Rule("OXIDANT-UNBANDED", "time with oxidant in the vessel is spent in holds with a band"),
+        Rule("SUPERVISION-PERIOD", "while oxidant or MgBr reacts the rig is polled at least every second"),
         Rule(
             "SETTING-BOUND",
             "hysteresis, tolerances, grace, band widths and timeouts within configured bounds",

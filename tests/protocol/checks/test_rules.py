@@ -973,6 +973,20 @@ FAILING = [
         at="control: internal",
     ),
     fails(
+        "supervision-period-in-the-oxidant-hold",
+        "SUPERVISION-PERIOD",
+        KS,
+        ("    grace: 1 min\n", "    grace: 1 min\n    supervision:\n      period: 30 s\n"),
+        at="period: 30 s",
+    ),
+    fails(
+        "supervision-period-in-the-mgbr-hold",
+        "SUPERVISION-PERIOD",
+        MK,
+        ("    consumes: [mgbr]\n", "    consumes: [mgbr]\n    supervision: {period: 2 s}\n"),
+        at="supervision: {period: 2 s}",
+    ),
+    fails(
         "hazard-stirrer-for-the-cluster",
         "HAZARD-STIRRER",
         MK,
@@ -1873,6 +1887,19 @@ PASSING = [
         "HAZARD-CONTROL",
         MS,
         ("    target: -60 °C\n    control: process\n", "    target: -60 °C\n    control: internal\n"),
+    ),
+    passes("supervision-period-for-plain-storage", "SUPERVISION-PERIOD", MS),  # ships with period: 30 s
+    passes(
+        "supervision-period-after-the-quench",
+        "SUPERVISION-PERIOD",
+        KS,
+        ("    duration: 15 min\n", "    duration: 15 min\n    supervision:\n      period: 30 s\n"),
+    ),
+    passes(
+        "supervision-period-of-a-second-in-the-oxidant-hold",
+        "SUPERVISION-PERIOD",
+        KS,
+        ("    grace: 1 min\n", "    grace: 1 min\n    supervision:\n      period: 1 s\n"),
     ),
     passes("hazard-stirrer-not-for-storage", "HAZARD-STIRRER", MS),
     passes("hazard-stirrer-declared", "HAZARD-STIRRER", MK),

@@ -1,6 +1,6 @@
 """While the batch holds a live hazard (oxidant or MgBr), it stays watched, regulated on the reaction mass and
-stirred: a step may not end the run on its own, a setpoint may not regulate the jacket instead, and time with
-oxidant in the flask is spent in holds with a band."""
+stirred: a step may not end the run on its own, a setpoint may not regulate the jacket instead, time with
+oxidant in the flask is spent in holds with a band, and a reacting hazard is polled every second."""
 
 from __future__ import annotations
 
@@ -140,4 +140,24 @@ def check_unbanded(ctx: CheckContext) -> list[Finding]:
     ]
 
 
-RULES = [check_abort, check_control, check_stirrer, check_unbanded]
+def check_period(ctx: CheckContext) -> list[Finding]:
+    """A trip is only as quick as the poll that sees it: while a hazard reacts (oxidant in the flask, MgBr with
+    something to react with), dTr/dt > 1 K/min must be seen within seconds, and the rate needs fresh readings
+    (process-model §4: no older than 2 poll periods). Stored MgBr on its own makes no heat and may be polled less
+    often, up to the step field's bound."""
+    reacting = set(_reacting(ctx))
+    longest = ctx.config.max_reacting_period
+    return [
+        error(
+            "SUPERVISION-PERIOD",
+            f"a supervision period of {format_quantity(period, Kind.DURATION)} while {_named(ctx, index)} reacts "
+            f"in the vessel: a runaway must be seen within seconds; poll at most every "
+            f"{format_quantity(longest, Kind.DURATION)} here (drop 'supervision:')",
+            ("steps", index, "supervision", "period"),
+        )
+        for index, step in ctx.steps()
+        if index in reacting and (period := step.supervision_period()) is not None and period > longest
+    ]
+
+
+RULES = [check_abort, check_control, check_stirrer, check_unbanded, check_period]
