@@ -245,3 +245,30 @@ def test_only_a_record_stating_completion_is_a_clean_end(
 ) -> None:
     """Any doser's record, not only the Quantos': one that states no outcome is not a clean end either."""
     assert _code(DoseResult("abcdef-1", 0.2, outcome, 0.0, code)) == expected
+
+
+async def test_a_stop_that_reached_the_doser_before_the_start_is_a_stop_not_a_doser_error() -> None:
+    """The Quantos answers the start `I 8` at once (the trip's stop came first): nothing was dispensed, the
+    doser's record is still the earlier portion's, and no doser alarm or pause comes on top of the trip."""
+    ctx = RecordingContext()
+    tag = ctx.run_id[-6:] if ctx.run_id else "run"
+    peer, doser = await _doser_answering(
+        Expect(b"QRA 61 1\r\n"),
+        Send(b"QRA 61 1 I 8\r\n"),
+        Expect(b"QRD 2 4 12\r\n"),
+        *_record(f"{tag}-1", b"complete"),
+    )
+    try:
+        run = Dosing(dose(), ctx, doser)
+        outcome = await run.portion(0.2, f"{tag}-2")
+        await peer.finish()
+    finally:
+        await doser.close()
+        await peer.stop()
+    assert outcome.stopped
+    assert outcome.code == 8
+    [not_started] = ctx.data("portion.not-started")
+    assert (not_started["sample_id"], not_started["doser_last_sample_id"]) == (f"{tag}-2", f"{tag}-1")
+    assert ctx.alarms == {}
+    assert ctx.pauses == []
+    assert (run.done, run.dispensed_g) == (0, 0.0)
