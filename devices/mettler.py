@@ -479,8 +479,8 @@ class QuantosDoser:
         Before it, while an earlier request is still owed an answer, a fence read goes out (module docstring);
         a fence unanswered is a plain DeviceTimeout: the start was not sent and `outcome_unknown` stays clear.
         A stop() during this call that comes before the start is on the wire (while the fences or the port lock
-        are awaited) withholds the start: DoseStartWithheld, nothing dosed, `outcome_unknown` clear; the stop
-        itself went out past the lock, to an idle head.
+        are awaited) withholds the start: DoseStartWithheld, nothing dosed, `outcome_unknown` clear.  A stop
+        before this call began is not seen: a per-call flag, so an old stop never blocks a later dose.
         The dose's outcome line is awaited through the ledger, so a late outcome of an earlier dose is never
         taken as this one's.
         """
