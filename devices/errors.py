@@ -90,6 +90,14 @@ class DosingFailed(DeviceReplyError):
         self.outcome = outcome
 
 
+class DoseStartWithheld(DeviceError):
+    """A stop came while a dose start waited to go out, so the start was never sent: nothing was dosed (a stop
+    with 0 g, `outcome` STOPPED).  Unlike OutcomeUnknown the outcome is certain."""
+
+    outcome = DoseEnd.STOPPED
+    dispensed_g = 0.0
+
+
 class OutcomeUnknown(DeviceError):
     """The link failed after a dose start was sent: something may have been dosed.
 

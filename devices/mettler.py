@@ -48,6 +48,7 @@ from devices.errors import (
     DeviceDisconnected,
     DeviceReplyError,
     DeviceTimeout,
+    DoseStartWithheld,
     DosingFailed,
     NotSupported,
     OutcomeUnknown,
@@ -83,10 +84,11 @@ _FAILED_DOSE = re.compile(r"I ([0-9]+)")
 
 
 def _dose_end(code: int, *, started: bool) -> DoseEnd:
-    """What an `I <code>` end of a dose means: a start answered at once with it (no `B`) was refused."""
-    if not started:
-        return DoseEnd.NOT_STARTED
-    return DoseEnd.STOPPED if code == _STOPPED else DoseEnd.FAILED
+    """What an `I <code>` end of a dose means: a start answered at once with it (no `B`) was refused, except
+    `I 8`, our own stop, which may reach the Quantos before the start does: a stop either way, not a fault."""
+    if code == _STOPPED:
+        return DoseEnd.STOPPED
+    return DoseEnd.FAILED if started else DoseEnd.NOT_STARTED
 
 
 def _recorded_end(stated: str) -> tuple[DoseEnd, int | None]:
@@ -450,6 +452,8 @@ class QuantosDoser:
         self.dose_timeout_s = dose_timeout_s
         self.move_timeout_s = move_timeout_s
         self._dosing = False
+        self._stop_asked = False
+        """A stop() during the current dose() call: checked just before the start goes out."""
         self.outcome_unknown = False
         """True from the moment a start is sent until its outcome (A / I / a read result) is known."""
 
@@ -474,11 +478,15 @@ class QuantosDoser:
         the start is never resent, and a further dose() is refused until last_dose_result() has been read.
         Before it, while an earlier request is still owed an answer, a fence read goes out (module docstring);
         a fence unanswered is a plain DeviceTimeout: the start was not sent and `outcome_unknown` stays clear.
+        A stop() during this call that comes before the start is on the wire (while the fences or the port lock
+        are awaited) withholds the start: DoseStartWithheld, nothing dosed, `outcome_unknown` clear.  A stop
+        before this call began is not seen: a per-call flag, so an old stop never blocks a later dose.
         The dose's outcome line is awaited through the ledger, so a late outcome of an earlier dose is never
         taken as this one's.
         """
         if self.outcome_unknown:
             raise OutcomeUnknown(self.name, "previous dose outcome unknown: read last_dose_result() first")
+        self._stop_asked = False
         sics = self._sics
         request = b"QRA 61 1" + EOL
         prefix = ["QRA", "61", "1"]
@@ -494,6 +502,8 @@ class QuantosDoser:
                 # An earlier dose's end never heard: its `A` / `I <code>` may still come, and cannot be told
                 # from this start's immediate `I <code>` (a refusal); only a `B` is surely this start's.
                 earlier_end = x.awaiting(accepts[1])
+                if self._stop_asked:  # no await from here to the write below: a stop cannot slip in between
+                    raise DoseStartWithheld(self.name, "stop asked for before the dose start went out")
                 self.outcome_unknown = True
                 try:
                     frame, _ = await x.ask_any(request, accepts, sics.matching, sics.timeout_s, self._clock)
@@ -523,7 +533,9 @@ class QuantosDoser:
         raise OutcomeUnknown(self.name, f"unexpected dose reply {final.line!r}")
 
     async def stop(self) -> None:
-        """During a dose the stop goes out past the port lock (MT-SICS allows it); the dose then ends `I 8`."""
+        """During a dose the stop goes out past the port lock (MT-SICS allows it); the dose then ends `I 8`.  A
+        dose() not yet started when the stop comes never sends its start (`dose()`)."""
+        self._stop_asked = True
         if self._dosing:
             self._sics.port.send_unlocked(b"QRA 61 4" + EOL)
         else:
@@ -559,7 +571,8 @@ class QuantosDoser:
         return Reading(result.grams, result.at)
 
     async def last_dose(self) -> DoseResult:
-        """The doser's record of its last dose: sample id, mass, and its outcome as the doser states it."""
+        """The doser's record of its last dose: sample id, mass, and its outcome as the doser states it; a record
+        that states none is UNKNOWN, never a clean dose (it may be the only evidence of a portion)."""
 
         async def attempt() -> DoseResult:
             async with self._sics.port.exchange() as x:
@@ -570,7 +583,7 @@ class QuantosDoser:
                 raise ProtocolError(self.name, text, "no <Content Unit=…> value")
             sample = re.search(r"<Sample_ID>\s*([^<]*?)\s*</Sample_ID>", text)
             outcome = re.search(r"<Outcome>\s*([^<]*?)\s*</Outcome>", text)
-            end, code = _recorded_end(outcome[1]) if outcome else (None, None)
+            end, code = _recorded_end(outcome[1]) if outcome else (DoseEnd.UNKNOWN, None)
             return DoseResult(
                 sample[1] if sample else None,
                 _grams(self.name, text, m[2], m[1]),

@@ -126,7 +126,10 @@ def _portions(records: list[Record], summary: RunSummary) -> None:
         elif r.kind == RecordKind.PORTION_NOT_STARTED and summary.portions:
             last = summary.portions[-1]
             last.dispensed_g, last.outcome = 0.0, "not started"
-            last.detail = f"the doser's last sample id was {r.data.get('doser_last_sample_id')!r}"
+            last.detail = (
+                r.data.get("detail")
+                or f"the doser's last sample id was {r.data.get('doser_last_sample_id')!r}"
+            )
     _peaks(records, summary.portions)
 
 

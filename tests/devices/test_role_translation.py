@@ -68,13 +68,14 @@ async def test_tolerance_modes_go_out_as_quantos_codes(
         ((b"QRA 61 1 I 5\r\n",), DoseEnd.NOT_STARTED, 5),
         ((b"QRA 61 1 B\r\n", b"QRA 61 1 I 7\r\n"), DoseEnd.FAILED, 7),
         ((b"QRA 61 1 B\r\n", b"QRA 61 1 I 8\r\n"), DoseEnd.STOPPED, 8),
+        ((b"QRA 61 1 I 8\r\n",), DoseEnd.STOPPED, 8),
     ],
 )
 async def test_a_dose_s_i_code_says_how_it_ended(
     scripted: MakePeer, replies: tuple[bytes, ...], end: DoseEnd, code: int
 ) -> None:
-    """Answered at once (no `B`), the start was refused; after `B`, `I 8` is the host's stop, any other a
-    failure."""
+    """Answered at once (no `B`), the start was refused, except `I 8`: the host's stop, which reached the
+    Quantos before the start (a stop either way, not a doser fault); after `B`, any other code is a failure."""
     peer = await scripted(Expect(b"QRA 61 1\r\n"), *(Send(r) for r in replies))
     doser = await _doser(peer.url)
     with pytest.raises(DosingFailed) as failed:
@@ -100,14 +101,17 @@ def _record(outcome: bytes | None) -> list[Send]:
         (b"I 8", DoseEnd.STOPPED, 8),
         (b"running", DoseEnd.UNKNOWN, None),
         (b"I x", DoseEnd.UNKNOWN, None),
-        (None, None, None),
+        (b"", DoseEnd.UNKNOWN, None),
+        (b"done", DoseEnd.UNKNOWN, None),
+        (b"Complete", DoseEnd.UNKNOWN, None),
+        (None, DoseEnd.UNKNOWN, None),
     ],
 )
 async def test_the_dose_record_s_outcome_becomes_a_dose_end(
     scripted: MakePeer, stated: bytes | None, outcome: DoseEnd | None, code: int | None
 ) -> None:
-    """What the doser states is kept as it said it (for the record); an outcome the driver does not know is
-    UNKNOWN, never completed."""
+    """What the doser states is kept as it said it (for the record); an outcome the driver does not know, an
+    empty one or none at all is UNKNOWN, never completed."""
     peer = await scripted(Expect(b"QRD 2 4 12\r\n"), *_record(stated))
     doser = await _doser(peer.url)
     last = await doser.last_dose()

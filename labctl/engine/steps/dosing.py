@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
-from devices.errors import DeviceError, DeviceReplyError, DosingFailed, OutcomeUnknown
+from devices.errors import DeviceError, DeviceReplyError, DoseStartWithheld, DosingFailed, OutcomeUnknown
 from devices.roles import DoseEnd, Doser, DoseResult
 from labctl.engine.alarms import Level
 from labctl.engine.errors import EngineError
@@ -45,6 +45,8 @@ class DoseOutcome:
     error: str | None = None
     stopped: bool = False
     """Stopped on command (a trip or an abort), not failed by itself."""
+    withheld: bool = False
+    """The stop came before the start went out: the start was never sent, nothing was dispensed."""
 
 
 async def _dose(doser: Doser) -> DoseOutcome:
@@ -52,6 +54,8 @@ async def _dose(doser: Doser) -> DoseOutcome:
         await doser.dose()
     except DosingFailed as exc:
         return DoseOutcome(code=exc.error_code, error=exc.message, stopped=exc.outcome is DoseEnd.STOPPED)
+    except DoseStartWithheld as exc:
+        return DoseOutcome(code=0, error=exc.message, stopped=True, withheld=True)
     except OutcomeUnknown as exc:
         return DoseOutcome(unknown=exc.message)
     except DeviceError as exc:
@@ -192,6 +196,14 @@ class Dosing:
         """Record what the doser really dispensed; pause for a person on anything but a clean end."""
         ctx, n = self.ctx, self.done + 1
         ctx.additions_running.discard("doser")
+        if outcome.withheld:  # nothing to read: the doser's record is an earlier dose's, or none
+            detail = f"stopped before its start was sent ({outcome.error})"
+            ctx.record(
+                RecordKind.PORTION_NOT_STARTED,
+                {"portion": n, "sample_id": sample, "dispensed_g": 0.0, "detail": detail},
+            )
+            self._after_failure(n, outcome, 0.0)
+            return
         try:
             last = await ctx.send("doser", "last-dose", self.doser.last_dose())
         except DeviceError as exc:
@@ -226,7 +238,7 @@ class Dosing:
         """A portion the link could not settle, settled by the doser's own record (after a restart, a resume)."""
         outcome = DoseOutcome(
             code=code,
-            error=None if code is None else f"doser reported {last.stated}",
+            error=None if code is None else f"doser reported {last.stated or 'no outcome'}",
             stopped=code is not None and last.outcome is DoseEnd.STOPPED,
         )
         self.conclude(target, sample, outcome, last, "reconciled" if code is None else "failed")
@@ -329,8 +341,9 @@ def _how(outcome: DoseOutcome) -> str:
 
 
 def _code(last: DoseResult) -> int | None:
-    """The doser's error number for a dose it did not complete (0 if it gave none); None for a clean end."""
-    if last.outcome is None or last.outcome is DoseEnd.COMPLETED:
+    """The doser's error number for a dose it did not complete (0 if it gave none); None only for a record that
+    states completion: a missing or unknown outcome is a person's question, never a clean dose."""
+    if last.outcome is DoseEnd.COMPLETED:
         return None
     return 0 if last.code is None else last.code
 
