@@ -163,7 +163,18 @@ async def run_session(
     """Run one conversation until the peer closes, the link is cut by a fault, or the task is cancelled."""
     faults = faults or WireFaults()
     outbox: asyncio.Queue[bytes] = asyncio.Queue()
-    session = factory(outbox.put_nowait)
+    holding = False
+    """`transmit` has taken a reply from the outbox and not yet written it (a reply delay)."""
+
+    def send(chunk: bytes) -> None:
+        # Written at once when nothing is ahead of it and no delay is set: the reply reaches the wire in the loop
+        # turn that produced it instead of one later (a dry run's cycle is mostly such turns); else in order.
+        if holding or not outbox.empty() or faults.reply_delay_s > 0:
+            outbox.put_nowait(chunk)
+        elif chunk := faults.filter_tx(chunk):
+            writer.write(chunk)
+
+    session = factory(send)
 
     async def receive() -> None:
         while data := await reader.read(4096):
@@ -176,13 +187,18 @@ async def run_session(
             await asyncio.sleep(tick_s)
 
     async def transmit() -> None:
+        nonlocal holding
         while True:
             chunk = await outbox.get()
-            if faults.reply_delay_s > 0:
-                await asyncio.sleep(faults.reply_delay_s)
-            if chunk := faults.filter_tx(chunk):
-                writer.write(chunk)
-                await writer.drain()
+            holding = True
+            try:
+                if faults.reply_delay_s > 0:
+                    await asyncio.sleep(faults.reply_delay_s)
+                if chunk := faults.filter_tx(chunk):
+                    writer.write(chunk)
+                    await writer.drain()
+            finally:
+                holding = False
 
     tasks = [
         asyncio.create_task(receive()),
