@@ -263,7 +263,10 @@ class Exchange:
         key = match.key(frame)
         index: int | None = 0
         if key is not None and key not in match.common:
-            index = next((i for i, o in enumerate(owed) if key in o.accepts), None)
+            if owed and key in owed[0].accepts:
+                index = 0
+            else:
+                index = next((i for i, o in enumerate(owed) if key in o.accepts), None)
             if index is None:
                 if match.unawaited is not None:
                     match.unawaited(frame)  # unsolicited, or a late reply whose request was given up
@@ -276,6 +279,11 @@ class Exchange:
         if not owed or index is None:
             return  # nothing asked: an unsolicited or long-forgotten frame
         answered = owed[index]
+        if index == 0:  # the usual case: the oldest entry is answered, nothing before it to keep
+            owed.popleft()
+            answered.answer = frame
+            port._matched += 1
+            return
         kept = [o for o in list(owed)[:index] if o.later and o.accepts.isdisjoint(answered.accepts)]
         for _ in range(index + 1):
             owed.popleft()

@@ -163,12 +163,30 @@ async def run_session(
     """Run one conversation until the peer closes, the link is cut by a fault, or the task is cancelled."""
     faults = faults or WireFaults()
     outbox: asyncio.Queue[bytes] = asyncio.Queue()
-    session = factory(outbox.put_nowait)
+    holding = False
+    """`transmit` has taken a reply from the outbox and not yet written it (a reply delay)."""
+
+    def send(chunk: bytes) -> None:
+        # Written at once when nothing is ahead of it and no delay is set: the reply reaches the wire in the loop
+        # turn that produced it instead of one later (a dry run's cycle is mostly such turns); else in order.
+        if holding or not outbox.empty() or faults.reply_delay_s > 0:
+            outbox.put_nowait(chunk)
+        elif chunk := faults.filter_tx(chunk):
+            writer.write(chunk)
+
+    session = factory(send)
+
+    def deliver(data: bytes) -> None:
+        if data := faults.filter_rx(data):
+            session.feed(data)
 
     async def receive() -> None:
+        if isinstance(reader, PushedBytes):
+            reader.listen(deliver)
+            await reader.read()  # only the end of the stream comes this way now
+            return
         while data := await reader.read(4096):
-            if data := faults.filter_rx(data):
-                session.feed(data)
+            deliver(data)
 
     async def tick() -> None:
         while True:
@@ -176,13 +194,18 @@ async def run_session(
             await asyncio.sleep(tick_s)
 
     async def transmit() -> None:
+        nonlocal holding
         while True:
             chunk = await outbox.get()
-            if faults.reply_delay_s > 0:
-                await asyncio.sleep(faults.reply_delay_s)
-            if chunk := faults.filter_tx(chunk):
-                writer.write(chunk)
-                await writer.drain()
+            holding = True
+            try:
+                if faults.reply_delay_s > 0:
+                    await asyncio.sleep(faults.reply_delay_s)
+                if chunk := faults.filter_tx(chunk):
+                    writer.write(chunk)
+                    await writer.drain()
+            finally:
+                holding = False
 
     tasks = [
         asyncio.create_task(receive()),
@@ -201,6 +224,100 @@ async def run_session(
         session.close()
         with contextlib.suppress(ConnectionError, OSError):
             writer.close()
+
+
+class PushedBytes:
+    """A ByteReader whose bytes, once a listener is set, go to it in the loop turn that read them off the socket
+    (no reader task woken in between: a turn less per request); `read()` then only waits for the end of the
+    stream. Bytes that came before the listener are handed to it when it is set."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._listener: Callable[[bytes], None] | None = None
+        self._eof = False
+        self._changed = asyncio.Event()
+
+    def feed_data(self, data: bytes) -> None:
+        if self._listener is not None:
+            self._listener(data)
+            return
+        self._buffer += data
+        self._changed.set()
+
+    def feed_eof(self) -> None:
+        self._eof = True
+        self._changed.set()
+
+    def listen(self, listener: Callable[[bytes], None]) -> None:
+        self._listener = listener
+        if self._buffer:
+            data = bytes(self._buffer)
+            self._buffer.clear()
+            listener(data)
+
+    async def read(self, n: int = -1) -> bytes:
+        while not self._buffer and not self._eof:
+            self._changed.clear()
+            await self._changed.wait()
+        size = len(self._buffer) if n < 0 else min(n, len(self._buffer))
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data
+
+
+class _TcpConversation(asyncio.Protocol):
+    """One accepted TCP connection served by `run_session`, its bytes pushed to the session as they arrive."""
+
+    def __init__(
+        self, factory: SessionFactory, faults: WireFaults, handlers: set[asyncio.Task[None]]
+    ) -> None:
+        self._factory = factory
+        self._faults = faults
+        self._handlers = handlers
+        self._reader = PushedBytes()
+        self._transport: asyncio.WriteTransport | None = None
+        self._writable = asyncio.Event()
+        self._writable.set()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+        task = asyncio.get_running_loop().create_task(self._serve())
+        self._handlers.add(task)
+        task.add_done_callback(self._handlers.discard)
+
+    async def _serve(self) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            # Closing the server ends its conversations quietly, as a terminal server dropping its clients would.
+            await run_session(self._reader, self, self._factory, self._faults)
+
+    def data_received(self, data: bytes) -> None:
+        self._reader.feed_data(data)
+
+    def eof_received(self) -> bool:
+        self._reader.feed_eof()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._reader.feed_eof()
+        self._writable.set()
+
+    def pause_writing(self) -> None:
+        self._writable.clear()
+
+    def resume_writing(self) -> None:
+        self._writable.set()
+
+    # ByteWriter
+    def write(self, data: bytes) -> None:
+        assert self._transport is not None
+        self._transport.write(data)
+
+    async def drain(self) -> None:
+        await self._writable.wait()
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
 
 
 class TcpServer:
@@ -238,20 +355,8 @@ async def serve_tcp(
     """Listen on ``host:port`` (0: any free port, read it back from ``.port``)."""
     wire = faults or WireFaults()
     handlers: set[asyncio.Task[None]] = set()
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        handlers.add(task)
-        try:
-            await run_session(reader, writer, factory, wire)
-        except asyncio.CancelledError:
-            # Closing the server ends its conversations; asyncio's stream callback must not see a cancellation.
-            pass
-        finally:
-            handlers.discard(task)
-
-    server = await asyncio.start_server(handle, host, port)
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: _TcpConversation(factory, wire, handlers), host, port)
     return TcpServer(server, handlers, wire)
 
 

@@ -29,8 +29,11 @@ class Trend:
         if len(pts) < 3 or pts[-1][0] - pts[0][0] < MIN_SPAN_S:
             return None
         n = len(pts)
-        mt = sum(t for t, _ in pts) / n
-        mv = sum(v for _, v in pts) / n
-        sxx = sum((t - mt) ** 2 for t, _ in pts)
-        sxy = sum((t - mt) * (v - mv) for t, v in pts)
+        ts = [t for t, _ in pts]
+        vs = [v for _, v in pts]
+        mt = sum(ts) / n
+        mv = sum(vs) / n
+        dts = [t - mt for t in ts]
+        sxx = sum([d**2 for d in dts])
+        sxy = sum([d * (v - mv) for d, v in zip(dts, vs, strict=True)])
         return sxy / sxx * 60.0

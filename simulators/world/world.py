@@ -29,6 +29,8 @@ class World:
         self.state = WorldState.initial(self.config)
         self.state.t_s = self.clock.now()
         self._advancing = False
+        self._idle_at: float | None = None
+        """A time at which `advance` found no whole step due (the same answer until the clock moves)."""
         self.thermostat = Thermostat(self.config, self.state, streams[0], self.advance, self.clock.now)
         self.doser = Doser(self.config, streams[1], self.advance)
         self.pump = Pump(self.config, streams[2], self.advance)
@@ -40,9 +42,13 @@ class World:
         """Integrate up to the clock's now, in whole steps (the remainder waits for the next call)."""
         if self._advancing:  # a facet read from inside a step sees the state being integrated
             return
+        now = self.clock.now()
+        if now == self._idle_at:  # most calls: every instrument looks several times per step
+            return
         dt = self.config.step_s
-        steps = math.floor((self.clock.now() - self.state.t_s) / dt + 1e-9)
-        if steps <= 0:  # most calls: every instrument looks several times per step
+        steps = math.floor((now - self.state.t_s) / dt + 1e-9)
+        if steps <= 0:
+            self._idle_at = now  # nothing due at this time: the state's time moves only below
             return
         self._advancing = True
         try:
