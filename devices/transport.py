@@ -34,9 +34,9 @@ replies to later requests, so no fence is sent for it and only a frame of its ow
 from __future__ import annotations
 
 import asyncio
+import urllib.parse
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Collection, Hashable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -101,18 +101,33 @@ class _Owed:
 
 
 class _Buffer(asyncio.Protocol):
+    """What has arrived, and the futures to wake when more does: bare futures rather than an Event, as a poll
+    waits several times per cycle."""
+
     def __init__(self) -> None:
         self.data = bytearray()
-        self.changed = asyncio.Event()
         self.closed = False
+        self._waiters: list[asyncio.Future[None]] = []
 
     def data_received(self, data: bytes) -> None:
         self.data += data
-        self.changed.set()
+        self._wake()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        self.changed.set()
+        self._wake()
+
+    def changed(self) -> asyncio.Future[None]:
+        """A future of its own, done when bytes arrive or the link closes."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        return waiter
+
+    def _wake(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
 
 class Exchange:
@@ -192,6 +207,8 @@ class Exchange:
         out, with nothing to wait for in between).  DeviceTimeout (naming `request`) if a fence is not
         answered within `timeout_s`."""
         port = self._port
+        if not port._owed and not port._buffer.data:
+            return  # nothing unanswered, nothing arrived: the usual case, and nothing to do
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         own = frozenset(accepts)
@@ -296,22 +313,41 @@ class Exchange:
     ) -> None:
         """Match arriving frames until `done()`; DeviceTimeout after `timeout_s`."""
         buf = self._port._buffer
-        try:
-            async with asyncio.timeout(max(timeout_s, 0.0)):
-                while True:
-                    self.settle(match, done if match.unawaited is not None else None)
-                    if done():
-                        return
-                    if buf.closed:
-                        raise DeviceDisconnected(self._port.name, "link closed while waiting for a reply")
-                    buf.changed.clear()
-                    await buf.changed.wait()
-        except TimeoutError:
-            raise DeviceTimeout(self._port.name, request, timeout_s) from None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(timeout_s, 0.0)
+        while True:
+            self.settle(match, done if match.unawaited is not None else None)
+            if done():
+                return
+            if buf.closed:
+                raise DeviceDisconnected(self._port.name, "link closed while waiting for a reply")
+            if loop.time() >= deadline:  # bytes that keep coming do not hold the deadline off
+                raise DeviceTimeout(self._port.name, request, timeout_s)
+            waiter = buf.changed()
+            timer = loop.call_at(
+                deadline, _expire, waiter
+            )  # cheaper than asyncio.timeout, taken once per reply
+            try:
+                await waiter
+            except _Expired:
+                raise DeviceTimeout(self._port.name, request, timeout_s) from None
+            finally:
+                timer.cancel()
+
+
+class _Expired(Exception):
+    """A reply wait's deadline passed (becomes DeviceTimeout)."""
+
+
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(_Expired())
 
 
 async def _connect(url: str, name: str, s: LineSettings) -> tuple[asyncio.BaseTransport, _Buffer]:
     buffer = _Buffer()
+    if url.startswith("socket://"):
+        return await _connect_socket(url, name, buffer), buffer
     try:
         transport, _ = await serial_asyncio_fast.create_serial_connection(
             asyncio.get_running_loop(),
@@ -327,6 +363,47 @@ async def _connect(url: str, name: str, s: LineSettings) -> tuple[asyncio.BaseTr
     except OSError as exc:  # serial.SerialException is an OSError
         raise DeviceDisconnected(name, f"cannot open {url}: {exc}") from exc
     return transport, buffer
+
+
+async def _connect_socket(url: str, name: str, buffer: _Buffer) -> asyncio.BaseTransport:
+    """A `socket://host:port` URL (a terminal server, a simulator) opened as the event loop's own TCP
+    connection, as pyserial-asyncio-fast does, but without patching serial attributes onto the transport: uvloop's
+    transports take none, and nothing here uses them."""
+    parsed = urllib.parse.urlsplit(url)
+    try:
+        host, port = parsed.hostname, parsed.port
+    except ValueError as exc:
+        raise DeviceDisconnected(name, f"cannot open {url}: {exc}") from exc
+    if not host or port is None:
+        raise DeviceDisconnected(name, f"cannot open {url}: expected socket://HOST:PORT")
+    try:
+        transport, _ = await asyncio.get_running_loop().create_connection(lambda: buffer, host, port)
+    except OSError as exc:
+        raise DeviceDisconnected(name, f"cannot open {url}: {exc}") from exc
+    return transport
+
+
+class _Held:
+    """The port's lock held for one exchange: a plain class rather than a generator-based context manager, as a
+    poll takes it several times per cycle."""
+
+    __slots__ = ("_port",)
+
+    def __init__(self, port: Port) -> None:
+        self._port = port
+
+    async def __aenter__(self) -> Exchange:
+        port = self._port
+        await port._lock.acquire()
+        try:
+            port._check_open()
+        except BaseException:
+            port._lock.release()
+            raise
+        return Exchange(port)
+
+    async def __aexit__(self, *_: object) -> None:
+        self._port._lock.release()
 
 
 class Port:
@@ -385,12 +462,9 @@ class Port:
         if not self.is_open:
             raise DeviceDisconnected(self.name, "port is closed")
 
-    @asynccontextmanager
-    async def exchange(self) -> AsyncIterator[Exchange]:
-        """Hold the port for one request/reply (or one multi-line conversation)."""
-        async with self._lock:
-            self._check_open()
-            yield Exchange(self)
+    def exchange(self) -> _Held:
+        """Hold the port for one request/reply (or one multi-line conversation): `async with port.exchange() as x`."""
+        return _Held(self)
 
     def send_unlocked(self, data: bytes) -> None:
         """Write without waiting for the lock: only for cancel/stop commands the protocol allows mid-request."""

@@ -74,14 +74,14 @@ def test_the_shipped_protocols_validate() -> None:
     out = lines(result.stdout)
     assert out == [
         "protocols/kmno4-dihydroxylation-5mmol.yaml: ok (no findings)",
-        "protocols/kmno4-dihydroxylation-scaleup.yaml:90:13: info[DOSE-WINDOW] steps[4].window: the MTSR gate "
+        "protocols/kmno4-dihydroxylation-scaleup.yaml:94:13: info[DOSE-WINDOW] steps[4].window: the MTSR gate "
         "will stretch "
         "dosing to about 30 min (window 10 min) at the modelled consumption rate",
         "protocols/kmno4-dihydroxylation-scaleup.yaml: ok (1 info(s))",
         "protocols/mgbr-cold-storage.yaml: ok (no findings)",
         "protocols/mgbr-kcp-cluster.yaml: ok (no findings)",
     ]
-    assert line_of(SCALEUP, 90).strip().startswith("window: 10 min")
+    assert line_of(SCALEUP, 94).strip().startswith("window: 10 min")
     assert result.stderr == ""  # logs stay quiet for a person; the report is on stdout
 
 

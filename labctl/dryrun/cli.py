@@ -45,12 +45,12 @@ def dry_run_command(
     ] = None,
 ) -> None:
     """Run PROTOCOL against in-process simulators on a fast-forward clock and print the run's summary."""
-    import asyncio
 
     from labctl.checked_start import refuse_unless_clean
     from labctl.console import out
     from labctl.dryrun.run import dry_run
     from labctl.engine.control import exit_code
+    from labctl.event_loop import run_fast
     from labctl.journal import Journal
     from labctl.journal.summary import summarize
     from labctl.parameters import parse_parameters
@@ -62,7 +62,7 @@ def dry_run_command(
     loaded = input_file(lambda: load_protocol(protocol, parse_parameters(set_values or [])))
     schedule = input_file(lambda: _schedule(faults))
     refuse_unless_clean(loaded, None, protocol)  # a rehearsal of a protocol that may not run proves nothing
-    result = asyncio.run(
+    result = run_fast(
         dry_run(
             loaded,
             journal,

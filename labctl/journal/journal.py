@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import sqlite3
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -80,6 +82,10 @@ BATCH = 50
 BACKLOG = 10 * BATCH
 """Records appended before a write failure kept in memory for the next writable moment; older ones are dropped
 (and counted) so a disk that stays full does not fill the memory too."""
+UNSYNCED_HEAD_EVERY_S = 1.0
+"""Without `sync` (a dry run), the head file is rewritten at most this often (wall time) and on close, not after
+every commit: a head that lags the journal is never an error (only one ahead of it is), and its rewrites were a
+sixth of a dry run's wall time."""
 WRITE_FAILED = RecordKind.JOURNAL_WRITE_FAILED
 
 
@@ -202,6 +208,9 @@ class Journal:
         ends the simulation too, and the fsyncs were most of its wall time."""
         self.path = Path(path)
         self._sync = sync
+        self._head_saved_at = -math.inf
+        self._head_behind = False
+        """Without `sync`, commits the head file has not been told of yet (see UNSYNCED_HEAD_EVERY_S)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._head_state: HeadState | None = read_head(self.path)
@@ -310,6 +319,8 @@ class Journal:
                     self._commit()
                 except sqlite3.Error as exc:
                     raise self._rolled_back(exc, None) from None
+            if self._head_behind:
+                self._save_head()
         finally:
             self._db.close()
 
@@ -570,7 +581,10 @@ class Journal:
         assert self.run_id is not None
         self._committed = Head(self.run_id, self._last_seq, self._last_hash, self._last_wall)
         self._unsaved, self._backlog, self._failure = [], [], None
-        self._save_head()
+        if self._sync or time.monotonic() - self._head_saved_at >= UNSYNCED_HEAD_EVERY_S:
+            self._save_head()
+        else:
+            self._head_behind = True
 
     def _save_head(self, *, failure: bool = False) -> None:
         """After a commit (or a write failure): the head file says where the chain stands. A head file that
@@ -582,6 +596,7 @@ class Journal:
         except HeadFileError:
             on_disk = None
         state = merged(on_disk, {self._committed.run_id: self._committed}, self._failure)
+        self._head_saved_at, self._head_behind = time.monotonic(), False
         try:
             write_head(self.path, state, sync=self._sync)
         except OSError as exc:

@@ -85,8 +85,14 @@ class PbSession:
     def feed(self, data: bytes) -> None:
         for line in self._assembler.feed(data, asyncio.get_running_loop().time()):
             command = parse_command(line)
-            if command is not None:
-                self._queue.put_nowait(command)
+            if command is None:
+                continue
+            if self._reply_delay_s > 0 or not self._queue.empty():
+                self._queue.put_nowait(command)  # answered in order, after the unit's own answer time
+                continue
+            reply = execute(self._thermostat, command)  # at once: the turn a dry run spends waiting is saved
+            if reply is not None:
+                self._send(reply)
 
     def poll(self) -> None:
         """A Huber speaks only when spoken to."""

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from devices.errors import DeviceTimeout
+import pytest
+
+from devices.errors import DeviceDisconnected, DeviceTimeout
 from devices.transport import Matching, Port
+from labctl.event_loop import run_fast
 
 
 async def test_expect_awaits_a_reply_s_later_line_and_unawaited_lines_are_set_aside() -> None:
@@ -60,3 +63,105 @@ async def test_expect_awaits_a_reply_s_later_line_and_unawaited_lines_are_set_as
         await port.close()
         writer.close()
         server.close()
+
+
+LINES: Matching[str] = Matching(
+    end=lambda d: -1 if (i := d.find(b"\r\n")) < 0 else i + 2,
+    key=lambda frame: frame.split()[0].decode() if frame.split() else None,
+    fences=[("F", b"F\r\n")],
+    aside=lambda frame: frame.startswith(b"^"),
+)
+
+
+async def _chatty_instrument(lines_per_s: float) -> tuple[asyncio.Server, list[asyncio.Task[None]]]:
+    """An instrument that never answers the request but sends unsolicited event lines without pause."""
+    tasks: list[asyncio.Task[None]] = []
+
+    async def chatter(writer: asyncio.StreamWriter) -> None:
+        while True:
+            writer.write(b"^ event\r\n")
+            await writer.drain()
+            await asyncio.sleep(1 / lines_per_s)
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        tasks.append(asyncio.create_task(chatter(writer)))
+
+    return await asyncio.start_server(accept, "127.0.0.1", 0), tasks
+
+
+@pytest.mark.parametrize("lines_per_s", [200.0, 2000.0])
+async def test_lines_that_keep_coming_do_not_hold_a_reply_s_deadline_off(lines_per_s: float) -> None:
+    server, tasks = await _chatty_instrument(lines_per_s)
+    host, number = server.sockets[0].getsockname()[:2]
+    port = await Port.open(f"socket://{host}:{number}", name="chatty")
+    loop = asyncio.get_running_loop()
+    try:
+        async with port.exchange() as x:
+            started = loop.time()
+            with pytest.raises(DeviceTimeout) as raised:
+                await x.ask(b"A\r\n", "A", LINES, 0.2, loop.time)
+            waited = loop.time() - started
+        assert raised.value.device == "chatty"
+        assert 0.2 <= waited < 1.0  # the deadline, not the end of the chatter
+    finally:
+        for task in tasks:
+            task.cancel()
+        await port.close()
+        server.close()
+
+
+async def test_a_reply_that_comes_in_pieces_is_put_together_before_its_deadline() -> None:
+    connected: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await connected.put((reader, writer))
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    host, number = server.sockets[0].getsockname()[:2]
+    port = await Port.open(f"socket://{host}:{number}", name="slow")
+    reader, writer = await connected.get()
+    try:
+        async with port.exchange() as x:
+            ask = asyncio.create_task(x.ask(b"A\r\n", "A", LINES, 1.0, lambda: 7.0))
+            assert await reader.readline() == b"A\r\n"
+            for piece in (b"A ", b"4", b"2\r", b"\n"):
+                writer.write(piece)
+                await writer.drain()
+                await asyncio.sleep(0.01)
+            assert await ask == (b"A 42\r\n", 7.0)
+    finally:
+        await port.close()
+        writer.close()
+        server.close()
+
+
+@pytest.mark.parametrize(
+    "url", ["socket://127.0.0.1", "socket://:4001", "socket://127.0.0.1:notaport", "socket://127.0.0.1:1"]
+)
+async def test_a_socket_url_that_cannot_be_opened_says_which_and_why(url: str) -> None:
+    with pytest.raises(DeviceDisconnected) as raised:
+        await Port.open(url, name="chiller")
+    assert raised.value.device == "chiller"
+    assert url in str(raised.value)
+
+
+def test_a_port_talks_to_an_instrument_on_the_dry_run_s_event_loop() -> None:
+    """`labctl dry-run` runs on uvloop (labctl/event_loop.py): the port's own socket connection works there."""
+
+    async def main() -> tuple[bytes, float]:
+        async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while line := await reader.readline():
+                writer.write(line.replace(b"A", b"A 1", 1))
+
+        server = await asyncio.start_server(echo, "127.0.0.1", 0)
+        host, number = server.sockets[0].getsockname()[:2]
+        port = await Port.open(f"socket://{host}:{number}", name="echo")
+        try:
+            async with port.exchange() as x:
+                return await x.ask(b"A\r\n", "A", LINES, 1.0, lambda: 3.0)
+        finally:
+            await port.close()
+            server.close()
+
+    assert run_fast(main()) == (b"A 1\r\n", 3.0)
+    assert type(asyncio.new_event_loop()).__module__.startswith("asyncio")  # the policy is left as it was

@@ -104,7 +104,7 @@ class Target:
 
 
 TARGETS: tuple[Target, ...] = (
-    # portion 2 of 10 in flight (portions start 41:22, 43:22, 44:22 …); the quench's pump starts at 185:53
+    # portion 2 of 10 in flight (portions start 41:15, 43:15, 44:34 …); the quench's pump starts at 185:51
     Target(
         "scale-up",
         PROTOCOLS / "kmno4-dihydroxylation-scaleup.yaml",

@@ -13,7 +13,7 @@ from labctl.engine.engine import Engine
 from labctl.run.console import status_line
 from tests.dryrun.conftest import DryRun, run_dry
 
-MID_DOSING_S = 43.5 * 60  # dosing starts at 41:22 with seed 1
+MID_DOSING_S = 43.5 * 60  # dosing starts at 41:15 with seed 1
 FIXED_S = 46 * 60
 
 

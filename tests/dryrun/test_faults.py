@@ -11,7 +11,7 @@ from labctl.engine.control import RunState
 from tests.dryrun.conftest import MGBR_STORAGE, DryRun, run_dry
 from tests.dryrun.fault_matrix import StandByChemist
 
-MID_DOSING_S = 43.5 * 60  # dosing starts at 41:22 with seed 1
+MID_DOSING_S = 43.5 * 60  # dosing starts at 41:15 with seed 1
 
 
 def _state_changes(run: DryRun) -> list[str]:

@@ -15,7 +15,7 @@ from labctl.engine.supervisor import OFFLINE_EVERY
 from tests.dryrun.conftest import PROTOCOLS, DryRun, run_dry
 from tests.dryrun.test_control import ChemistWhoAcknowledges
 
-QUENCH_S = 185.9 * 60  # the quench's pump starts at 185.9 min with seed 1
+QUENCH_S = 185.85 * 60  # the quench's pump starts at 185:51 with seed 1
 BEFORE_QUENCH_S = 180 * 60
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from labctl.journal import Journal, JournalWriteError
+from labctl.journal import journal as journal_module
 from labctl.journal.chain import genesis
 from labctl.journal.head import BLOCK, KEPT_RUNS, Head, HeadState, head_path, read_head, write_head
 from tests.journal.test_journal import RUN
@@ -140,3 +141,38 @@ def test_the_head_file_format_round_trips(tmp_path: Path) -> None:
     write_head(tmp_path / "j.sqlite", state)
     assert read_head(tmp_path / "j.sqlite") == state
     assert read_head(tmp_path / "other.sqlite") is None
+
+
+def test_an_unsynced_journal_moves_its_head_file_at_most_once_a_second_and_on_close(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite"
+    j = Journal(path, sync=False)
+    run_id = j.create_run(**RUN)
+    later = [j.append(float(i), "portion.start", {"portion": i}) for i in range(4)]
+    state = read_head(path)
+    assert state is not None
+    assert state.heads[run_id].seq == 0  # written at the run's header, then not again within the second
+    assert j.head is not None
+    assert j.head.seq == later[-1]  # the journal itself knows where it stands
+    j.close()
+    state = read_head(path)
+    assert state is not None
+    assert state.heads[run_id] == Head(run_id, later[-1], *_stored(path, later[-1]))
+    assert Journal(path).promised(run_id) == state.heads[run_id]
+
+
+def test_an_unsynced_journal_moves_its_head_file_again_once_the_second_has_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(journal_module.time, "monotonic", lambda: clock[0])
+    path = tmp_path / "journal.sqlite"
+    j = Journal(path, sync=False)
+    run_id = j.create_run(**RUN)
+    j.append(0.0, "run.started", {})
+    clock[0] += journal_module.UNSYNCED_HEAD_EVERY_S - 0.01
+    held = j.append(1.0, "portion.start", {"portion": 1})
+    assert read_head(path).heads[run_id].seq < held  # type: ignore[union-attr]
+    clock[0] += 0.02
+    moved = j.append(2.0, "portion.start", {"portion": 2})
+    assert read_head(path).heads[run_id].seq == moved  # type: ignore[union-attr]
+    j.close()
