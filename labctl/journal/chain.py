@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +21,15 @@ def genesis(header: dict[str, Any]) -> str:
 
 
 def link(previous: str, *, t_s: float, wall: str, kind: str, step: str | None, data_text: str) -> str:
-    content = json.dumps([previous, repr(float(t_s)), wall, kind, step, data_text], ensure_ascii=False)
+    """SHA-256 of `json.dumps([previous, repr(t_s), wall, kind, step, data_text], ensure_ascii=False)`, the
+    text put together directly (the same bytes: tests/journal/test_chain.py): every record is linked."""
+    fields = (previous, repr(float(t_s)), wall, kind, step, data_text)
+    content = "[" + ", ".join("null" if f is None else _quoted(f) for f in fields) + "]"
     return hashlib.sha256(content.encode()).hexdigest()
+
+
+_quoted: Callable[[str], str] = json.encoder.encode_basestring
+"""A string as json.dumps(..., ensure_ascii=False) writes it."""
 
 
 @dataclass(frozen=True)

@@ -192,8 +192,15 @@ class Record:
 
 
 def now_iso() -> str:
-    """Wall time as the journal and MQTT payloads write it: ISO-8601 UTC, milliseconds, 'Z'."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """Wall time as the journal and MQTT payloads write it: ISO-8601 UTC, milliseconds (truncated, as
+    `datetime.isoformat` does), 'Z'. The second's text is kept: every record is stamped."""
+    second, nanos = divmod(time.time_ns(), 1_000_000_000)
+    if second != _stamped[0]:
+        _stamped[:] = [second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))]
+    return f"{_stamped[1]}.{nanos // 1_000_000:03d}Z"
+
+
+_stamped: list[Any] = [None, ""]
 
 
 class Journal:

@@ -60,6 +60,8 @@ class FrameAssembler:
         if self._line and now - self._last > CHAR_GAP_S:
             self._line.clear()
         self._last = now
+        if not self._line and len(data) <= _MAX_LINE + 1 and data.find(b"\n") == len(data) - 1:
+            return [bytes(data)]  # one whole line in one read: what the byte loop below would make of it
         lines: list[bytes] = []
         for byte in data:
             self._line.append(byte)

@@ -50,6 +50,10 @@ _FAULT_ERRORS = {
 }
 
 
+_REGS = {int(reg): reg for reg in Reg}
+"""Address → register without the enum's own lookup (a poll reads three per second)."""
+
+
 @dataclass
 class _Ramp:
     start: int
@@ -129,7 +133,7 @@ class Thermostat:
             return None
         if not self._enabled(address):
             return NOT_DEFINED
-        return self._read(Reg(address))
+        return self._read(_REGS[address])
 
     def write(self, address: int, value: int) -> int | None:
         """Apply a write and return the value now in force (None when the unit is dead)."""
@@ -138,7 +142,7 @@ class Thermostat:
             return None
         if not self._enabled(address):
             return NOT_DEFINED
-        reg = Reg(address)
+        reg = _REGS[address]
         if reg not in READ_ONLY:
             self._write(reg, value)
             self._apply_faults()
@@ -159,6 +163,11 @@ class Thermostat:
         return self._value(reg)
 
     def _value(self, reg: Reg) -> int:
+        if reg is Reg.INTERNAL_TEMP:  # the temperatures first: a supervisor reads them every second
+            return centi(self.plant.internal_temperature_c())
+        if reg is Reg.PROCESS_TEMP:
+            process = self.plant.process_temperature_c()
+            return SENSOR_MISSING if process is None else centi(process)
         simple = {
             Reg.SETPOINT: self.setpoint,
             Reg.ERROR: self.error,
@@ -179,12 +188,7 @@ class Thermostat:
         if reg in simple:
             value = simple[reg]
             return value - 0x10000 if value > 0x7FFF else value
-        if reg in self.alarms:
-            return self.alarms[reg]
-        if reg is Reg.INTERNAL_TEMP:
-            return centi(self.plant.internal_temperature_c())
-        process = self.plant.process_temperature_c()
-        return SENSOR_MISSING if process is None else centi(process)
+        return self.alarms[reg]
 
     def _status(self) -> int:
         now = self.clock.now()

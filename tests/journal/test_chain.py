@@ -3,14 +3,19 @@ named by `labctl verify` (the tamperer drops the append-only triggers first, as 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from labctl.journal import Journal
+from labctl.journal.chain import link
 
 LABCTL = Path(sys.executable).parent / "labctl"
 
@@ -110,3 +115,22 @@ def test_a_journal_from_before_the_chain_opens_and_says_it_cannot_be_verified(
     assert done.returncode == 1
     assert "(run.started, t = 0.0 min," in done.stdout
     assert "carries no hash (written before the journal was chained)" in done.stdout
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    previous=st.text(),
+    t_s=st.floats(allow_nan=False),
+    wall=st.text(),
+    kind=st.text(),
+    step=st.none() | st.text(),
+    data_text=st.text(),
+)
+def test_a_link_hashes_exactly_the_json_text_of_its_fields(
+    *, previous: str, t_s: float, wall: str, kind: str, step: str | None, data_text: str
+) -> None:
+    """The chain's format is the JSON array below; `link` writes it without json.dumps, and must not differ by a
+    byte (quotes, backslashes, control and non-ASCII characters in a step name or the data)."""
+    text = json.dumps([previous, repr(float(t_s)), wall, kind, step, data_text], ensure_ascii=False)
+    expected = hashlib.sha256(text.encode()).hexdigest()
+    assert link(previous, t_s=t_s, wall=wall, kind=kind, step=step, data_text=data_text) == expected

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from labctl.journal import Journal, JournalError, RecordKind, RunInfo, UnknownRecordKind
-from labctl.journal.journal import BATCH
+from labctl.journal.journal import BATCH, now_iso
 
 RUN: dict[str, Any] = {
     "mode": "dry-run",
@@ -232,3 +234,16 @@ def test_reopened_journal_continues_the_run(path: Path) -> None:
     again.append(2.0, "step.progress", {"n": 2})
     assert [r.data["n"] for r in again.records()] == [1, 2]
     again.close()
+
+
+def test_the_wall_stamp_is_utc_to_the_millisecond_as_datetime_writes_it() -> None:
+    def reference() -> str:
+        return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    seen = set()
+    for _ in range(20_000):  # across several second and millisecond boundaries
+        before, stamp, after = reference(), now_iso(), reference()
+        assert before <= stamp <= after
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", stamp)
+        seen.add(stamp[:19])
+    assert seen
