@@ -2,14 +2,16 @@
 
 Time moves only inside `sleep`, one world step at a time; after each step the rig's time-driven behaviour runs
 (a dose ends, a pump stops) and the event loop is given a few turns so the replies those produce reach the
-drivers before the engine looks again. While no instrument has a job under way and no fault was injected, a
-step produces nothing to carry, so a long sleep (a step that polls every 30 s) settles only at its end.
+drivers before the engine looks again. While no instrument has a job under way, no fault was injected and the
+engine has no background job (a dose whose start may still be on its way), a step produces nothing to carry and
+nothing is waiting to go out, so such a sleep does not settle at all.
 Scheduled faults are injected at their process time.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import structlog
 
@@ -40,14 +42,22 @@ class FastForwardClock:
         self._rig = rig
         self._step_s = step_s
         self._pending = schedule.ordered() if schedule is not None else []
+        self._jobs_running: Callable[[], bool] = lambda: True
         self.injected: list[tuple[float, str]] = []
         self._inject_due()  # a fault "at 0 s" is there before the first poll
 
     def now(self) -> float:
         return self._clock.now()
 
+    def carry_only_while(self, jobs_running: Callable[[], bool]) -> None:
+        """Settle before a sleep only while `jobs_running()` (the engine's background jobs, e.g. a dose whose
+        start may still be on its way) or an instrument is busy: otherwise every request of the cycle that just
+        ended has had its reply, and there is nothing to carry."""
+        self._jobs_running = jobs_running
+
     async def sleep(self, seconds: float) -> None:
-        await settle()
+        if self._jobs_running() or self._rig.busy():
+            await settle()
         remaining = seconds
         while remaining > 1e-9:
             dt = min(self._step_s, remaining)
@@ -55,7 +65,7 @@ class FastForwardClock:
             remaining -= dt
             injected = self._inject_due()
             self._rig.tick()
-            if injected or remaining <= 1e-9 or self._rig.busy():
+            if injected or self._rig.busy() or (remaining <= 1e-9 and self._jobs_running()):
                 await settle()
             if self._speed is not None:
                 await self._pace()

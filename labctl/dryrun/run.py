@@ -105,6 +105,7 @@ async def dry_run(
             ),
             operator=operators(operator or SimulatedOperator(), commands),
         )
+        clock.carry_only_while(engine.jobs_running)
         stack.enter_context(on_the_bench(sim))
         state = await engine.run()
     return DryRunResult(run_id, state, journal_path, sim.ledgers(), clock.injected)

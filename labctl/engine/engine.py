@@ -209,6 +209,10 @@ class Engine:
         self.record(RecordKind.COMMAND_REPLY, {"device": device, "command": command, "reply": _plain(result)})
         return result
 
+    def jobs_running(self) -> bool:
+        """Whether a background job (a dose, a pump run) is still under way."""
+        return bool(self._spawned)
+
     def spawn(self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         assert self._tasks is not None, "the engine is not running"
         task = self._tasks.create_task(coro)
