@@ -82,14 +82,8 @@ def _echoed_address(frame: bytes) -> int | None:
     return None if m is None else int(m[1], 16)
 
 
-_READS = {address: b"{M%02X****\r\n" % address for address in range(0x100)}
-"""Every read request, made once: a poll sends three a second."""
-
-
 def encode(address: int, word: int | None) -> bytes:
     """`None` = `****`, the read-only marker."""
-    if word is None and (read := _READS.get(address)) is not None:
-        return read
     value = "****" if word is None else f"{word & 0xFFFF:04X}"
     return f"{{M{address:02X}{value}\r\n".encode("ascii")
 

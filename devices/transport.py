@@ -324,9 +324,8 @@ class Exchange:
             if loop.time() >= deadline:  # bytes that keep coming do not hold the deadline off
                 raise DeviceTimeout(self._port.name, request, timeout_s)
             waiter = buf.changed()
-            timer = loop.call_at(
-                deadline, _expire, waiter
-            )  # cheaper than asyncio.timeout, taken once per reply
+            # one timer per wait rather than asyncio.timeout (about 4 us each, several waits per poll)
+            timer = loop.call_at(deadline, _expire, waiter)
             try:
                 await waiter
             except _Expired:

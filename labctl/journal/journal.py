@@ -16,6 +16,7 @@ moment, followed by a `journal.write-failed` record saying what happened.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import sqlite3
@@ -195,12 +196,12 @@ def now_iso() -> str:
     """Wall time as the journal and MQTT payloads write it: ISO-8601 UTC, milliseconds (truncated, as
     `datetime.isoformat` does), 'Z'. The second's text is kept: every record is stamped."""
     second, nanos = divmod(time.time_ns(), 1_000_000_000)
-    if second != _stamped[0]:
-        _stamped[:] = [second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))]
-    return f"{_stamped[1]}.{nanos // 1_000_000:03d}Z"
+    return f"{_second_text(second)}.{nanos // 1_000_000:03d}Z"
 
 
-_stamped: list[Any] = [None, ""]
+@functools.lru_cache(maxsize=1)
+def _second_text(second: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
 
 
 class Journal:
