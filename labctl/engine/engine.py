@@ -553,7 +553,7 @@ class Engine:
             await self._cycle()  # a step never begins while the run is paused or tripped
         self.step_id = step_id
         self.progress = None
-        self.supervisor.for_step(step.supervision_period())
+        self.supervisor.for_step(step.supervision_period(), step.supervision_conditions())
         self.record(RecordKind.STEP_STARTED, {"kind": step.step})
         async with contextlib.aclosing(HANDLERS.moves(step, self)) as moves:
             async for _ in moves:

@@ -17,8 +17,10 @@ from devices.reading import Reading
 from devices.roles import Balance, Chiller, Stirrer
 from labctl.engine.accumulation import OxidantModel
 from labctl.engine.clock import EngineClock
+from labctl.engine.conditions import holds
 from labctl.engine.snapshot import LinkState, Snapshot
 from labctl.engine.trend import Trend
+from labctl.protocol.conditions import Condition
 
 log = structlog.get_logger("labctl.engine")
 
@@ -62,6 +64,7 @@ class Supervisor:
         """The period in force: the rig's, or the current step's own while all is calm (`pace`)."""
         self._rig_period = period_s
         self._step_period: float | None = None
+        self._step_conditions: list[Condition] = []
         self.oxidant = oxidant
         self.trend = Trend()
         self._polls = 0
@@ -91,17 +94,25 @@ class Supervisor:
         self.snapshot = snap
         return snap
 
-    def for_step(self, period_s: float | None) -> None:
-        """The period the current step asks for (a cold store polled every 10 s); None: the rig's."""
+    def for_step(self, period_s: float | None, only_while: list[Condition] | None = None) -> None:
+        """The period the current step asks for (a cold store polled every 10 s; None: the rig's), and what must
+        hold for it to apply (a hold polled slowly only once the oxidant left could not reach a trip)."""
         self._step_period = period_s
+        self._step_conditions = only_while or []
 
     def pace(self, *, calm: bool) -> float:
         """The period until the next poll. A step's own period holds only while all is calm (the run running, no
-        alarm open, every link up, no chiller fault); anything else is watched at the rig's pace. Readings go
-        stale after two periods in force, and a change of pace makes the next poll read every instrument."""
+        alarm open, every link up, no chiller fault, the step's own conditions known to hold); anything else is
+        watched at the rig's pace. Readings go stale after two periods in force, and a change of pace makes the
+        next poll read every instrument."""
         snap = self.snapshot
         links_up = snap.chiller.online and snap.doser.online and (not snap.has_stirrer or snap.stirrer.online)
-        quiet = calm and links_up and not snap.chiller_fault()
+        quiet = (
+            calm
+            and links_up
+            and not snap.chiller_fault()
+            and all(holds(c, snap) is True for c in self._step_conditions)
+        )
         period = self._step_period if quiet and self._step_period is not None else self._rig_period
         if period != self.period_s:
             self.period_s = period

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, StrictInt, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from labctl.protocol.conditions import Comparison, ConditionField, Signal
+from labctl.protocol.conditions import Comparison, Condition, ConditionField, Signal
 from labctl.quantities.fields import (
     Celsius,
     Grams,
@@ -55,6 +55,10 @@ class StepBase(Spec):
         """The poll period this step asks for; None: the rig's."""
         return None
 
+    def supervision_conditions(self) -> list[Condition]:
+        """What must hold for that period to apply; the rig's period otherwise."""
+        return []
+
 
 class Supervision(Spec):
     """How often the engine polls the rig during a long, quiet step (a cold store for days need not be read every
@@ -65,6 +69,11 @@ class Supervision(Spec):
         le=MAX_SUPERVISION_PERIOD_S,
         description="Process time between two polls of the rig during this step (1 s to 30 s).",
     )
+    only_while: list[ConditionField] = Field(
+        default_factory=list,
+        description="The period holds only while all of these hold, the rig's otherwise (an unknown reading "
+        "counts as not holding): `MTSR <= 10 °C` polls a hold slowly once the oxidant left could not reach a trip.",
+    )
 
 
 class TimedStep(StepBase):
@@ -74,6 +83,9 @@ class TimedStep(StepBase):
 
     def supervision_period(self) -> float | None:
         return None if self.supervision is None else self.supervision.period
+
+    def supervision_conditions(self) -> list[Condition]:
+        return [] if self.supervision is None else self.supervision.only_while
 
 
 class SetTemperature(StepBase):

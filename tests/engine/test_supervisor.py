@@ -9,6 +9,7 @@ import pytest
 
 from labctl.engine.accumulation import OxidantModel
 from labctl.engine.supervisor import SETPOINT_EVERY, Supervisor, reading_record
+from labctl.protocol.conditions import Condition, parse_condition
 from simulators.clock import ManualClock
 from tests.engine.bench import Bench
 
@@ -100,3 +101,49 @@ async def test_a_doser_fault_stands_until_the_doser_answers(bench: Bench) -> Non
     sup.doser_answered()
     assert sup.snapshot.doser_fault is None
     assert sup.snapshot.doser.online
+
+
+def mtsr_below(celsius: float) -> list[Condition]:
+    return [parse_condition(f"MTSR <= {celsius} °C")]
+
+
+async def test_a_step_period_with_a_condition_holds_only_while_the_condition_does(bench: Bench) -> None:
+    model = OxidantModel(heat_capacity_j_k=100.0, enthalpy_j_mol=-200_000.0, tau_0c_s=600.0)
+    model.add(0.001)  # 2 K above Tr if it reacted at once
+    sup = supervisor(bench, oxidant=model)
+    tr = (await sup.poll()).tr_value()
+    assert tr is not None
+    sup.for_step(5.0, mtsr_below(tr + 1.0))
+    assert sup.pace(calm=True) == 1.0
+    model.consumed()
+    await sup.poll()
+    assert sup.pace(calm=True) == 5.0
+    assert sup.snapshot.stale_after_s == 10.0
+    model.add(0.001)
+    await sup.poll()
+    assert sup.pace(calm=True) == 1.0
+    assert sup.snapshot.stale_after_s == 2.0
+
+
+async def test_a_condition_that_cannot_be_known_keeps_the_rig_period(bench: Bench) -> None:
+    sup = supervisor(bench, oxidant=None)  # no oxidant model: no MTSR at all
+    await sup.poll()
+    sup.for_step(5.0, mtsr_below(100.0))
+    assert sup.snapshot.mtsr_c is None
+    assert sup.pace(calm=True) == 1.0
+    sup.for_step(5.0, [parse_condition("Tr <= 100 °C"), *mtsr_below(100.0)])
+    assert sup.pace(calm=True) == 1.0  # every condition must be known to hold
+    sup.for_step(5.0, [parse_condition("Tr <= 100 °C")])
+    assert sup.pace(calm=True) == 5.0
+
+
+async def test_a_step_period_whose_conditions_hold_still_gives_way_to_an_alarm(bench: Bench) -> None:
+    sup = supervisor(bench, oxidant=OxidantModel(heat_capacity_j_k=100.0))
+    await sup.poll()
+    sup.for_step(5.0, mtsr_below(100.0))
+    assert sup.pace(calm=True) == 5.0
+    assert sup.pace(calm=False) == 1.0
+    sup.for_step(5.0)
+    assert sup.pace(calm=True) == 5.0  # no condition: the period holds whenever all is calm
+    sup.for_step(None, mtsr_below(100.0))
+    assert sup.pace(calm=True) == 1.0

@@ -144,3 +144,31 @@ def test_a_supervision_period_out_of_bounds_is_located(period: str, says: str) -
     (problem,) = caught.value.problems
     assert says in problem.message
     assert f"period: {period}" in text.splitlines()[problem.location.line - 1]
+
+
+def test_a_supervision_period_may_hold_only_while_conditions_do() -> None:
+    steps = load_protocol(PROTOCOLS / "kmno4-dihydroxylation-scaleup.yaml").protocol.steps
+    conditions = {step.id: [str(c) for c in step.supervision_conditions()] for step in steps}
+    assert conditions["stir-cold"] == ["MTSR <= 7.5 °C"]
+    assert conditions["premix"] == conditions["kmno4-addition"] == []
+
+
+@pytest.mark.parametrize(
+    ("only_while", "says"),
+    [
+        ("[MTSR <= 7.5 g]", "temperature"),
+        ("[MTSR is low]", "cannot read condition"),
+        ("[Tr <= 5 °C, reactor calm]", "cannot read condition"),
+        ("MTSR <= 7.5 °C", "list"),
+        ("[42]", "as text"),
+    ],
+)
+def test_a_broken_only_while_is_located(only_while: str, says: str) -> None:
+    text = STORAGE.read_text().replace(
+        "      period: 30 s", f"      only_while: {only_while}\n      period: 30 s"
+    )
+    with pytest.raises(InputFileError) as caught:
+        parse_protocol(text, "s.yaml")
+    (problem,) = caught.value.problems
+    assert says in problem.message
+    assert "only_while:" in text.splitlines()[problem.location.line - 1]

@@ -27,6 +27,7 @@ KS = "kmno4-dihydroxylation-scaleup.yaml"
 MS = "mgbr-cold-storage.yaml"
 MK = "mgbr-kcp-cluster.yaml"
 
+KS_HOLD_WHILE = "      only_while: [MTSR <= 7.5 °C]\n"
 END = "<end of file>"  # an edit whose snippet is END appends to the file
 Edit = tuple[str, str]
 
@@ -976,8 +977,8 @@ FAILING = [
         "supervision-period-in-the-oxidant-hold",
         "SUPERVISION-PERIOD",
         KS,
-        ("    grace: 1 min\n", "    grace: 1 min\n    supervision:\n      period: 30 s\n"),
-        at="period: 30 s",
+        (KS_HOLD_WHILE, ""),
+        at="period: 5 s",
     ),
     fails(
         "supervision-period-in-the-mgbr-hold",
@@ -985,6 +986,82 @@ FAILING = [
         MK,
         ("    consumes: [mgbr]\n", "    consumes: [mgbr]\n    supervision: {period: 2 s}\n"),
         at="supervision: {period: 2 s}",
+    ),
+    fails(
+        "supervision-period-bounded-by-an-mtsr-above-the-trip",
+        "SUPERVISION-PERIOD",
+        KS,
+        (KS_HOLD_WHILE, "      only_while: [MTSR <= 12 °C]\n"),
+        at="period: 5 s",
+    ),
+    fails(
+        "supervision-period-bounded-at-an-inclusive-trip",
+        "SUPERVISION-PERIOD",
+        KS,
+        (KS_HOLD_WHILE, "      only_while: [MTSR <= 10 °C]\n"),
+        ("    when: Tr > 10 °C\n", "    when: Tr >= 10 °C\n"),
+        at="period: 5 s",
+    ),
+    fails(
+        "supervision-period-bounded-above-a-lowered-trip",
+        "SUPERVISION-PERIOD",
+        KS,
+        ("    when: Tr > 10 °C\n", "    when: Tr > 7 °C\n"),
+        at="period: 5 s",
+    ),
+    fails(
+        "supervision-period-bounded-by-tr-not-mtsr",
+        "SUPERVISION-PERIOD",
+        KS,
+        (KS_HOLD_WHILE, "      only_while: [Tr <= 5 °C, dTr/dt <= 0.5 K/min]\n"),
+        at="period: 5 s",
+    ),
+    fails(
+        "supervision-period-with-an-mtsr-floor",
+        "SUPERVISION-PERIOD",
+        KS,
+        (KS_HOLD_WHILE, "      only_while: [MTSR >= 0 °C]\n"),
+        at="period: 5 s",
+    ),
+    fails(
+        "supervision-period-bounded-by-a-state",
+        "SUPERVISION-PERIOD",
+        KS,
+        (KS_HOLD_WHILE, "      only_while: [chiller fault]\n"),
+        at="period: 5 s",
+    ),
+    fails(
+        "supervision-period-bounded-with-no-trip-guarding-the-hold",
+        "SUPERVISION-PERIOD",
+        KS,
+        *[
+            (
+                f"    when: {w}\n    action: {a}\n    during: [kmno4-addition, stir-cold, ready-to-quench]",
+                f"    when: {w}\n    action: {a}\n    during: [kmno4-addition, ready-to-quench]",
+            )
+            for w, a in (("Tr > 10 °C", "trip"), ("Tr > 20 °C", "emergency"))
+        ],
+        at="period: 5 s",
+        also=("INTERLOCK-MISSING",),
+    ),
+    fails(
+        "supervision-period-bounded-only-by-alarms",
+        "SUPERVISION-PERIOD",
+        KS,
+        ("    when: Tr > 10 °C\n    action: trip\n", "    when: Tr > 10 °C\n    action: alarm\n"),
+        ("    when: Tr > 20 °C\n    action: emergency\n", "    when: Tr > 20 °C\n    action: alarm\n"),
+        at="period: 5 s",
+        also=("INTERLOCK-MISSING",),
+    ),
+    fails(
+        "supervision-period-bounded-by-mtsr-in-the-mgbr-hold",
+        "SUPERVISION-PERIOD",
+        MK,
+        (
+            "    consumes: [mgbr]\n",
+            "    consumes: [mgbr]\n    supervision: {period: 2 s, only_while: [MTSR <= -50 °C]}\n",
+        ),
+        at="supervision: {period: 2 s",
     ),
     fails(
         "hazard-stirrer-for-the-cluster",
@@ -1888,6 +1965,39 @@ PASSING = [
         MS,
         ("    target: -60 °C\n    control: process\n", "    target: -60 °C\n    control: internal\n"),
     ),
+    passes(
+        "supervision-period-bounded-below-the-trip", "SUPERVISION-PERIOD", KS
+    ),  # ships with MTSR <= 7.5 °C
+    passes(
+        "supervision-period-bounded-just-below-an-inclusive-trip",
+        "SUPERVISION-PERIOD",
+        KS,
+        (KS_HOLD_WHILE, "      only_while: [MTSR < 10 °C]\n"),
+        ("    when: Tr > 10 °C\n", "    when: Tr >= 10 °C\n"),
+    ),
+    passes(
+        "supervision-period-bounded-at-the-trip",
+        "SUPERVISION-PERIOD",
+        KS,
+        (KS_HOLD_WHILE, "      only_while: [MTSR <= 10 °C]\n"),
+    ),
+    passes(
+        "supervision-period-bounded-among-other-conditions",
+        "SUPERVISION-PERIOD",
+        KS,
+        (KS_HOLD_WHILE, "      only_while: [Tr <= 5 °C, MTSR <= 9 °C, stirrer fault]\n"),
+    ),
+    passes(
+        "supervision-period-bounded-by-the-emergency-when-the-trip-stands-aside",
+        "SUPERVISION-PERIOD",
+        KS,
+        (
+            "    when: Tr > 10 °C\n    action: trip\n    during: [kmno4-addition, stir-cold, ready-to-quench]",
+            "    when: Tr > 10 °C\n    action: trip\n    during: [kmno4-addition, ready-to-quench]",
+        ),
+        (KS_HOLD_WHILE, "      only_while: [MTSR <= 15 °C]\n"),
+        also=("INTERLOCK-LOOSE",),
+    ),
     passes("supervision-period-for-plain-storage", "SUPERVISION-PERIOD", MS),  # ships with period: 30 s
     passes(
         "supervision-period-after-the-quench",
@@ -1899,7 +2009,8 @@ PASSING = [
         "supervision-period-of-a-second-in-the-oxidant-hold",
         "SUPERVISION-PERIOD",
         KS,
-        ("    grace: 1 min\n", "    grace: 1 min\n    supervision:\n      period: 1 s\n"),
+        ("      period: 5 s\n      # Polled", "      period: 1 s\n      # Polled"),
+        (KS_HOLD_WHILE, ""),
     ),
     passes("hazard-stirrer-not-for-storage", "HAZARD-STIRRER", MS),
     passes("hazard-stirrer-declared", "HAZARD-STIRRER", MK),
@@ -2302,6 +2413,27 @@ def test_the_scale_up_is_told_its_mtsr_gate_stretches_dosing(tmp_path: Path) -> 
         ("DOSE-WINDOW", Severity.INFO, 94)
     ]
     assert "stretch dosing to about 30 min" in findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("name", "advice"),
+    [
+        ("supervision-period-bounded-by-an-mtsr-above-the-trip", "only_while: [MTSR < 10 °C]"),
+        ("supervision-period-bounded-above-a-lowered-trip", "only_while: [MTSR < 7 °C]"),
+        ("supervision-period-in-the-mgbr-hold", None),
+        ("supervision-period-bounded-with-no-trip-guarding-the-hold", None),
+    ],
+)
+def test_a_slow_poll_is_told_the_mtsr_bound_that_would_allow_it(
+    name: str, advice: str | None, tmp_path: Path
+) -> None:
+    case = next(c for c in FAILING if c.name == name)
+    [finding] = [f for f in case.findings(tmp_path) if f.rule == "SUPERVISION-PERIOD"]
+    assert "poll at most every 1 s here" in finding.message
+    if advice is None:
+        assert "only_while" not in finding.message
+    else:
+        assert finding.message.endswith(f"or slower only while the oxidant left could not trip: {advice}")
 
 
 def test_mgbr_standing_setpoint_names_the_step_that_adds_mgbr(tmp_path: Path) -> None:

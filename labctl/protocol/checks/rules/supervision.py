@@ -1,13 +1,15 @@
 """While the batch holds a live hazard (oxidant or MgBr), it stays watched, regulated on the reaction mass and
 stirred: a step may not end the run on its own, a setpoint may not regulate the jacket instead, time with
-oxidant in the flask is spent in holds with a band, and a reacting hazard is polled every second."""
+oxidant in the flask is spent in holds with a band, and a reacting hazard is polled every second (the oxidant
+more slowly only once what is left could not trip)."""
 
 from __future__ import annotations
 
 from labctl.protocol.checks.chemistry import classes_of
 from labctl.protocol.checks.context import CheckContext
 from labctl.protocol.checks.findings import Finding, error
-from labctl.protocol.model import MaterialClass
+from labctl.protocol.conditions import Comparison, Condition, Op, Signal
+from labctl.protocol.model import Action, MaterialClass
 from labctl.protocol.steps import ControlMode, Hold, Ramp, SetTemperature, Stir, Wait, WaitUntil
 from labctl.quantities.units import Kind, format_quantity
 
@@ -144,20 +146,59 @@ def check_period(ctx: CheckContext) -> list[Finding]:
     """A trip is only as quick as the poll that sees it: while a hazard reacts (oxidant in the flask, MgBr with
     something to react with), dTr/dt > 1 K/min must be seen within seconds, and the rate needs fresh readings
     (process-model §4: no older than 2 poll periods). Stored MgBr on its own makes no heat and may be polled less
-    often, up to the step field's bound."""
+    often, up to the step field's bound. With oxidant, a slower poll may apply `only_while` the MTSR is bounded
+    below the step's lowest Tr trip: then even all that is left reacting at once could not trip, and the engine
+    goes back to the rig's pace the moment the bound does not hold or cannot be known."""
     reacting = set(_reacting(ctx))
+    mgbr = _hazard_ids(ctx, {MaterialClass.MG_I_HALIDE})
     longest = ctx.config.max_reacting_period
-    return [
-        error(
-            "SUPERVISION-PERIOD",
-            f"a supervision period of {format_quantity(period, Kind.DURATION)} while {_named(ctx, index)} reacts "
-            f"in the vessel: a runaway must be seen within seconds; poll at most every "
-            f"{format_quantity(longest, Kind.DURATION)} here (drop 'supervision:')",
-            ("steps", index, "supervision", "period"),
+    findings = []
+    for index, step in ctx.steps():
+        period = step.supervision_period()
+        if index not in reacting or period is None or period <= longest:
+            continue
+        trip = None if ctx.present[index] & mgbr else _lowest_trip(ctx, step.id)
+        if any(_bounds_mtsr_below(c, trip) for c in step.supervision_conditions()):
+            continue
+        advice = f"poll at most every {format_quantity(longest, Kind.DURATION)} here (drop 'supervision:')"
+        if trip is not None:
+            bound = format_quantity(trip.threshold, Kind.TEMPERATURE)
+            advice += f", or slower only while the oxidant left could not trip: only_while: [MTSR < {bound}]"
+        findings.append(
+            error(
+                "SUPERVISION-PERIOD",
+                f"a supervision period of {format_quantity(period, Kind.DURATION)} while {_named(ctx, index)} "
+                f"reacts in the vessel: a runaway must be seen within seconds; {advice}",
+                ("steps", index, "supervision", "period"),
+            )
         )
-        for index, step in ctx.steps()
-        if index in reacting and (period := step.supervision_period()) is not None and period > longest
+    return findings
+
+
+def _lowest_trip(ctx: CheckContext, step_id: str | None) -> Comparison | None:
+    """The lowest `Tr >` threshold that trips (or worse) during the step."""
+    trips = [
+        lock.when
+        for lock in ctx.protocol.interlocks
+        if lock.action in (Action.TRIP, Action.EMERGENCY)
+        and lock.guards(step_id)
+        and isinstance(lock.when, Comparison)
+        and lock.when.signal is Signal.TR
+        and not lock.when.op.is_upper_bound
     ]
+    return min(trips, key=lambda c: (c.threshold, c.op is Op.GT), default=None)
+
+
+def _bounds_mtsr_below(cond: Condition, trip: Comparison | None) -> bool:
+    """`cond` keeps the MTSR where the trip cannot fire. With no Tr trip guarding the step (or MgBr reacting,
+    which the MTSR does not describe) no condition does."""
+    if trip is None or not isinstance(cond, Comparison) or cond.signal is not Signal.MTSR:
+        return False
+    if not cond.op.is_upper_bound:
+        return False
+    if cond.threshold != trip.threshold:
+        return cond.threshold < trip.threshold
+    return trip.op is Op.GT or cond.op is Op.LT
 
 
 RULES = [check_abort, check_control, check_stirrer, check_unbanded, check_period]
