@@ -42,6 +42,7 @@ class HeatFlowEstimate:
 class HeatFlow:
     def __init__(self, calibration: Calibration, window_s: float = SLOPE_WINDOW_S) -> None:
         self._cal = calibration
+        self.calibration = calibration
         self._window = window_s
         self._keep_s = 2 * window_s + calibration.lag_s
         self._ts: list[float] = []
