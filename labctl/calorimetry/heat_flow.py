@@ -41,7 +41,6 @@ class HeatFlowEstimate:
 
 class HeatFlow:
     def __init__(self, calibration: Calibration, window_s: float = SLOPE_WINDOW_S) -> None:
-        self._cal = calibration
         self.calibration = calibration
         self._window = window_s
         self._keep_s = 2 * window_s + calibration.lag_s
@@ -63,14 +62,14 @@ class HeatFlow:
         middle = sample.t_s - self._window / 2
         rate = window_slope(self._ts, self._trs, middle - self._window / 2, sample.t_s)
         tr = interpolate(self._ts, self._trs, middle)
-        tj = interpolate(self._ts, self._tjs, middle - self._cal.lag_s)
+        tj = interpolate(self._ts, self._tjs, middle - self.calibration.lag_s)
         if rate is None or tr is None or tj is None:
             return None
-        q = self._cal.unexplained_k_s(rate, tr, tj)
+        q = self.calibration.unexplained_k_s(rate, tr, tj)
         self._integrate(middle, q)
-        sigma = math.hypot(self._cal.rms_k_s, self._cal.transfer_error_s * abs(tj - tr))
+        sigma = math.hypot(self.calibration.rms_k_s, self.calibration.transfer_error_s * abs(tj - tr))
         self.last = HeatFlowEstimate(
-            middle, q, sigma, self._released_k, self._cal.heat_capacity_j_k, self._unmeasured_s
+            middle, q, sigma, self._released_k, self.calibration.heat_capacity_j_k, self._unmeasured_s
         )
         return self.last
 
