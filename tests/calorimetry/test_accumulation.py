@@ -25,7 +25,7 @@ class Dosing:
 
     def run(self, seconds: float, *, stir_off_s: float | None = None, stir_on_s: float | None = None) -> None:
         flow = HeatFlow(calibrate(self.batch.run(COOL_DOWN_S), DECLARED_C_J_K))
-        accumulation = MeasuredAccumulation(probe_lag_s=flow.calibration.lag_s)
+        accumulation = MeasuredAccumulation()
         world, clock = self.batch.world, self.batch.clock
         start, ledger = clock.now(), world.state.kmno4_dosed_mol
         while clock.now() < start + seconds:
@@ -70,10 +70,10 @@ def test_the_heat_curve_gives_the_consumption_time_the_rise_per_mole_and_what_is
     assert last.dosed_mol == pytest.approx(10 * 4.75 / 158.034, rel=0.03)
     settled = [(e, true) for e, true in dosing.fits if e.at_s - dosing.fits[0][0].at_s >= 7 * 60]
     assert settled
-    for estimate, true in settled:
-        assert abs(estimate.unreacted_mol - true) <= 0.06 * estimate.dosed_mol
+    for estimate, true in settled:  # an error towards more accumulation is the safe one
+        assert -0.06 <= (estimate.unreacted_mol - true) / estimate.dosed_mol <= 0.10
     for estimate, true in dosing.fits:
-        assert estimate.unreacted_high_mol >= true - 0.06 * estimate.dosed_mol
+        assert estimate.unreacted_high_mol >= true - 0.01 * estimate.dosed_mol
 
 
 def test_the_first_fit_waits_for_two_minutes_of_heat_after_the_first_portion() -> None:
@@ -100,7 +100,7 @@ def test_while_the_stirrer_stands_nothing_is_counted_as_consumed() -> None:
     left = [e.unreacted_mol for e, _ in standing]
     assert max(left) - min(left) <= 0.001 * max(left)
     for estimate, true in standing:
-        assert estimate.unreacted_high_mol >= true - 0.06 * estimate.dosed_mol
+        assert estimate.unreacted_high_mol >= true - 0.01 * estimate.dosed_mol
         assert estimate.unreacted_high_mol >= estimate.unreacted_mol
     after = [e.unreacted_mol for t, e, _ in fits if t >= 21 * 60]
     assert after[-1] < 0.8 * left[-1]  # consumed again once stirred
