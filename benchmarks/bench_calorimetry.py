@@ -21,12 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from labctl.calorimetry.accumulation import MeasuredAccumulation  # noqa: E402
-from labctl.calorimetry.calibration import calibrate  # noqa: E402
-from labctl.calorimetry.heat_flow import HeatFlow  # noqa: E402
-from tests.calorimetry.batch import COOL_DOWN_S, PORTION_G, Batch, config  # noqa: E402
+from tests.calorimetry.batch import Batch, Dosing, config  # noqa: E402
 
-DECLARED_C_J_K = 1010.0
 TAUS_MIN = (5.0, 10.0, 20.0)
 ENTHALPIES_KJ = (-150.0, -225.0, -270.0)
 UAS = (3.0, 6.0, 10.0)
@@ -36,37 +32,18 @@ CHECKS_S = [60.0 * i + 55.0 for i in range(1, 10)] + [600.0 + 60.0 * m for m in 
 
 def one_batch(tau_min: float, dh_kj: float, ua: float, seed: int) -> list[tuple[float, float, float]]:
     """(central error, pessimistic error, true unreacted), each as a fraction of what was dosed, per check."""
-    batch = Batch(
-        config(dissolution_tau_0c_s=tau_min * 60, dosing_enthalpy_j_mol=dh_kj * 1e3, ua_w_k=ua), seed
-    )
-    flow = HeatFlow(calibrate(batch.run(COOL_DOWN_S), DECLARED_C_J_K))
-    accumulation = MeasuredAccumulation()
-    world, clock = batch.world, batch.clock
-    start, ledger, rows = clock.now(), world.state.kmno4_dosed_mol, []
-    while clock.now() <= start + CHECKS_S[-1]:
-        elapsed = clock.now() - start
-        if elapsed % 60 == 0 and elapsed < 600:
-            world.doser.start_dose(PORTION_G)
-        sample = batch.sample()
-        accumulation.advance(sample.t_s, sample.tr_c, True)
-        accumulation.dosed(sample.t_s, world.state.kmno4_dosed_mol - ledger)
-        ledger = world.state.kmno4_dosed_mol
-        if (estimate := flow.add(sample)) is not None:
-            accumulation.heat(estimate)
-        if elapsed in CHECKS_S:
-            fit = accumulation.estimate(sample.t_s)
-            true, dosed = world.state.n_solid_mol, world.state.kmno4_dosed_mol
-            if fit is None:
-                rows.append((float("nan"), float("nan"), true / dosed))
-            else:
-                rows.append(
-                    (
-                        (fit.unreacted_mol - true) / dosed,
-                        (fit.unreacted_high_mol - true) / dosed,
-                        true / dosed,
-                    )
-                )
-        clock.advance(1.0)
+    cfg = config(dissolution_tau_0c_s=tau_min * 60, dosing_enthalpy_j_mol=dh_kj * 1e3, ua_w_k=ua)
+    dosing = Dosing(Batch(cfg, seed), check_at=lambda elapsed: elapsed in CHECKS_S)
+    dosing.run(CHECKS_S[-1] + 1.0)
+    rows = []
+    for check in dosing.checks:
+        fit, true, dosed = check.estimate, check.true_mol, check.dosed_mol
+        if fit is None:
+            rows.append((float("nan"), float("nan"), true / dosed))
+        else:
+            rows.append(
+                ((fit.unreacted_mol - true) / dosed, (fit.unreacted_high_mol - true) / dosed, true / dosed)
+            )
     return rows
 
 

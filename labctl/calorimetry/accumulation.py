@@ -125,16 +125,17 @@ class MeasuredAccumulation:
         best, h = self._fit(bins, k0)
         theta = self._theta(now_s)
         dosed = sum(mol for t, mol, _ in self._portions if t <= now_s)
+        unreacted = self._unreacted(k0, now_s, theta)
         high_mol, high_rise_k = self._worst_plausible(bins, best, now_s, theta)
         return AccumulationEstimate(
             now_s,
-            self._unreacted(k0, now_s, theta),
+            unreacted,
             dosed,
             1.0 / k0,
             h,
             len(bins),
-            max(high_mol, self._unreacted(k0, now_s, theta)),
-            max(high_rise_k, h * self._unreacted(k0, now_s, theta)),
+            max(high_mol, unreacted),
+            max(high_rise_k, h * unreacted),
         )
 
     def _unreacted(self, k0: float, now_s: float, theta: float) -> float:

@@ -57,10 +57,12 @@ def _invert(matrix: list[list[float]]) -> list[list[float]]:
 
 
 def slope(ts: Sequence[float], ys: Sequence[float]) -> float:
-    """The least-squares slope of ys over ts (at least two distinct times)."""
+    """The least-squares slope of ys over ts (at least two distinct times). List comprehensions rather than
+    generators: the supervisor's dTr/dt calls this every cycle."""
     n = len(ts)
     mt, my = sum(ts) / n, sum(ys) / n
-    sxx = sum((t - mt) ** 2 for t in ts)
+    dts = [t - mt for t in ts]
+    sxx = sum([d**2 for d in dts])
     if sxx <= 0.0:
         raise SingularFit("no time span")
-    return sum((t - mt) * (y - my) for t, y in zip(ts, ys, strict=True)) / sxx
+    return sum([d * (y - my) for d, y in zip(dts, ys, strict=True)]) / sxx

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import deque
 
+from labctl.calorimetry.least_squares import slope
+
 WINDOW_S = 60.0
 MIN_SPAN_S = 20.0
 
@@ -28,12 +30,4 @@ class Trend:
         pts = self._points
         if len(pts) < 3 or pts[-1][0] - pts[0][0] < MIN_SPAN_S:
             return None
-        n = len(pts)
-        ts = [t for t, _ in pts]
-        vs = [v for _, v in pts]
-        mt = sum(ts) / n
-        mv = sum(vs) / n
-        dts = [t - mt for t in ts]
-        sxx = sum([d**2 for d in dts])
-        sxy = sum([d * (v - mv) for d, v in zip(dts, vs, strict=True)])
-        return sxy / sxx * 60.0
+        return slope([t for t, _ in pts], [v for _, v in pts]) * 60.0

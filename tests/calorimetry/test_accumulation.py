@@ -3,51 +3,10 @@ ranges of τ, ΔH and UA; and the consumption clock that stops while the mass is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
 
 from labctl.calorimetry.accumulation import AccumulationEstimate, MeasuredAccumulation
-from labctl.calorimetry.calibration import calibrate
-from labctl.calorimetry.heat_flow import HeatFlow
-from tests.calorimetry.batch import COOL_DOWN_S, Batch, config, true_heat_capacity
-
-DECLARED_C_J_K = 1010.0  # the scale-up's declared charge, glass left out: the measurement must not care
-
-
-@dataclass
-class Dosing:
-    """A calibrated batch dosed 10 × 4.75 g one a minute, fitted every minute; (estimate, true unreacted)."""
-
-    batch: Batch
-    stirring: bool = True
-    fits: list[tuple[AccumulationEstimate, float]] = field(default_factory=list)
-
-    def run(self, seconds: float, *, stir_off_s: float | None = None, stir_on_s: float | None = None) -> None:
-        flow = HeatFlow(calibrate(self.batch.run(COOL_DOWN_S), DECLARED_C_J_K))
-        accumulation = MeasuredAccumulation()
-        world, clock = self.batch.world, self.batch.clock
-        start, ledger = clock.now(), world.state.kmno4_dosed_mol
-        while clock.now() < start + seconds:
-            elapsed = clock.now() - start
-            if elapsed % 60 == 0 and elapsed < 600:
-                world.doser.start_dose(4.75)
-            if elapsed == stir_off_s:
-                world.stirrer.switch(False)
-                self.stirring = False
-            if elapsed == stir_on_s:
-                world.stirrer.switch(True)
-                self.stirring = True
-            sample = self.batch.sample()
-            accumulation.advance(sample.t_s, sample.tr_c, self.stirring)
-            accumulation.dosed(sample.t_s, world.state.kmno4_dosed_mol - ledger)
-            ledger = world.state.kmno4_dosed_mol
-            if (estimate := flow.add(sample)) is not None:
-                accumulation.heat(estimate)
-            if elapsed % 60 == 30 and (fitted := accumulation.estimate(sample.t_s)) is not None:
-                self.fits.append((fitted, world.state.n_solid_mol))
-            clock.advance(1.0)
-
+from tests.calorimetry.batch import COOL_DOWN_S, Batch, Dosing, config, true_heat_capacity
 
 SCENARIOS = [
     ({}, 1),
