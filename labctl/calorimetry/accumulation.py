@@ -39,6 +39,9 @@ class AccumulationEstimate:
     """The most the heat curve cannot rule out (about two standard errors): a short curve fits many rates."""
     rise_high_k: float
     """The largest adiabatic rise of what is left among those fits: the pessimistic MTSR's margin."""
+    rise_spread: float = 0.0
+    """How far apart the rise per mole lies among those fits, as a share of the best fit's: small once the heat
+    curve has told the rise per mole."""
 
     def mtsr_c(self, tr_c: float) -> float:
         return tr_c + self.rise_k_mol * self.unreacted_mol
@@ -51,6 +54,18 @@ class AccumulationEstimate:
         return self.unreacted_mol / self.dosed_mol if self.dosed_mol > 0 else 0.0
 
 
+def _spread(rises: list[float], best: float) -> float:
+    return (max(rises) - min(rises)) / best if best > 0 else math.inf
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    k0: float
+    h: float
+    heat_points: int
+    plausible: list[tuple[float, float]]
+
+
 @dataclass(frozen=True)
 class _Bin:
     t_s: float
@@ -59,6 +74,8 @@ class _Bin:
     theta: float
     rate: float
     """dθ/dt there: the temperature factor while stirred, 0 while not."""
+    weight: float
+    """1/σ²: the weighted fit's weight."""
 
 
 class MeasuredAccumulation:
@@ -71,6 +88,7 @@ class MeasuredAccumulation:
         min_heat_s: float = 120.0,
         prior_tau_0c_s: float = 600.0,
         prior_spread: float = math.log(2.0),
+        max_rise_k_mol: float = math.inf,
     ) -> None:
         self._ea = ea_j_mol
         self._bin_s = bin_s
@@ -78,6 +96,9 @@ class MeasuredAccumulation:
         self._min_heat_s = min_heat_s
         self._prior_log_k = -math.log(prior_tau_0c_s)
         self._prior_spread = prior_spread
+        self._max_rise = max_rise_k_mol
+        """The most heat per mole (per unit C) a plausible fit may claim: a slow rate that explains the first
+        minutes' heat only with several times the reaction's enthalpy is not a case to plan for."""
         self._clock_t: list[float] = []
         self._clock_theta: list[float] = []
         self._rate = 0.0
@@ -86,6 +107,7 @@ class MeasuredAccumulation:
         self._bins: list[_Bin] = []
         self._open: list[tuple[float, float]] = []
         self._open_from: float | None = None
+        self._fitted: _Fitted | None = None
 
     def advance(self, t_s: float, tr_c: float | None, stirring: bool) -> None:
         """The consumption clock up to `t_s`, at the pace the last reading set (stopped while not stirred or
@@ -98,9 +120,20 @@ class MeasuredAccumulation:
         self._rate = self._factor(tr_c) if stirring and tr_c is not None else 0.0
 
     def dosed(self, t_s: float, mol: float) -> None:
-        """An addition the ledger confirmed, at the time it landed."""
+        """An addition, at the time it started (its target: what lands may only be less, and counting it early
+        errs towards more accumulation)."""
         if mol > 0:
             self._portions.append((t_s, mol, self._theta(t_s)))
+
+    def corrected(self, mol: float) -> None:
+        """The last addition's moles put right once the ledger knows what really landed (never below none)."""
+        if self._portions:
+            t, was, theta = self._portions[-1]
+            self._portions[-1] = (t, max(was + mol, 0.0), theta)
+
+    @property
+    def dosed_mol(self) -> float:
+        return sum(mol for _, mol, _ in self._portions)
 
     def heat(self, estimate: HeatFlowEstimate) -> None:
         """One balance estimate; collected into bins (the heat curve changes over minutes, not seconds)."""
@@ -113,9 +146,8 @@ class MeasuredAccumulation:
         self._open.append((estimate.q_k_s, estimate.sigma_k_s))
 
     def estimate(self, now_s: float) -> AccumulationEstimate | None:
-        """The best fit so far, with the most pessimistic of the fits the heat curve cannot rule out; None before
-        any addition or until the heat after the first has been seen for `min_heat_s` (the model's figure
-        stands until then)."""
+        """Fit the heat curve so far, then `project` it to `now_s`; None before any addition or until the heat
+        after the first has been seen for `min_heat_s` (the model's figure stands until then)."""
         if not self._portions or not self._bins:
             return None
         bins = [b for b in self._bins if b.t_s >= self._portions[0][0]]
@@ -123,39 +155,49 @@ class MeasuredAccumulation:
             return None
         k0 = self._best_k(bins)
         best, h = self._fit(bins, k0)
+        self._fitted = _Fitted(k0, h, len(bins), self._plausible(bins, best))
+        return self.project(now_s)
+
+    def project(self, now_s: float) -> AccumulationEstimate | None:
+        """The last fit carried to `now_s` on the consumption clock, with the additions since counted in: cheap
+        enough for every poll, where a fit is not. None before the first fit."""
+        fitted = self._fitted
+        if fitted is None:
+            return None
         theta = self._theta(now_s)
         dosed = sum(mol for t, mol, _ in self._portions if t <= now_s)
-        unreacted = self._unreacted(k0, now_s, theta)
-        high_mol, high_rise_k = self._worst_plausible(bins, best, now_s, theta)
+        unreacted = self._unreacted(fitted.k0, now_s, theta)
+        most_mol = most_rise = 0.0
+        for k0, h in fitted.plausible:
+            n = self._unreacted(k0, now_s, theta)
+            most_mol, most_rise = max(most_mol, n), max(most_rise, h * n)
         return AccumulationEstimate(
             now_s,
             unreacted,
             dosed,
-            1.0 / k0,
-            h,
-            len(bins),
-            max(high_mol, unreacted),
-            max(high_rise_k, h * unreacted),
+            1.0 / fitted.k0,
+            fitted.h,
+            fitted.heat_points,
+            max(most_mol, unreacted),
+            max(most_rise, fitted.h * unreacted),
+            _spread([h for _, h in fitted.plausible] + [fitted.h], fitted.h),
         )
 
     def _unreacted(self, k0: float, now_s: float, theta: float) -> float:
         return sum(mol * math.exp(-k0 * (theta - th)) for t, mol, th in self._portions if t <= now_s)
 
-    def _worst_plausible(
-        self, bins: list[_Bin], best: float, now_s: float, theta: float
-    ) -> tuple[float, float]:
-        """Over the consumption rates whose misfit is within about two standard errors of the best (the scale
-        taken from the best fit's own residuals), the most unreacted moles and the largest adiabatic rise."""
+    def _plausible(self, bins: list[_Bin], best: float) -> list[tuple[float, float]]:
+        """(k₀, h) of the consumption rates whose misfit is within about two standard errors of the best (the
+        scale taken from the best fit's own residuals): what the heat curve cannot rule out."""
         scale = max(1.0, best / max(len(bins) - 2, 1))
         low, high = (math.log(k) for k in self._k_bounds)
-        most_mol = most_rise = 0.0
+        found = []
         for i in range(BAND_POINTS + 1):
             k0 = math.exp(low + (high - low) * i / BAND_POINTS)
             misfit, h = self._fit(bins, k0)
-            if misfit <= best + 4.0 * scale:
-                n = self._unreacted(k0, now_s, theta)
-                most_mol, most_rise = max(most_mol, n), max(most_rise, h * n)
-        return most_mol, most_rise
+            if misfit <= best + 4.0 * scale and h <= self._max_rise:
+                found.append((k0, h))
+        return found
 
     # --- the fit
     def _best_k(self, bins: list[_Bin]) -> float:
@@ -182,20 +224,23 @@ class MeasuredAccumulation:
         """(misfit, h) for consumption rate k₀: the weighted residuals plus the prior's pull on k₀ (which only
         matters while the heat curve cannot tell k₀ yet); h by weighted least squares in closed form."""
         portions, p = self._portions, 0
-        n, theta, basis = 0.0, bins[0].theta, []
+        n, theta = 0.0, bins[0].theta
+        sbb = sbq = sqq = 0.0
         for b in bins:
             n *= math.exp(-k0 * (b.theta - theta))
             theta = b.theta
             while p < len(portions) and portions[p][0] <= b.t_s:
                 n += portions[p][1] * math.exp(-k0 * (theta - portions[p][2]))
                 p += 1
-            basis.append(k0 * b.rate * n)
-        weights = [1.0 / max(b.sigma_k_s, 1e-9) ** 2 for b in bins]
-        sbb = sum(w * x * x for w, x in zip(weights, basis, strict=True))
+            x = k0 * b.rate * n
+            wx, wq = b.weight * x, b.weight * b.q_k_s
+            sbb += wx * x
+            sbq += wx * b.q_k_s
+            sqq += wq * b.q_k_s
         if sbb <= 0.0:
             return math.inf, 0.0
-        h = sum(w * x * b.q_k_s for w, x, b in zip(weights, basis, bins, strict=True)) / sbb
-        misfit = sum(w * (b.q_k_s - h * x) ** 2 for w, x, b in zip(weights, basis, bins, strict=True))
+        h = sbq / sbb
+        misfit = max(sqq - h * sbq, 0.0)
         return misfit + ((math.log(k0) - self._prior_log_k) / self._prior_spread) ** 2, h
 
     # --- the consumption clock
@@ -222,5 +267,6 @@ class MeasuredAccumulation:
         rate = (self._theta(middle + 1.0) - self._theta(middle - 1.0)) / 2.0
         q = sum(v for v, _ in self._open) / len(self._open)
         sigma = sum(e for _, e in self._open) / len(self._open)  # one slope window per bin: barely averaged
-        self._bins.append(_Bin(middle, q, sigma, self._theta(middle), rate))
+        weight = 1.0 / max(sigma, 1e-9) ** 2
+        self._bins.append(_Bin(middle, q, sigma, self._theta(middle), rate, weight))
         self._open = []

@@ -22,6 +22,8 @@ def signal_value(snap: Snapshot, signal: Signal) -> float | None:
             return snap.tr_rate_k_min
         case Signal.MTSR:
             return snap.mtsr_c
+        case Signal.HEAT_RELEASE:
+            return snap.heat_release_pct
 
 
 def holds(cond: Condition, snap: Snapshot, margin: float = 0.0) -> bool | None:

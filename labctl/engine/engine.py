@@ -22,6 +22,7 @@ from devices.rig_devices import RigDevices
 from devices.roles import ControlMode
 from labctl.engine.accumulation import OxidantModel
 from labctl.engine.alarms import Alarm, AlarmBoard, Level
+from labctl.engine.calorimeter import Calorimeter
 from labctl.engine.chiller_guard import ChillerGuard
 from labctl.engine.chiller_recovery import ChillerRecovery
 from labctl.engine.clock import EngineClock
@@ -122,6 +123,7 @@ class Engine:
             balance=devices.balance,
             balance_busy=lambda: "doser" in self.additions_running,
             stirrer=devices.stirrer,
+            calorimeter=self.estimators.calorimeter,
         )
         self.interlocks = InterlockMonitor(self.protocol.interlocks)
         self.step_temperature = StepTemperature(self, step_bands(self.protocol))
@@ -157,6 +159,10 @@ class Engine:
     @property
     def oxidant(self) -> OxidantModel | None:
         return self.estimators.oxidant
+
+    @property
+    def calorimeter(self) -> Calorimeter | None:
+        return self.estimators.calorimeter
 
     @property
     def run_id(self) -> str | None:
@@ -555,6 +561,7 @@ class Engine:
         self.progress = None
         self.supervisor.for_step(step.supervision_period(), step.supervision_conditions())
         self.record(RecordKind.STEP_STARTED, {"kind": step.step})
+        self.estimators.step_started(step)
         async with contextlib.aclosing(HANDLERS.moves(step, self)) as moves:
             async for _ in moves:
                 await self._cycle()

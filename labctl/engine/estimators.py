@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labctl.engine.accumulation import OxidantModel
+from labctl.engine.calorimeter import Calorimeter
 from labctl.engine.mgbr import COMPROMISED_LOSS, MgBrDecay
 from labctl.engine.snapshot import Snapshot
 from labctl.protocol.checks.charge import dosing_heat_capacity
@@ -33,6 +34,7 @@ class Estimators:
     def __init__(self, protocol: Protocol) -> None:
         self._protocol = protocol
         self.oxidant = oxidant_model(protocol)
+        self.calorimeter = calorimeter(protocol, self.oxidant)
         self.mgbr = mgbr_decay(protocol)
 
     def restore(self, unreacted_mol: float) -> None:
@@ -61,9 +63,20 @@ class Estimators:
         fields: dict[str, float] = {}
         if self.oxidant is not None:
             fields["unreacted_mol"] = round(self.oxidant.unreacted_mol, 6)
+        if self.calorimeter is not None:
+            fields |= self.calorimeter.reading_fields()
         if self.mgbr is not None:
             fields["mgbr_lost_pct"] = round(100 * self.mgbr.lost, 3)
         return fields
+
+    def step_started(self, step: StepBase) -> None:
+        """A step that consumes the oxidant (the quench) ends the heat balance as it starts: its own heat is not
+        the oxidant's reacting."""
+        if self.calorimeter is not None and self._consumes_oxidant(step):
+            self.calorimeter.consumed()
+
+    def _consumes_oxidant(self, step: StepBase) -> bool:
+        return any(is_oxidant(self._protocol, material) for material in step.consumes)
 
     def step_completed(self, step: StepBase) -> None:
         """A step that consumes the oxidant (the quench) ends with none of it left unreacted."""
@@ -72,6 +85,15 @@ class Estimators:
         for material in step.consumes:
             if is_oxidant(self._protocol, material):
                 self.oxidant.consumed()
+
+
+def calorimeter(protocol: Protocol, oxidant: OxidantModel | None) -> Calorimeter | None:
+    """A heat balance beside every oxidant model: the same heat capacity and enthalpy, checked against the
+    protocol's declared heat transfer."""
+    if oxidant is None:
+        return None
+    declared_ua = protocol.reactor.heat_transfer if protocol.reactor is not None else None
+    return Calorimeter(oxidant.heat_capacity_j_k, oxidant.enthalpy_j_mol, declared_ua)
 
 
 def is_oxidant(protocol: Protocol, material_id: str) -> bool:

@@ -19,6 +19,13 @@ NOTICES: dict[RecordKind, Callable[[dict[str, Any]], str]] = {
         f"portion {d['portion']}: {d['outcome']}, {grams(d['dispensed_g'])} dispensed"
     ),
     RecordKind.PORTION_NOT_STARTED: lambda d: f"portion {d['portion']}: its start never reached the doser",
+    RecordKind.CALORIMETRY_CALIBRATED: lambda d: (
+        f"heat balance calibrated: UA {d['UA_W_K']} W/K (±{100 * d['UA_rel_error']:.1f} %) over "
+        f"{d['span_s'] / 60:.0f} min of the cool-down"
+    ),
+    RecordKind.CALORIMETRY_WAIVED: lambda d: (
+        f"dosing on the model alone, without a heat balance (by {d['by']})"
+    ),
     RecordKind.ALARM_RAISED: lambda d: f"ALARM {d['id']} ({d['level']}): {d['message']}",
     RecordKind.ALARM_ACKNOWLEDGED: lambda d: f"alarm {d['id']} acknowledged by {d['by']}",
     RecordKind.ALARM_CLEARED: lambda d: f"alarm {d['id']} cleared",

@@ -6,7 +6,8 @@ Gate hysteresis: once a gate condition has failed it must hold `hysteresis` insi
 again (after `Tr <= 5 °C` failed, only below 4 °C), so a reading hovering at the limit cannot release portions.
 
 An MTSR gate is judged with the portion about to be released counted in (unreacted + portion ≤ cap), as the
-checker plans it: judged without it, every release took the MTSR one portion's rise past its own cap.
+checker plans it: judged without it, every release took the MTSR one portion's rise past its own cap. The MTSR is
+the larger of the model's and the heat balance's (the supervisor's snapshot), so either can hold a portion.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class DosingPermit:
             else:
                 if ok is False and g.hysteresis:
                     self._latched[i] = True
-                reasons.append(f"gate {g.when}" + (" (unknown)" if ok is None else ""))
+                reasons.append(f"gate {g.when}" + _why(g, snap, ok))
         return reasons
 
 
@@ -76,6 +77,17 @@ def stirring_blockers(snap: Snapshot) -> list[str]:
 
 def _is_mtsr(gate: GateCondition) -> bool:
     return isinstance(gate.when, Comparison) and gate.when.signal is Signal.MTSR
+
+
+def _why(gate: GateCondition, snap: Snapshot, ok: bool | None) -> str:
+    """What a failed gate went by, where it is not plain: unknown, or an MTSR the heat balance measured higher
+    than the model puts it."""
+    if ok is None:
+        return " (unknown)"
+    measured, model = snap.mtsr_measured_c, snap.mtsr_model_c
+    if _is_mtsr(gate) and measured is not None and (model is None or measured > model):
+        return " (measured by the heat balance)"
+    return ""
 
 
 def _with_portion(snap: Snapshot, rise_k: float) -> Snapshot:

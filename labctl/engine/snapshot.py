@@ -46,6 +46,11 @@ class Snapshot:
     doser_fault: str | None = None
     tr_rate_k_min: float | None = None
     mtsr_c: float | None = None
+    """The MTSR in force: the larger of the model's and the heat balance's (either alone while the other has
+    none)."""
+    mtsr_model_c: float | None = None
+    mtsr_measured_c: float | None = None
+    heat_release_pct: float | None = None
     stale_after_s: float = 2.0
     has_stirrer: bool = False
     """The rig's stirrer is an instrument labctl reads; without one, stirring is for a person to confirm."""

@@ -14,6 +14,7 @@ from typing import Any, Protocol, TypeVar
 from devices.rig_devices import RigDevices
 from labctl.engine.accumulation import OxidantModel
 from labctl.engine.alarms import Level
+from labctl.engine.calorimeter import Calorimeter
 from labctl.engine.control import Delivery, Prompt
 from labctl.engine.snapshot import Snapshot
 from labctl.journal import Record
@@ -45,6 +46,11 @@ class StepContext(Protocol):
     @property
     def oxidant(self) -> OxidantModel | None:
         """The MTSR estimate a dose feeds and its permit reads; None for a protocol without one."""
+        ...
+
+    @property
+    def calorimeter(self) -> Calorimeter | None:
+        """The heat balance a dose calibrates and feeds; None for a protocol without an oxidant model."""
         ...
 
     @property

@@ -16,6 +16,7 @@ from devices.errors import DeviceError
 from devices.reading import Reading
 from devices.roles import Balance, Chiller, Stirrer
 from labctl.engine.accumulation import OxidantModel
+from labctl.engine.calorimeter import Calorimeter, Measurement
 from labctl.engine.clock import EngineClock
 from labctl.engine.conditions import holds
 from labctl.engine.snapshot import LinkState, Snapshot
@@ -54,6 +55,7 @@ class Supervisor:
         balance: Balance | None = None,
         balance_busy: Callable[[], bool] = lambda: False,
         stirrer: Stirrer | None = None,
+        calorimeter: Calorimeter | None = None,
     ) -> None:
         self._chiller = chiller
         self._stirrer = stirrer
@@ -66,6 +68,7 @@ class Supervisor:
         self._step_period: float | None = None
         self._step_conditions: list[Condition] = []
         self.oxidant = oxidant
+        self.calorimeter = calorimeter
         self.trend = Trend()
         self._polls = 0
         self.snapshot = Snapshot(at=clock.now(), stale_after_s=2 * period_s, has_stirrer=stirrer is not None)
@@ -85,10 +88,15 @@ class Supervisor:
             self.trend.add(snap.tr.at, tr)
         if self.oxidant is not None:  # an unstirred or unverified mass is not counted as reacting
             self.oxidant.advance(now, tr if not snap.has_stirrer or snap.stirring() else None)
+        model = self.oxidant.mtsr(tr) if self.oxidant is not None else None
+        measured = self.calorimeter.observe(snap) if self.calorimeter is not None else Measurement()
         snap = dataclasses.replace(
             snap,
             tr_rate_k_min=self.trend.per_minute() if tr is not None else None,
-            mtsr_c=self.oxidant.mtsr(tr) if self.oxidant is not None else None,
+            mtsr_c=_larger(model, measured.mtsr_c),
+            mtsr_model_c=model,
+            mtsr_measured_c=measured.mtsr_c,
+            heat_release_pct=measured.heat_release_pct,
         )
         self._polls += 1
         self.snapshot = snap
@@ -205,7 +213,8 @@ def reading_record(snap: Snapshot) -> dict[str, Any]:
         "Tj_C": snap.tj_value(),
         "Tset_C": snap.setpoint,
         "dTr_dt_K_min": None if snap.tr_rate_k_min is None else round(snap.tr_rate_k_min, 3),
-        "MTSR_C": None if snap.mtsr_c is None else round(snap.mtsr_c, 2),
+        "MTSR_C": _rounded(snap.mtsr_c, 2),
+        **_measured(snap),
         "chiller_online": snap.chiller.online,
         "balance_g": value(snap.balance),
         "doser_online": snap.doser.online,
@@ -215,6 +224,23 @@ def reading_record(snap: Snapshot) -> dict[str, Any]:
         "stirrer_torque_Ncm": _rounded(snap.stir_torque_value(), 2),
         "stirrer_online": snap.stirrer.online if snap.has_stirrer else None,
     }
+
+
+def _measured(snap: Snapshot) -> dict[str, float | None]:
+    """The model's and the heat balance's MTSR apart, once the balance has a figure of its own."""
+    if snap.mtsr_measured_c is None:
+        return {}
+    return {
+        "MTSR_model_C": _rounded(snap.mtsr_model_c, 2),
+        "MTSR_measured_C": _rounded(snap.mtsr_measured_c, 2),
+        "heat_release_pct": _rounded(snap.heat_release_pct, 1),
+    }
+
+
+def _larger(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return max(a, b)
 
 
 def _rounded(value: float | None, digits: int) -> float | None:

@@ -39,6 +39,10 @@ class RecordKind(StrEnum):
     PORTION_UNJOURNALLED = "portion.unjournalled"
     DOSE_WINDOW_EXCEEDED = "dose.window-exceeded"
     DOSE_COMPLETED = "dose.completed"
+    # the heat balance
+    CALORIMETRY_CALIBRATED = "calorimetry.calibrated"
+    CALORIMETRY_REJECTED = "calorimetry.rejected"
+    CALORIMETRY_WAIVED = "calorimetry.waived"
     # pumped additions
     PUMP_START = "pump.start"
     PUMP_RESULT = "pump.result"

@@ -25,9 +25,12 @@ class Signal(Enum):
     TSET = "Tset"
     TR_RATE = "dTr/dt"
     MTSR = "MTSR"
+    HEAT_RELEASE = "heat_release"
 
     @property
     def kind(self) -> Kind:
+        if self is Signal.HEAT_RELEASE:
+            return Kind.FRACTION
         return Kind.TEMPERATURE_RATE if self is Signal.TR_RATE else Kind.TEMPERATURE
 
     @property
@@ -41,6 +44,9 @@ _MEANINGS = {
     Signal.TSET: "chiller setpoint",
     Signal.TR_RATE: "rate of change of the reaction-mass temperature",
     Signal.MTSR: "temperature reached if all unreacted reagent reacted at once",
+    Signal.HEAT_RELEASE: (
+        "heat the balance has seen released, as a share of the heat the oxidant dosed so far owes"
+    ),
 }
 
 

@@ -15,7 +15,7 @@ from labctl.engine.supervisor import OFFLINE_EVERY
 from tests.dryrun.conftest import PROTOCOLS, DryRun, run_dry
 from tests.dryrun.test_control import ChemistWhoAcknowledges
 
-QUENCH_S = 185.85 * 60  # the quench's pump starts at 185:51 with seed 1
+QUENCH_S = 186.15 * 60  # the quench's pump starts at 186:09 with seed 1
 BEFORE_QUENCH_S = 180 * 60
 
 
@@ -97,7 +97,7 @@ async def test_a_refilled_reservoir_is_quenched_again_after_the_resume(tmp_path:
 # A rise shows that some of the quench arrived, not all; a person looks at the reservoir and says so.
 
 SMALL = PROTOCOLS / "kmno4-dihydroxylation-5mmol.yaml"
-SMALL_QUENCH_S = 174.3 * 60  # the 5 mmol quench's pump starts at 174.3 min with seed 1 and runs 20 s
+SMALL_QUENCH_S = 175.35 * 60  # the 5 mmol quench's pump starts at 175.35 min with seed 1 and runs 20 s
 
 
 def _pumped(run: DryRun) -> float:

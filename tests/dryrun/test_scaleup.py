@@ -51,9 +51,12 @@ def _each_portion_released_cold(run: DryRun) -> None:
     assert min(gaps) >= 60.0  # min_interval
 
 
+HOLD_POLL_S = 5.0  # the hold's own period once the oxidant left could not trip
+
+
 def _two_hours_in_the_band(run: DryRun) -> None:
     start, end = run.step_span("stir-cold")
-    assert end - start == pytest.approx(7200.0, abs=1.0)
+    assert 7200.0 <= end - start < 7200.0 + HOLD_POLL_S + 1.0  # ends at the first poll past two hours
     temps = [r.data["Tr_C"] for r in run.readings_between(start, end)]
     assert all(t is not None and 0.0 <= t <= 5.0 for t in temps)
 

@@ -47,9 +47,23 @@ class WiredRig:
             return await engine.run(resume)
 
 
-async def wired(protocol: Path, seed: int = 1, schedule: FaultSchedule | None = None) -> WiredRig:
+async def wired(
+    protocol: Path, seed: int = 1, schedule: FaultSchedule | None = None, *, without: tuple[str, ...] = ()
+) -> WiredRig:
+    """`without`: instruments the rig file leaves out (a stirrer turned by a motor labctl cannot read), while
+    the simulated bench still has them."""
     loaded = load_protocol(protocol)
     sim_clock = ManualClock()
     sim = SimulatedRig(sim_clock, seed=seed, world_config=world_for(loaded.protocol))
-    rig = parse_rig(_rig_text(await sim.serve(huber_reply_delay_s=0.0)), "<rig>")
+    text = _rig_text(await sim.serve(huber_reply_delay_s=0.0))
+    for role in without:
+        text = _leave_out(text, role)
+    rig = parse_rig(text, "<rig>")
     return WiredRig(loaded, sim, rig, FastForwardClock(sim_clock, sim, schedule))
+
+
+def _leave_out(rig_text: str, role: str) -> str:
+    lines = rig_text.splitlines(keepends=True)
+    start = lines.index(f"  {role}:\n")
+    end = next((i for i in range(start + 1, len(lines)) if not lines[i].startswith("    ")), len(lines))
+    return "".join(lines[:start] + lines[end:])

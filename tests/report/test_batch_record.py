@@ -55,7 +55,8 @@ def test_the_two_hour_hold_and_every_step_with_its_duration(scale_up: Reported) 
         assert rows[step]["Start"] == clock(t0)
         assert rows[step]["Duration"] == clock(completed[step] - t0)
     hold = rows["stir-cold"]
-    assert (hold["Kind"], hold["Duration"]) == ("hold", "2:00:00")
+    assert hold["Kind"] == "hold"
+    assert 7200 <= completed["stir-cold"] - started["stir-cold"] < 7206  # the first 5 s poll past two hours
     during = scale_up.readings(started["stir-cold"], completed["stir-cold"])
     assert hold["Tr min °C"] == f"{min(during):.2f}"
     assert hold["Tr max °C"] == f"{max(during):.2f}"

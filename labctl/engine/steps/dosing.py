@@ -17,11 +17,13 @@ from labctl.engine.alarms import Level
 from labctl.engine.errors import EngineError
 from labctl.engine.permit import DosingPermit
 from labctl.engine.step_context import StepContext
+from labctl.engine.steps.heat_balance import calibrated
 from labctl.engine.steps.manual import confirmed
 from labctl.journal import Record
 from labctl.journal.kinds import RecordKind
 from labctl.masses import grams
 from labctl.protocol.checks.chemistry import classes_of
+from labctl.protocol.conditions import Signal
 from labctl.protocol.model import MaterialClass
 from labctl.protocol.steps import DoseSolid
 
@@ -30,6 +32,10 @@ _STIR_BY_HAND = (
     "labctl cannot see this rig's stirrer (no stirrer instrument): confirm that the mass is stirred before "
     "{material} is dosed, and stop the run if stirring stops"
 )
+ACCUMULATION_ALARM = "accumulation-high"
+ACCUMULATION_MARGIN_K = 2.0
+"""The measured MTSR may sit this far over the cap after a portion (the fit's rise per mole settling) before a
+person is called."""
 RESOLVE_EVERY_S = 10.0
 """How often a portion whose result the doser could not give (still busy, the link just back) is asked again."""
 RECONCILE_ALARM_S = 900.0
@@ -184,13 +190,24 @@ class Dosing:
         return outcome
 
     def _rise_k(self, grams: float) -> float:
-        oxidant = self.ctx.oxidant
-        return 0.0 if oxidant is None or self.mol_per_g is None else oxidant.rise_k(grams * self.mol_per_g)
+        """The portion's adiabatic rise: per mole as the model puts it, or as the heat balance measured it if
+        that is more."""
+        oxidant, calorimeter = self.ctx.oxidant, self.ctx.calorimeter
+        if oxidant is None or self.mol_per_g is None:
+            return 0.0
+        mol = grams * self.mol_per_g
+        measured = calorimeter.rise_k(mol) if calorimeter is not None else None
+        return max(oxidant.rise_k(mol), measured or 0.0)
 
     def _count_oxidant(self, grams: float) -> None:
-        """Dosed oxidant into the MTSR estimate: the target at the start, the difference once the mass is known."""
-        if self.ctx.oxidant is not None and self.mol_per_g is not None:
-            self.ctx.oxidant.add(grams * self.mol_per_g)
+        """Dosed oxidant into the MTSR estimates: the target at the start, the difference once the mass is known."""
+        ctx = self.ctx
+        if self.mol_per_g is None:
+            return
+        if ctx.oxidant is not None:
+            ctx.oxidant.add(grams * self.mol_per_g)
+        if ctx.calorimeter is not None:
+            ctx.calorimeter.dosed(ctx.now(), grams * self.mol_per_g)
 
     async def settle(self, target: float, sample: str, outcome: DoseOutcome) -> None:
         """Record what the doser really dispensed; pause for a person on anything but a clean end."""
@@ -317,6 +334,23 @@ class Dosing:
         ctx.raise_alarm("doser-error", Level.ALARM, f"portion {n}: {what}; dispensed {mass} g")
         ctx.pause_for_operator(f"doser error on portion {n}")
 
+    def watch_accumulation(self) -> None:
+        """With no portion running, the measured MTSR well above the gate's cap means oxidant dosed earlier is
+        not reacting as it should (a stall, a mass too cold): a person is told. Cleared below the cap."""
+        cap, ctx = self.step.gate_limit(Signal.MTSR), self.ctx
+        measured = ctx.snapshot.mtsr_measured_c
+        if cap is None or measured is None or "doser" in ctx.additions_running:
+            return
+        if measured > cap + ACCUMULATION_MARGIN_K:
+            ctx.raise_alarm(
+                ACCUMULATION_ALARM,
+                Level.ALARM,
+                f"the heat balance puts the MTSR at {measured:.1f} °C, above the gate's {cap:g} °C with no portion "
+                "running: oxidant dosed earlier has not released its heat (stirring? a mass too cold?)",
+            )
+        elif measured < cap:
+            ctx.clear_alarm(ACCUMULATION_ALARM)
+
     def note_window(self) -> None:
         window = self.step.window
         if window is None or self.window_noted or self.first_start is None:
@@ -348,6 +382,17 @@ def _code(last: DoseResult) -> int | None:
     return 0 if last.code is None else last.code
 
 
+async def _before_the_first_portion(run: Dosing) -> AsyncGenerator[None, None]:
+    """A person confirms a stirrer labctl cannot see; an oxidant's heat balance is calibrated."""
+    ctx = run.ctx
+    if ctx.devices.stirrer is None:
+        async for move in confirmed(ctx, _STIR_BY_HAND.format(material=run.step.material)):
+            yield move
+    if run.mol_per_g is not None:
+        async for move in calibrated(ctx):
+            yield move
+
+
 async def dose_solid(step: DoseSolid, ctx: StepContext) -> AsyncGenerator[None, None]:
     doser = ctx.devices.doser
     if doser is None:
@@ -361,11 +406,11 @@ async def dose_solid(step: DoseSolid, ctx: StepContext) -> AsyncGenerator[None, 
     if run.lost_starts or not await run.doser_agrees():
         while True:  # never another start in this run: the person ends it
             yield
-    if ctx.devices.stirrer is None:
-        async for move in confirmed(ctx, _STIR_BY_HAND.format(material=step.material)):
-            yield move
+    async for move in _before_the_first_portion(run):
+        yield move
     while run.done < run.count:
         run.note_window()
+        run.watch_accumulation()
         await run.resolve()
         if run.blockers():
             yield

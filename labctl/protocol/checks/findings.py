@@ -117,6 +117,10 @@ RULES: dict[str, Rule] = {
         Rule("HAZARD-CONTROL", "while oxidant or MgBr reacts the setpoint regulates the reaction mass"),
         Rule("HAZARD-STIRRER", "while oxidant or MgBr reacts a stirrer is declared"),
         Rule("OXIDANT-UNBANDED", "time with oxidant in the vessel is spent in holds with a band"),
+        Rule(
+            "HEAT-RELEASE-GATE",
+            "heat_release is waited for only as a floor in the gate of an oxidant's dose (where it is measured)",
+        ),
         Rule("SUPERVISION-PERIOD", "while oxidant or MgBr reacts the rig is polled at least every second"),
         Rule(
             "SETTING-BOUND",

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from devices.rig_devices import RigDevices
 from labctl.engine.accumulation import OxidantModel
 from labctl.engine.alarms import Level
+from labctl.engine.calorimeter import Calorimeter
 from labctl.engine.control import Delivery, Prompt
 from labctl.engine.snapshot import Snapshot
 from labctl.engine.step_context import StepContext
@@ -42,6 +43,7 @@ class RecordingContext:
     run_id: str | None = "20261207-120000-abcdef"
     step_setpoint: float | None = None
     oxidant: OxidantModel | None = None
+    calorimeter: Calorimeter | None = None
     materials: dict[str, Material] = field(default_factory=dict)
     earlier: list[Record] = field(default_factory=list)
     blockers: list[str] = field(default_factory=list)

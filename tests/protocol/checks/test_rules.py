@@ -28,6 +28,7 @@ MS = "mgbr-cold-storage.yaml"
 MK = "mgbr-kcp-cluster.yaml"
 
 KS_HOLD_WHILE = "      only_while: [MTSR <= 7.5 °C]\n"
+KS_MTSR_GATE = "      - MTSR <= 25 °C\n"
 END = "<end of file>"  # an edit whose snippet is END appends to the file
 Edit = tuple[str, str]
 
@@ -974,6 +975,68 @@ FAILING = [
         at="control: internal",
     ),
     fails(
+        "heat-release-as-a-ceiling",
+        "HEAT-RELEASE-GATE",
+        KS,
+        (KS_MTSR_GATE, KS_MTSR_GATE + "      - heat_release <= 80 %\n"),
+        at="- heat_release <= 80 %",
+    ),
+    fails(
+        "heat-release-of-none",
+        "HEAT-RELEASE-GATE",
+        K5,
+        (KS_MTSR_GATE, KS_MTSR_GATE + "      - heat_release > 0 %\n"),
+        at="- heat_release > 0 %",
+    ),
+    fails(
+        "heat-release-beyond-all",
+        "HEAT-RELEASE-GATE",
+        KS,
+        (KS_MTSR_GATE, KS_MTSR_GATE + "      - heat_release >= 120 %\n"),
+        at="- heat_release >= 120 %",
+    ),
+    fails(
+        "heat-release-with-hysteresis",
+        "HEAT-RELEASE-GATE",
+        KS,
+        (KS_MTSR_GATE, KS_MTSR_GATE + "      - when: heat_release >= 80 %\n        hysteresis: 2 K\n"),
+        at="- when: heat_release >= 80 %",
+    ),
+    fails(
+        "heat-release-in-an-interlock",
+        "HEAT-RELEASE-GATE",
+        KS,
+        (
+            "  - id: chiller-fault\n",
+            "  - id: slow-reaction\n    when: heat_release < 50 %\n    action: alarm\n"
+            "    during: [stir-cold]\n  - id: chiller-fault\n",
+        ),
+        at="when: heat_release < 50 %",
+    ),
+    fails(
+        "heat-release-bounding-the-hold-pace",
+        "HEAT-RELEASE-GATE",
+        KS,
+        (KS_HOLD_WHILE, "      only_while: [MTSR <= 7.5 °C, heat_release >= 95 %]\n"),
+        at="only_while: [MTSR <= 7.5 °C, heat_release >= 95 %]",
+    ),
+    fails(
+        "heat-release-before-the-quench",
+        "HEAT-RELEASE-GATE",
+        KS,
+        ("    permissive: [Tr <= 5 °C]\n", "    permissive: [Tr <= 5 °C, heat_release >= 99 %]\n"),
+        at="permissive: [Tr <= 5 °C, heat_release >= 99 %]",
+    ),
+    fails(
+        "heat-release-without-a-heat-capacity",
+        "HEAT-RELEASE-GATE",
+        KS,
+        (KS_MTSR_GATE, KS_MTSR_GATE + "      - heat_release >= 80 %\n"),
+        ("  heat_capacity: 1.01 kJ/K", "  # no heat capacity"),
+        at="- heat_release >= 80 %",
+        also=("HEAT-CAPACITY-MISSING",),
+    ),
+    fails(
         "supervision-period-in-the-oxidant-hold",
         "SUPERVISION-PERIOD",
         KS,
@@ -1843,6 +1906,24 @@ FAILING = [
 ]
 
 PASSING = [
+    passes(
+        "heat-release-floor-in-the-scale-up-gate",
+        "HEAT-RELEASE-GATE",
+        KS,
+        (KS_MTSR_GATE, KS_MTSR_GATE + "      - heat_release >= 80 %\n"),
+    ),
+    passes(
+        "heat-release-floor-in-the-small-scale-gate",
+        "HEAT-RELEASE-GATE",
+        K5,
+        (KS_MTSR_GATE, KS_MTSR_GATE + "      - when: heat_release > 50 %\n"),
+    ),
+    passes(
+        "heat-release-all-of-it",
+        "HEAT-RELEASE-GATE",
+        KS,
+        (KS_MTSR_GATE, KS_MTSR_GATE + "      - heat_release >= 100 %\n"),
+    ),
     passes("material-ref", "MATERIAL-REF", K5),
     passes("every-material-added", "MATERIAL-UNUSED", K5),
     passes(
