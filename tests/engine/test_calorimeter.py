@@ -168,7 +168,7 @@ def test_without_a_declared_transfer_the_heat_capacity_cannot_be_checked_and_not
     batch = Batch(config())
     calorimeter = Calorimeter(DECLARED_C_J_K, -225e3, None)
     cool_down(batch, calorimeter)
-    with pytest.raises(CalibrationRejected, match="declares no reactor.heat_transfer"):
+    with pytest.raises(CalibrationRejected, match=r"declares no reactor\.heat_transfer"):
         calorimeter.calibrate()
     assert calorimeter.observe(reading(batch)) == Measurement()
 
