@@ -40,14 +40,17 @@ class HeatFlowEstimate:
 
 
 class HeatFlow:
-    def __init__(self, calibration: Calibration, window_s: float = SLOPE_WINDOW_S) -> None:
+    def __init__(
+        self, calibration: Calibration, window_s: float = SLOPE_WINDOW_S, *, released_k: float = 0.0
+    ) -> None:
+        """`released_k`: heat already seen before this balance started (a resumed run's)."""
         self.calibration = calibration
         self._window = window_s
         self._keep_s = 2 * window_s + calibration.lag_s
         self._ts: list[float] = []
         self._trs: list[float] = []
         self._tjs: list[float] = []
-        self._released_k = 0.0
+        self._released_k = released_k
         self._unmeasured_s = 0.0
         self.last: HeatFlowEstimate | None = None
 

@@ -127,6 +127,14 @@ class Calorimeter:
         self._samples.clear()
         return calibration
 
+    def restore(self, calibration: Calibration | None, waived_by: str | None, released_j: float) -> None:
+        """After a restart: the calibration the journal holds goes on (the cool-down is not there to fit
+        again), with the heat seen before; the portions come back through `dosed`."""
+        self.waived_by = waived_by
+        if calibration is not None:
+            self.calibration = calibration
+            self._flow = HeatFlow(calibration, released_k=released_j / calibration.heat_capacity_j_k)
+
     def waive(self, by: str) -> None:
         self.waived_by = by
 

@@ -512,7 +512,7 @@ class Engine:
     def _restore(self, resume: ResumePoint, instruments: dict[str, dict[str, str | None]]) -> None:
         self._previous = resume.previous
         self.compromised = resume.compromised
-        self.estimators.restore(resume.unreacted_mol)
+        self.estimators.restore(resume.unreacted_mol, resume.heat_balance, resume.step_index)
         for record in resume.alarms:
             data = record.data
             alarm = Alarm(

@@ -7,16 +7,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from labctl.calorimetry.calibration import Calibration
 from labctl.engine.accumulation import OxidantModel
 from labctl.engine.calorimeter import Calorimeter
 from labctl.engine.mgbr import COMPROMISED_LOSS, MgBrDecay
+from labctl.engine.resume import HeatBalanceResume, step_ids
 from labctl.engine.snapshot import Snapshot
 from labctl.protocol.checks.charge import dosing_heat_capacity
 from labctl.protocol.checks.chemistry import classes_of
 from labctl.protocol.checks.config import CheckerConfig
 from labctl.protocol.checks.timeline import presence
 from labctl.protocol.model import MaterialClass, Protocol
-from labctl.protocol.steps import StepBase
+from labctl.protocol.steps import DoseSolid, StepBase
 
 MGBR_ALARM = "mgbr-decay"
 
@@ -37,10 +39,32 @@ class Estimators:
         self.calorimeter = calorimeter(protocol, self.oxidant)
         self.mgbr = mgbr_decay(protocol)
 
-    def restore(self, unreacted_mol: float) -> None:
-        """After a restart: what the journal last said was unreacted (no decay counted over the downtime)."""
+    def restore(self, unreacted_mol: float, heat: HeatBalanceResume, step_index: int) -> None:
+        """After a restart: what the journal last said was unreacted (no decay counted over the downtime), and
+        the heat balance as it was (closed if the quench had begun)."""
         if self.oxidant is not None:
             self.oxidant.unreacted_mol = unreacted_mol
+        calorimeter = self.calorimeter
+        if calorimeter is None:
+            return
+        fit = heat.calibration
+        calorimeter.restore(
+            Calibration(**fit) if fit is not None else None, heat.waived_by, heat.released_kj * 1000.0
+        )
+        for (step_id, _), (t_s, grams) in sorted(heat.portions.items(), key=lambda item: item[1][0]):
+            mol_per_g = self._mol_per_g(step_id)
+            if mol_per_g is not None:
+                calorimeter.dosed(t_s, grams * mol_per_g)
+        if any(self._consumes_oxidant(step) for step in self._protocol.steps[:step_index]):
+            calorimeter.consumed()
+
+    def _mol_per_g(self, step_id: str | None) -> float | None:
+        """Of the oxidant a dose step doses; None for another step or material."""
+        for sid, step in zip(step_ids(self._protocol), self._protocol.steps, strict=True):
+            if sid == step_id and isinstance(step, DoseSolid) and is_oxidant(self._protocol, step.material):
+                material = self._protocol.material(step.material)
+                return 1.0 / material.molar_mass if material and material.molar_mass else None
+        return None
 
     def observe(self, snap: Snapshot, step_index: int) -> Compromise | None:
         """One cycle's snapshot; a Compromise for as long as the MgBr lost is past the line. (The oxidant model

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from labctl.engine.control import RunState
 from labctl.journal import Journal, Record
@@ -30,6 +31,19 @@ class HeldStirrer:
 
 
 @dataclass
+class HeatBalanceResume:
+    """The heat balance as the journal left it: its calibration (or the person who went on without one), the
+    portions it counted, and the heat it had seen released. Heat released while labctl was down is not seen:
+    it stays counted as still to come."""
+
+    calibration: dict[str, Any] | None = None
+    waived_by: str | None = None
+    portions: dict[tuple[str | None, int], tuple[float, float]] = field(default_factory=dict)
+    """(step, portion) → (start time, grams: the target until the doser said what it dispensed)."""
+    released_kj: float = 0.0
+
+
+@dataclass
 class ResumePoint:
     step_index: int
     state: RunState
@@ -44,6 +58,7 @@ class ResumePoint:
     compromised: bool = False
     unreacted_mol: float = 0.0
     stirrer_held: HeldStirrer | None = None
+    heat_balance: HeatBalanceResume = field(default_factory=HeatBalanceResume)
 
     def process_time_now(self, speed: float, now: datetime) -> float:
         return self.last_t_s + max(0.0, (now - self.last_wall).total_seconds()) * speed
@@ -117,7 +132,24 @@ def _restore_facts(records: list[Record], point: ResumePoint) -> None:
         elif r.kind == RecordKind.READING and r.data.get("unreacted_mol") is not None:
             point.unreacted_mol = r.data["unreacted_mol"]
         _follow_stirrer(r, point)
+        _follow_heat_balance(r, point.heat_balance)
     point.alarms = [r for aid, r in raised.items() if aid not in cleared]
+
+
+def _follow_heat_balance(r: Record, heat: HeatBalanceResume) -> None:
+    if r.kind == RecordKind.CALORIMETRY_CALIBRATED:
+        heat.calibration = r.data["fit"]
+    elif r.kind == RecordKind.CALORIMETRY_WAIVED:
+        heat.waived_by = r.data["by"]
+    elif r.kind == RecordKind.PORTION_START:
+        heat.portions[(r.step, r.data["portion"])] = (r.t_s, r.data["target_g"])
+    elif r.kind in (RecordKind.PORTION_RESULT, RecordKind.PORTION_NOT_STARTED):
+        key = (r.step, r.data["portion"])
+        dispensed = r.data.get("dispensed_g")
+        if key in heat.portions and dispensed is not None:
+            heat.portions[key] = (heat.portions[key][0], dispensed)
+    elif r.kind == RecordKind.READING and r.data.get("heat_released_kJ") is not None:
+        heat.released_kj = r.data["heat_released_kJ"]
 
 
 def _follow_stirrer(r: Record, point: ResumePoint) -> None:
