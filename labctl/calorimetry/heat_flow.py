@@ -54,6 +54,11 @@ class HeatFlow:
         self._unmeasured_s = 0.0
         self.last: HeatFlowEstimate | None = None
 
+    @property
+    def released_k(self) -> float:
+        """Heat released so far, per unit heat capacity (what the last estimate said, or the starting figure)."""
+        return self._released_k
+
     def add(self, sample: ThermalSample) -> HeatFlowEstimate | None:
         """The estimate this reading completes; None while the window is not yet (or no longer) covered."""
         if self._ts and sample.t_s <= self._ts[-1]:

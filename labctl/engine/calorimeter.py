@@ -149,10 +149,10 @@ class Calorimeter:
     def rise_k(self, mol: float) -> float | None:
         """The adiabatic rise `mol` of oxidant gives in this batch as the heat curve measures it; None before
         the balance has a figure."""
-        flow, dosed = self.flow, self._accumulation.dosed_mol
-        if flow is None or self.closed or dosed <= 0:
+        balance, dosed = self._flow, self._accumulation.dosed_mol
+        if balance is None or self.closed or dosed <= 0:
             return None
-        return self.rise_per_mol(flow.released_k, dosed) * mol
+        return self.rise_per_mol(balance.released_k, dosed) * mol
 
     def consumed(self) -> None:
         self.closed = True
@@ -174,15 +174,15 @@ class Calorimeter:
         releases nothing, so what is dosed into it stays counted; the consumption fit would explain the missing
         heat as a fast reaction and is kept for the record, not for the permit."""
         self._fit(snap.at)
-        flow, tr = self.flow, snap.tr_value()
+        balance, tr = self._flow, snap.tr_value()
         dosed = self._accumulation.dosed_mol
         if dosed <= 0:  # calibrated, nothing dosed: no heat is owed, none has come
             return Measurement(tr, 100.0)
-        if flow is None or tr is None:
+        if balance is None or tr is None:
             return Measurement()
-        rise = self.rise_per_mol(flow.released_k, dosed)
-        expected_k = rise * dosed
-        return Measurement(tr + expected_k - flow.released_k, 100 * flow.released_k / expected_k)
+        released = balance.released_k
+        expected_k = self.rise_per_mol(released, dosed) * dosed
+        return Measurement(tr + expected_k - released, 100 * released / expected_k)
 
     def rise_per_mol(self, released_k: float, dosed_mol: float) -> float:
         """The adiabatic rise per mole of oxidant in this batch: the heat curve's own once a fit has settled,

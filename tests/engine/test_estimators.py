@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
+from labctl.calorimetry.calibration import Calibration
 from labctl.engine.estimators import MGBR_ALARM, Estimators
+from labctl.engine.resume import HeatBalanceResume
 from labctl.protocol.loader import load_protocol
 from labctl.protocol.model import Protocol
 from tests.engine.snapshots import snap
@@ -69,9 +72,52 @@ def test_an_oxidant_protocol_counts_what_is_unreacted_until_a_step_consumes_it()
 
 def test_a_restart_restores_what_the_journal_last_said_was_unreacted() -> None:
     estimators = Estimators(protocol("kmno4-dihydroxylation-5mmol.yaml"))
-    estimators.restore(0.0042)
+    estimators.restore(0.0042, HeatBalanceResume(), 0)
     assert estimators.oxidant is not None
     assert estimators.oxidant.unreacted_mol == pytest.approx(0.0042)
+    assert estimators.calorimeter is not None
+    assert not estimators.calorimeter.decided  # nothing journalled: the dose step will calibrate or ask
     without = Estimators(protocol("mgbr-cold-storage.yaml"))
-    without.restore(0.0042)  # nothing to restore into
+    without.restore(0.0042, HeatBalanceResume(), 0)  # nothing to restore into
     assert without.oxidant is None
+
+
+FIT = asdict(Calibration(0.0042, -0.0003, 0.006, 12.0, 1010.0, 2e-5, 0.001, 0.05, 360, 1800.0, 7.6))
+
+
+def test_a_restart_goes_on_with_the_journalled_calibration_the_portions_and_the_heat_seen() -> None:
+    kmno4 = protocol("kmno4-dihydroxylation-scaleup.yaml")
+    estimators = Estimators(kmno4)
+    heat = HeatBalanceResume(
+        calibration=FIT,
+        portions={("kmno4-addition", 1): (2475.0, 4.75), ("kmno4-addition", 2): (2595.0, 4.70)},
+        released_kj=2.02,
+    )
+    estimators.restore(0.05, heat, 4)
+    calorimeter = estimators.calorimeter
+    assert calorimeter is not None
+    assert calorimeter.decided
+    assert calorimeter.calibration is not None
+    assert calorimeter.calibration.lag_s == 12.0
+    rise = calorimeter.rise_k(1.0)  # the heat seen (2.0 K) is no more than the dosed owe: the estimate stands
+    assert rise == pytest.approx(225e3 * 0.0042 / 6.0)
+    owed = rise * (4.75 + 4.70) / 158.03
+    measured = calorimeter.observe(snap(2.0, at=2700.0)).mtsr_c
+    assert measured == pytest.approx(2.0 + owed - 2.0, abs=0.01)  # Tr + owed − released (2.02 kJ / 1.01 kJ/K)
+
+
+def test_a_restart_after_the_quench_began_measures_nothing_more() -> None:
+    kmno4 = protocol("kmno4-dihydroxylation-scaleup.yaml")
+    estimators = Estimators(kmno4)
+    quench = next(i for i, step in enumerate(kmno4.steps) if step.id == "quench")
+    estimators.restore(0.0, HeatBalanceResume(calibration=FIT), quench + 1)
+    assert estimators.calorimeter is not None
+    assert estimators.calorimeter.closed
+
+
+def test_a_waiver_before_the_restart_is_not_asked_again() -> None:
+    estimators = Estimators(protocol("kmno4-dihydroxylation-scaleup.yaml"))
+    estimators.restore(0.0, HeatBalanceResume(waived_by="ana"), 4)
+    assert estimators.calorimeter is not None
+    assert estimators.calorimeter.decided
+    assert estimators.calorimeter.waived_by == "ana"
