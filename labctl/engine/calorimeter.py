@@ -157,16 +157,18 @@ class Calorimeter:
     def consumed(self) -> None:
         self.closed = True
 
-    def reading_fields(self) -> dict[str, float]:
-        fields: dict[str, float] = {}
-        if self.flow is not None and not self.closed:
-            fields["q_W"] = round(self.flow.q_w, 2)
-            fields["heat_released_kJ"] = round(self.flow.released_j / 1000, 3)
-        estimate = self.accumulation
-        if estimate is not None and not self.closed:
-            fields["unreacted_fit_mol"] = round(estimate.unreacted_mol, 5)
-            fields["tau_fit_min"] = round(estimate.tau_0c_s / 60, 2)
-        return fields
+    def reading_fields(self) -> dict[str, float | None]:
+        """Always the same columns (None: no figure, or the balance closed), so a retained telemetry topic empties
+        instead of keeping its last value."""
+        live = not self.closed
+        flow = self.flow if live else None
+        estimate = self.accumulation if live else None
+        return {
+            "q_W": None if flow is None else round(flow.q_w, 2),
+            "heat_released_kJ": None if flow is None else round(flow.released_j / 1000, 3),
+            "unreacted_fit_mol": None if estimate is None else round(estimate.unreacted_mol, 5),
+            "tau_fit_min": None if estimate is None else round(estimate.tau_0c_s / 60, 2),
+        }
 
     def _measure(self, snap: Snapshot) -> Measurement:
         """Thermal accumulation, as reaction calorimetry reads it: the heat the oxidant dosed so far will

@@ -82,9 +82,9 @@ class Estimators:
             {"cause": MGBR_ALARM, "lost_pct": round(100 * mgbr.lost, 2)},
         )
 
-    def reading_fields(self) -> dict[str, float]:
+    def reading_fields(self) -> dict[str, float | None]:
         """The estimates' columns of the reading record; absent for a protocol without them."""
-        fields: dict[str, float] = {}
+        fields: dict[str, float | None] = {}
         if self.oxidant is not None:
             fields["unreacted_mol"] = round(self.oxidant.unreacted_mol, 6)
         if self.calorimeter is not None:

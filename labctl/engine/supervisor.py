@@ -227,8 +227,9 @@ def reading_record(snap: Snapshot) -> dict[str, Any]:
 
 
 def _measured(snap: Snapshot) -> dict[str, float | None]:
-    """The model's and the heat balance's MTSR apart, once the balance has a figure of its own."""
-    if snap.mtsr_measured_c is None:
+    """The model's and the heat balance's MTSR apart, for a run that has them: present (None while the balance
+    has no figure, and after the quench) so a retained telemetry topic empties instead of keeping its last value."""
+    if snap.mtsr_model_c is None and snap.mtsr_measured_c is None:
         return {}
     return {
         "MTSR_model_C": _rounded(snap.mtsr_model_c, 2),

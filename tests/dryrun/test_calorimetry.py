@@ -22,7 +22,7 @@ MEASURED_HOLD = "gate MTSR <= 25 °C (measured by the heat balance)"
 
 
 def measured_readings(run: DryRun) -> list[Record]:
-    return [r for r in run.of("reading") if "MTSR_measured_C" in r.data]
+    return [r for r in run.of("reading") if r.data.get("MTSR_measured_C") is not None]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -168,7 +168,7 @@ async def test_a_heat_release_gate_holds_the_next_portion_while_the_heat_does_no
     in_force = [r for r in records if r.kind == "portion.waiting" and r.t_s <= restart][-1]
     assert "gate heat_release >= 40 %" in in_force.data["for"]
     readings = [r for r in records if r.kind == "reading" and stall_s + 120 < r.t_s < restart]
-    released = [r.data["heat_release_pct"] for r in readings]
+    released = [r.data["heat_release_pct"] for r in readings if r.data["heat_release_pct"] is not None]
     assert max(released) - min(released) < 1.0  # nothing more reacts in the still mass
     assert all(r.data["MTSR_model_C"] + PORTION_RISE_K <= CAP_C for r in readings)  # the model would dose
     ended = [r for r in records if r.kind == "dose.completed"]

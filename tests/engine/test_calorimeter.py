@@ -252,7 +252,7 @@ def test_the_quench_ends_the_measurement() -> None:
     assert dosing.polls[-1].measured.mtsr_c is not None
     dosing.calorimeter.consumed()
     assert dosing.calorimeter.observe(reading(batch)) == Measurement()
-    assert dosing.calorimeter.reading_fields() == {}
+    assert set(dosing.calorimeter.reading_fields().values()) == {None}  # the topics empty
     assert dosing.calorimeter.rise_k(0.03) is None
 
 

@@ -62,12 +62,12 @@ def test_an_oxidant_protocol_counts_what_is_unreacted_until_a_step_consumes_it()
     assert estimators.oxidant is not None
     assert estimators.observe(snap(2.0), 0) is None
     estimators.oxidant.add(0.002)
-    assert estimators.reading_fields() == {"unreacted_mol": 0.002}
+    assert estimators.reading_fields() == {"unreacted_mol": 0.002, **NO_BALANCE}
     by_id = {step.id: step for step in kmno4.steps}
     estimators.step_completed(by_id["stir-cold"])
-    assert estimators.reading_fields() == {"unreacted_mol": 0.002}
+    assert estimators.reading_fields() == {"unreacted_mol": 0.002, **NO_BALANCE}
     estimators.step_completed(by_id["quench"])  # consumes: [kmno4]
-    assert estimators.reading_fields() == {"unreacted_mol": 0.0}
+    assert estimators.reading_fields() == {"unreacted_mol": 0.0, **NO_BALANCE}
 
 
 def test_a_restart_restores_what_the_journal_last_said_was_unreacted() -> None:
@@ -81,6 +81,9 @@ def test_a_restart_restores_what_the_journal_last_said_was_unreacted() -> None:
     without.restore(0.0042, HeatBalanceResume(), 0)  # nothing to restore into
     assert without.oxidant is None
 
+
+NO_BALANCE = {"q_W": None, "heat_released_kJ": None, "unreacted_fit_mol": None, "tau_fit_min": None}
+"""An oxidant protocol's heat-balance columns before it has figures: present and empty (telemetry empties)."""
 
 FIT = asdict(Calibration(0.0042, -0.0003, 0.006, 12.0, 1010.0, 2e-5, 0.001, 0.05, 360, 1800.0, 7.6))
 
