@@ -106,8 +106,7 @@ class Calorimeter:
             return Measurement()
         if self.closed:
             return Measurement()
-        stirred = not snap.has_stirrer or snap.stirring() is True
-        self._accumulation.advance(snap.at, snap.tr_value(), stirred)
+        self._accumulation.advance(snap.at, snap.tr_value(), snap.stirred_as_far_as_known())
         if sample is not None and (estimate := self._flow.add(sample)) is not None:
             self.flow = estimate
             self._accumulation.heat(estimate)

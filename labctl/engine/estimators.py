@@ -17,7 +17,7 @@ from labctl.protocol.checks.charge import dosing_heat_capacity
 from labctl.protocol.checks.chemistry import classes_of
 from labctl.protocol.checks.config import CheckerConfig
 from labctl.protocol.checks.timeline import presence
-from labctl.protocol.model import MaterialClass, Protocol
+from labctl.protocol.model import Material, MaterialClass, Protocol
 from labctl.protocol.steps import DoseSolid, StepBase
 
 MGBR_ALARM = "mgbr-decay"
@@ -61,9 +61,8 @@ class Estimators:
     def _mol_per_g(self, step_id: str | None) -> float | None:
         """Of the oxidant a dose step doses; None for another step or material."""
         for sid, step in zip(step_ids(self._protocol), self._protocol.steps, strict=True):
-            if sid == step_id and isinstance(step, DoseSolid) and is_oxidant(self._protocol, step.material):
-                material = self._protocol.material(step.material)
-                return 1.0 / material.molar_mass if material and material.molar_mass else None
+            if sid == step_id and isinstance(step, DoseSolid):
+                return oxidant_mol_per_g(self._protocol.material(step.material))
         return None
 
     def observe(self, snap: Snapshot, step_index: int) -> Compromise | None:
@@ -104,11 +103,8 @@ class Estimators:
 
     def step_completed(self, step: StepBase) -> None:
         """A step that consumes the oxidant (the quench) ends with none of it left unreacted."""
-        if self.oxidant is None:
-            return
-        for material in step.consumes:
-            if is_oxidant(self._protocol, material):
-                self.oxidant.consumed()
+        if self.oxidant is not None and self._consumes_oxidant(step):
+            self.oxidant.consumed()
 
 
 def calorimeter(protocol: Protocol, oxidant: OxidantModel | None) -> Calorimeter | None:
@@ -121,7 +117,18 @@ def calorimeter(protocol: Protocol, oxidant: OxidantModel | None) -> Calorimeter
 
 
 def is_oxidant(protocol: Protocol, material_id: str) -> bool:
-    material = protocol.material(material_id)
+    return _oxidant(protocol.material(material_id))
+
+
+def oxidant_mol_per_g(material: Material | None) -> float | None:
+    """Moles per gram of an oxidant with a molar mass: how a dose of it feeds the MTSR estimates; None for
+    anything else."""
+    if not _oxidant(material) or material is None or not material.molar_mass:
+        return None
+    return 1.0 / material.molar_mass
+
+
+def _oxidant(material: Material | None) -> bool:
     return material is not None and bool(
         {MaterialClass.OXIDANT, MaterialClass.PERMANGANATE} & classes_of(material)
     )

@@ -112,5 +112,10 @@ class Snapshot:
             return None
         return setpoint > 0 and abs(speed - setpoint) <= stir_tolerance_rpm(setpoint)
 
+    def stirred_as_far_as_known(self) -> bool:
+        """Whether dosed solid may be counted as reacting: stirring verified, or no stirrer instrument to say
+        otherwise (a person confirmed it). Unverified stirring counts as none."""
+        return not self.has_stirrer or self.stirring() is True
+
     def chiller_stopped(self) -> bool:
         return self.status is not None and not self.status.temperature_control

@@ -87,7 +87,7 @@ class Supervisor:
         if tr is not None and snap.tr is not None:
             self.trend.add(snap.tr.at, tr)
         if self.oxidant is not None:  # an unstirred or unverified mass is not counted as reacting
-            self.oxidant.advance(now, tr if not snap.has_stirrer or snap.stirring() else None)
+            self.oxidant.advance(now, tr if snap.stirred_as_far_as_known() else None)
         model = self.oxidant.mtsr(tr) if self.oxidant is not None else None
         measured = self.calorimeter.observe(snap) if self.calorimeter is not None else Measurement()
         snap = dataclasses.replace(

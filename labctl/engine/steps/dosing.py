@@ -15,6 +15,7 @@ from devices.errors import DeviceError, DeviceReplyError, DoseStartWithheld, Dos
 from devices.roles import DoseEnd, Doser, DoseResult
 from labctl.engine.alarms import Level
 from labctl.engine.errors import EngineError
+from labctl.engine.estimators import oxidant_mol_per_g
 from labctl.engine.permit import DosingPermit
 from labctl.engine.step_context import StepContext
 from labctl.engine.steps.heat_balance import calibrated
@@ -22,9 +23,7 @@ from labctl.engine.steps.manual import confirmed
 from labctl.journal import Record
 from labctl.journal.kinds import RecordKind
 from labctl.masses import grams
-from labctl.protocol.checks.chemistry import classes_of
 from labctl.protocol.conditions import Signal
-from labctl.protocol.model import MaterialClass
 from labctl.protocol.steps import DoseSolid
 
 UNJOURNALLED_ALARM = "doser-ahead-of-journal"
@@ -79,11 +78,7 @@ class Dosing:
         self.last_start: float | None = None
         self.first_start: float | None = None
         self.window_noted = False
-        material = ctx.material(step.material)
-        oxidant = material is not None and bool(
-            {MaterialClass.OXIDANT, MaterialClass.PERMANGANATE} & classes_of(material)
-        )
-        self.mol_per_g = 1.0 / material.molar_mass if oxidant and material and material.molar_mass else None
+        self.mol_per_g = oxidant_mol_per_g(ctx.material(step.material))
         self._blockers: list[str] = []
         self.starts = 0
         self.lost_starts = False
